@@ -1,0 +1,44 @@
+# The whole set-up: `make run` and `make test` install what is missing, build and run.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= 2
+DUCKDB_DIR := .deps/duckdb
+CMAKE_FLAGS ?=
+FORMAT_FILES = $(shell git ls-files -co --exclude-standard -- '*.cpp' '*.h' | grep -v '^web/')
+
+.PHONY: all deps build run test test-asan format format-check bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+	@bash scripts/fetch-duckdb.sh $(DUCKDB_DIR)
+
+$(BUILD)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	./$(BUILD)/tributary serve
+
+test: deps format-check build
+	bash scripts/run-tests.sh $(BUILD)
+
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTRIB_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	bash scripts/run-tests.sh $(ASAN_BUILD)
+
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check: deps
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: ok"
+
+bench: build
+	bash scripts/run-bench.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

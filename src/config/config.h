@@ -1,0 +1,119 @@
+// The Tributary configuration: server settings, sources, projects and their datasets.
+//
+// Loaded from YAML (JSON is accepted, being YAML). `${VAR}` and `${VAR:-default}` are
+// substituted in scalar values. Every mistake (unknown key, wrong type, missing variable,
+// dangling reference, duplicate id) is a CONFIG_ERROR whose message starts with
+// "file:line:col: " and says how to fix it; nothing is silently defaulted.
+// Thread-safety: a loaded Config is immutable and shared as shared_ptr<const Config>.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "config/options.h"
+
+namespace tributary {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";
+  //! Largest accepted request body; larger bodies get 413.
+  int64_t max_body_bytes = 1 << 20;
+  int64_t max_header_bytes = 16 << 10;
+  //! A request must arrive in full within this time.
+  int64_t read_timeout_ms = 30000;
+  //! A keep-alive connection with no request for this long is closed.
+  int64_t idle_timeout_ms = 60000;
+  //! I/O threads; 0 means one per core.
+  int64_t io_threads = 0;
+  //! Threads that run source queries; 0 means 2 per core.
+  int64_t worker_threads = 0;
+  int64_t default_row_limit = 10000;
+  int64_t max_row_limit = 1000000;
+  int64_t default_timeout_ms = 30000;
+  int64_t max_timeout_ms = 300000;
+  //! Cap on the bytes of a query result's cells; larger results are truncated.
+  int64_t max_result_bytes = 64ll << 20;
+  //! On SIGTERM, in-flight requests get this long to finish.
+  int64_t shutdown_grace_ms = 10000;
+};
+
+struct SourceConfig {
+  std::string id;
+  std::string type;
+  Options options;
+  SourceLocation location;
+};
+
+//! An ordered feature rule of the web pack: the first whose regex matches names the feature.
+struct FeatureRule {
+  std::string match;
+  std::string name;
+};
+
+//! Where a project's canonical dataset (llm_logs, web_events) lives.
+struct DatasetBinding {
+  std::string name;
+  std::string source;
+  //! The table in the source; defaults to the dataset name.
+  std::string table;
+  //! canonical column name -> the source's column name.
+  std::map<std::string, std::string> columns;
+  std::optional<std::string> client_pattern;
+  std::optional<std::vector<FeatureRule>> feature_rules;
+  SourceLocation location;
+};
+
+struct ProjectConfig {
+  std::string id;
+  //! Sources this project may use, in declaration order.
+  std::vector<std::string> sources;
+  std::map<std::string, DatasetBinding> datasets;
+  SourceLocation location;
+};
+
+struct Config {
+  //! The file it came from ("<built-in>" for the embedded default).
+  std::string path;
+  //! Directory relative paths in options resolve against.
+  std::string base_dir;
+  ServerConfig server;
+  //! In declaration order.
+  std::vector<SourceConfig> sources;
+  std::vector<ProjectConfig> projects;
+  std::string default_project;
+  //! Hash of the resolved config; changes whenever anything in it changes.
+  std::string fingerprint;
+
+  const SourceConfig* FindSource(std::string_view id) const;
+  const ProjectConfig* FindProject(std::string_view id) const;
+};
+
+//! Looks up an environment variable; nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+//! The process environment.
+EnvLookup ProcessEnv();
+
+//! Loads and validates a config file.
+Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env = ProcessEnv());
+//! Loads and validates config text; `name` is used in error locations.
+Result<Config> LoadConfigText(const std::string& text, const std::string& name,
+                              const std::string& base_dir, const EnvLookup& env = ProcessEnv());
+
+//! The embedded default: one DuckDB source `demo` at `<data_dir>/demo.duckdb` holding
+//! llm_logs and web_events, one project `demo` using it.
+Config BuiltinConfig(const std::string& data_dir);
+
+//! The resolved config as YAML; secret options (and passwords inside URLs) become "***".
+std::string RenderConfig(const Config& config);
+
+//! Substitutes ${VAR} and ${VAR:-default} in one scalar. `$$` is a literal `$`.
+//! Errors name the variable; the caller adds the location.
+Result<std::string> SubstituteEnv(const std::string& text, const EnvLookup& env);
+
+}  // namespace tributary

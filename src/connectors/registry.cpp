@@ -1,0 +1,27 @@
+#include "connectors/registry.h"
+
+#include <algorithm>
+
+#include "connectors/duckdb/duckdb_connector.h"
+
+namespace tributary {
+
+const std::vector<ConnectorFactory>& AllConnectors() {
+  static const std::vector<ConnectorFactory> factories = [] {
+    std::vector<ConnectorFactory> all = {
+        DuckDbConnectorFactory(),
+    };
+    std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.type < b.type; });
+    return all;
+  }();
+  return factories;
+}
+
+const ConnectorFactory* FindConnector(std::string_view type) {
+  for (const auto& f : AllConnectors()) {
+    if (f.type == type) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace tributary

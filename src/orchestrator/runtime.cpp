@@ -1,0 +1,134 @@
+#include "orchestrator/runtime.h"
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+#include "connectors/registry.h"
+
+namespace tributary {
+
+std::string_view HealthStateName(SourceHealth::State state) {
+  switch (state) {
+    case SourceHealth::State::kUnknown:
+      return "unknown";
+    case SourceHealth::State::kOk:
+      return "ok";
+    case SourceHealth::State::kUnavailable:
+      return "unavailable";
+  }
+  return "unknown";
+}
+
+SourceHandle::SourceHandle(const SourceConfig& config, std::unique_ptr<Connector> connector,
+                           Status open_status)
+    : config_(config), connector_(std::move(connector)), open_status_(std::move(open_status)) {
+  if (!open_status_.ok()) {
+    health_.state = SourceHealth::State::kUnavailable;
+    health_.error = open_status_;
+    health_.checked_at = std::chrono::system_clock::now();
+  }
+}
+
+SourceHandle::~SourceHandle() {
+  if (connector_ && open_status_.ok()) connector_->Close();
+}
+
+SourceHealth SourceHandle::CheckHealth() {
+  SourceHealth h;
+  h.checked_at = std::chrono::system_clock::now();
+  if (!open_status_.ok()) {
+    h.state = SourceHealth::State::kUnavailable;
+    h.error = open_status_;
+  } else {
+    auto result = connector_->HealthCheck();
+    if (result.ok()) {
+      h.state = SourceHealth::State::kOk;
+      h.latency = result->latency;
+      h.detail = result->detail;
+    } else {
+      h.state = SourceHealth::State::kUnavailable;
+      h.error = result.status();
+    }
+  }
+  std::lock_guard lock(mu_);
+  health_ = h;
+  return h;
+}
+
+SourceHealth SourceHandle::last_health() const {
+  std::lock_guard lock(mu_);
+  return health_;
+}
+
+Runtime::Runtime(Config config) : config_(std::move(config)) {
+  static std::atomic<uint64_t> next_generation{1};
+  generation_ = next_generation.fetch_add(1);
+}
+
+std::shared_ptr<Runtime> Runtime::Open(Config config) {
+  std::shared_ptr<Runtime> rt(new Runtime(std::move(config)));
+  // Sources open in parallel: a slow or dead source must not delay the others.
+  std::vector<std::future<std::unique_ptr<SourceHandle>>> opening;
+  for (const auto& source : rt->config_.sources) {
+    opening.push_back(std::async(std::launch::async, [&source, &rt] {
+      const ConnectorFactory* factory = FindConnector(source.type);
+      if (!factory) {
+        return std::make_unique<SourceHandle>(
+            source, nullptr,
+            ConfigError("source '" + source.id + "': unknown connector type '" + source.type +
+                        "'"));
+      }
+      SourceContext ctx{source.id, source.options, rt->config_.base_dir};
+      std::unique_ptr<Connector> connector = factory->create(ctx);
+      Status st = connector ? connector->Open()
+                            : Internal("connector '" + source.type + "' could not be created");
+      if (!st.ok()) {
+        st = st.WithContext("source '" + source.id + "'");
+        spdlog::warn("source {} is unavailable: {}", source.id, st.ToString());
+      }
+      return std::make_unique<SourceHandle>(source, std::move(connector), st);
+    }));
+  }
+  for (auto& f : opening) rt->sources_.push_back(f.get());
+  return rt;
+}
+
+Result<SourceHandle*> Runtime::FindSource(std::string_view id) const {
+  for (const auto& s : sources_) {
+    if (s->id() == id) {
+      if (!s->open_status().ok()) return s->open_status();
+      return s.get();
+    }
+  }
+  std::string known;
+  for (const auto& s : sources_) known += (known.empty() ? "" : ", ") + s->id();
+  return NotFound("unknown source '" + std::string(id) +
+                  "'; configured sources: " + (known.empty() ? "(none)" : known));
+}
+
+void Runtime::CheckAllHealth() {
+  std::vector<std::future<void>> checks;
+  for (auto& s : sources_) {
+    checks.push_back(std::async(std::launch::async, [&s] { s->CheckHealth(); }));
+  }
+  for (auto& c : checks) c.get();
+}
+
+std::shared_ptr<Runtime> RuntimeHolder::current() const {
+  std::lock_guard lock(mu_);
+  return current_;
+}
+
+void RuntimeHolder::Swap(std::shared_ptr<Runtime> next) {
+  std::shared_ptr<Runtime> old;
+  {
+    std::lock_guard lock(mu_);
+    old = std::move(current_);
+    current_ = std::move(next);
+  }
+  // `old` is released here, outside the lock; its sources close when the last request using
+  // it lets go.
+}
+
+}  // namespace tributary

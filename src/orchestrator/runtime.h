@@ -1,0 +1,93 @@
+// Runtime: one loaded Config with its opened connectors and their health.
+//
+// A Runtime never changes after it is built. The RuntimeHolder swaps in a new one on reload;
+// every request takes a shared_ptr to the current Runtime when it starts, so in-flight
+// requests finish on the config they began with and the old connectors close only when the
+// last of them ends.
+// Thread-safety: Runtime's methods and RuntimeHolder are safe from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "config/config.h"
+#include "connectors/connector.h"
+
+namespace tributary {
+
+//! The last known health of a source.
+struct SourceHealth {
+  enum class State { kUnknown, kOk, kUnavailable };
+  State state = State::kUnknown;
+  std::chrono::microseconds latency{0};
+  //! Why it is unavailable (never a secret).
+  Status error;
+  std::chrono::system_clock::time_point checked_at{};
+  std::string detail;
+};
+
+std::string_view HealthStateName(SourceHealth::State state);
+
+class SourceHandle {
+ public:
+  SourceHandle(const SourceConfig& config, std::unique_ptr<Connector> connector,
+               Status open_status);
+  ~SourceHandle();
+
+  const SourceConfig& config() const { return config_; }
+  const std::string& id() const { return config_.id; }
+  //! Null when the factory could not build a connector.
+  Connector* connector() const { return connector_.get(); }
+  //! OK when Open succeeded; otherwise why the source is not usable.
+  const Status& open_status() const { return open_status_; }
+
+  //! Runs a health check now and records it.
+  SourceHealth CheckHealth();
+  SourceHealth last_health() const;
+
+ private:
+  SourceConfig config_;
+  std::unique_ptr<Connector> connector_;
+  Status open_status_;
+  mutable std::mutex mu_;
+  SourceHealth health_;
+};
+
+class Runtime {
+ public:
+  //! Builds connectors for every source and opens them. A source that fails to open does not
+  //! fail the runtime: it is kept, reported unavailable, and its queries fail with its error.
+  static std::shared_ptr<Runtime> Open(Config config);
+
+  const Config& config() const { return config_; }
+  //! NOT_FOUND naming the known sources when `id` is unknown; UNAVAILABLE when it did not open.
+  Result<SourceHandle*> FindSource(std::string_view id) const;
+  const std::vector<std::unique_ptr<SourceHandle>>& sources() const { return sources_; }
+  //! Checks every source in parallel; returns when all have answered.
+  void CheckAllHealth();
+  //! A monotonically increasing number, one per Runtime built in this process.
+  uint64_t generation() const { return generation_; }
+
+ private:
+  explicit Runtime(Config config);
+  Config config_;
+  std::vector<std::unique_ptr<SourceHandle>> sources_;
+  uint64_t generation_ = 0;
+};
+
+class RuntimeHolder {
+ public:
+  std::shared_ptr<Runtime> current() const;
+  void Swap(std::shared_ptr<Runtime> next);
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<Runtime> current_;
+};
+
+}  // namespace tributary
