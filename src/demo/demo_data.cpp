@@ -7,6 +7,10 @@ Status GenerateDemoData(const DemoDataOptions& options) {
   return Internal("demo data generation is not implemented yet: " + options.path);
 }
 
-Status EnsureDemoData(const std::string& path) { return GenerateDemoData({.path = path}); }
+Status EnsureDemoData(const std::string& path) {
+  DemoDataOptions options;
+  options.path = path;
+  return GenerateDemoData(options);
+}
 
 }  // namespace tributary
