@@ -1,13 +1,305 @@
-// Placeholder until the HTTP server lands.
+// RunServer: startup (config, demo data, sources, listen), signals (SIGTERM/SIGINT drain and
+// stop, SIGHUP reload), periodic health checks and the orderly shutdown.
 #include "server/server.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <filesystem>
+#include <future>
 #include <iostream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "config/config.h"
+#include "demo/demo_data.h"
+#include "orchestrator/runtime.h"
+#include "server/api.h"
+#include "server/http_server.h"
+#include "server/http_util.h"
 
 namespace tributary {
 
-int RunServer(const ServeOptions&) {
-  std::cerr << "serve is not implemented yet\n";
-  return 1;
+namespace asio = boost::asio;
+
+namespace {
+
+// Sources are checked in parallel; a startup that waits longer than this for a slow source
+// starts serving anyway and reports that source as not yet checked in /readyz.
+constexpr auto kStartupHealthBudget = std::chrono::seconds(5);
+constexpr auto kHealthInterval = std::chrono::seconds(15);
+// After the grace period, cancelled queries get this long to return before connections close.
+constexpr auto kCancelGrace = std::chrono::seconds(2);
+
+void UseStderrLogging() {
+  // stdout carries only the "listening" line; every log goes to stderr.
+  auto current = spdlog::default_logger();
+  bool on_stderr = current && current->name() == "tributary";
+  if (!on_stderr) spdlog::set_default_logger(spdlog::stderr_color_mt("tributary"));
+}
+
+//! Logs every source that changed state since the previous check.
+void LogHealthChanges(const Runtime& runtime,
+                      std::map<std::string, SourceHealth::State>& previous) {
+  for (const auto& source : runtime.sources()) {
+    SourceHealth h = source->last_health();
+    auto it = previous.find(source->id());
+    bool changed = it == previous.end() || it->second != h.state;
+    previous[source->id()] = h.state;
+    if (!changed) continue;
+    if (h.state == SourceHealth::State::kOk) {
+      spdlog::info("source '{}' is ok ({:.2f} ms)", source->id(),
+                   static_cast<double>(h.latency.count()) / 1000.0);
+    } else if (h.state == SourceHealth::State::kUnavailable) {
+      spdlog::warn("{}", DescribeSourceProblem(source->id(), h.error));
+    }
+  }
+}
+
+class ServerProcess {
+ public:
+  ServerProcess(const ServeOptions& options, unsigned io_threads, unsigned worker_threads)
+      : options_(options),
+        ioc_(static_cast<int>(io_threads)),
+        io_threads_(io_threads),
+        worker_threads_(worker_threads),
+        pool_(worker_threads),
+        health_strand_(asio::make_strand(pool_)),
+        health_timer_(health_strand_),
+        signals_(ioc_, SIGTERM, SIGINT, SIGHUP),
+        server_(std::make_unique<HttpServer>(ioc_, pool_, api_, holder_)) {}
+
+  int Run(Config config, const ListenAddress& listen) {
+    Status st = server_->Listen(listen.host, listen.port);
+    if (!st.ok()) {
+      spdlog::error("{}", st.message());
+      std::cerr << "tributary: " << st.message() << "\n";
+      Stop();
+      return 1;
+    }
+
+    std::string fingerprint = config.fingerprint;
+    size_t source_count = config.sources.size();
+    std::shared_ptr<Runtime> runtime = Runtime::Open(std::move(config));
+    CheckHealthBounded(runtime);
+    holder_.Swap(runtime);
+    LogHealthChanges(*runtime, last_states_);
+    runtime.reset();
+    spdlog::info("config {} loaded: {} source(s), fingerprint {}",
+                 options_.config_path.value_or("<built-in>"), source_count,
+                 fingerprint.substr(0, 12));
+
+    WaitForSignal();
+    ScheduleHealthCheck();
+    server_->Start();
+
+    std::string host =
+        listen.host.find(':') != std::string::npos ? "[" + listen.host + "]" : listen.host;
+    std::string url = "http://" + host + ":" + std::to_string(server_->port());
+    std::cout << "tributary listening on " << url << std::endl;
+    spdlog::info("tributary {} listening on {} ({} I/O threads, {} worker threads)",
+                 TRIBUTARY_VERSION, url, io_threads_, worker_threads_);
+
+    for (unsigned i = 0; i < io_threads_; ++i) {
+      threads_.emplace_back([this] { ioc_.run(); });
+    }
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return stop_signals_ > 0; });
+    lock.unlock();
+    Drain();
+    Stop();
+    spdlog::info("tributary stopped");
+    return 0;
+  }
+
+ private:
+  void CheckHealthBounded(const std::shared_ptr<Runtime>& runtime) {
+    auto done = std::make_shared<std::promise<void>>();
+    std::future<void> finished = done->get_future();
+    asio::post(pool_, [runtime, done] {
+      runtime->CheckAllHealth();
+      done->set_value();
+    });
+    if (finished.wait_for(kStartupHealthBudget) != std::future_status::ready) {
+      spdlog::warn("source health checks still running after {} s; serving anyway",
+                   std::chrono::duration_cast<std::chrono::seconds>(kStartupHealthBudget).count());
+    }
+  }
+
+  void WaitForSignal() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+      if (ec) return;
+      if (signal == SIGHUP) {
+        Reload();
+      } else {
+        std::lock_guard lock(mu_);
+        ++stop_signals_;
+        spdlog::info("received {}: {}", signal == SIGTERM ? "SIGTERM" : "SIGINT",
+                     stop_signals_ == 1 ? "shutting down" : "stopping without waiting");
+        cv_.notify_all();
+      }
+      WaitForSignal();
+    });
+  }
+
+  void Reload() {
+    if (!options_.config_path) {
+      spdlog::warn("SIGHUP ignored: serving the built-in config, there is no file to reload");
+      return;
+    }
+    // Loading and opening sources block: keep them off the I/O threads.
+    asio::post(pool_, [this] {
+      std::lock_guard reload_lock(reload_mu_);
+      const std::string& path = *options_.config_path;
+      spdlog::info("SIGHUP: reloading {}", path);
+      Result<Config> config = LoadConfigFile(path);
+      if (!config.ok()) {
+        spdlog::error("config reload failed: {}", config.status().message());
+        return;
+      }
+      std::shared_ptr<Runtime> old = holder_.current();
+      if (old && config->server.listen != old->config().server.listen && !options_.listen) {
+        spdlog::warn("server.listen changed to {}; a restart is needed to apply it",
+                     config->server.listen);
+      }
+      std::string fingerprint = config->fingerprint;
+      size_t sources = config->sources.size();
+      std::shared_ptr<Runtime> next = Runtime::Open(std::move(config).value());
+      next->CheckAllHealth();
+      holder_.Swap(next);
+      {
+        std::lock_guard lock(health_mu_);
+        last_states_.clear();
+        LogHealthChanges(*next, last_states_);
+      }
+      old.reset();
+      spdlog::info("config reloaded: {} source(s), fingerprint {}", sources,
+                   fingerprint.substr(0, 12));
+    });
+  }
+
+  void ScheduleHealthCheck() {
+    health_timer_.expires_after(kHealthInterval);
+    health_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping_.load()) return;
+      if (std::shared_ptr<Runtime> runtime = holder_.current()) {
+        runtime->CheckAllHealth();
+        std::lock_guard lock(health_mu_);
+        LogHealthChanges(*runtime, last_states_);
+      }
+      ScheduleHealthCheck();
+    });
+  }
+
+  //! Stops accepting, lets in-flight requests finish within server.shutdown_grace_ms, then
+  //! cancels what is left and closes every connection.
+  void Drain() {
+    stopping_.store(true);
+    std::shared_ptr<Runtime> runtime = holder_.current();
+    auto grace = std::chrono::milliseconds(
+        runtime ? std::max<int64_t>(0, runtime->config().server.shutdown_grace_ms) : 0);
+    runtime.reset();
+    server_->BeginShutdown();
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    auto wait_until = [this](std::chrono::steady_clock::time_point until, int max_signals) {
+      std::unique_lock lock(mu_);
+      while (server_->open_connections() > 0 && std::chrono::steady_clock::now() < until &&
+             stop_signals_ <= max_signals) {
+        cv_.wait_for(lock, std::chrono::milliseconds(20));
+      }
+    };
+    wait_until(deadline, 1);
+    if (server_->open_connections() > 0) {
+      spdlog::warn("{} connection(s) still busy after the grace period; cancelling",
+                   server_->open_connections());
+      server_->CancelInFlight("the server is shutting down");
+      wait_until(std::chrono::steady_clock::now() + kCancelGrace, INT32_MAX);
+      server_->CloseAllConnections();
+    }
+  }
+
+  //! Stops the threads, then releases the sources: nothing may use them afterwards.
+  void Stop() {
+    stopping_.store(true);
+    boost::system::error_code ignored;
+    signals_.cancel(ignored);
+    asio::post(health_strand_, [this] { health_timer_.cancel(); });
+    ioc_.stop();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+    pool_.join();
+    server_.reset();
+    holder_.Swap(nullptr);
+  }
+
+  ServeOptions options_;
+  asio::io_context ioc_;
+  unsigned io_threads_;
+  unsigned worker_threads_;
+  asio::thread_pool pool_;
+  asio::strand<asio::thread_pool::executor_type> health_strand_;
+  asio::steady_timer health_timer_;
+  asio::signal_set signals_;
+  RuntimeHolder holder_;
+  Api api_;
+  std::unique_ptr<HttpServer> server_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int stop_signals_ = 0;
+
+  std::mutex reload_mu_;
+  std::mutex health_mu_;
+  std::map<std::string, SourceHealth::State> last_states_;
+};
+
+Result<Config> LoadStartupConfig(const ServeOptions& options) {
+  if (options.config_path) return LoadConfigFile(*options.config_path);
+  std::error_code fs_ec;
+  std::filesystem::create_directories(options.data_dir, fs_ec);
+  if (fs_ec) {
+    return Unavailable("cannot create the data directory '" + options.data_dir +
+                       "': " + fs_ec.message());
+  }
+  std::string demo_path = (std::filesystem::path(options.data_dir) / "demo.duckdb").string();
+  if (!std::filesystem::exists(demo_path)) {
+    spdlog::info("no config given: creating the demo database {} (first start only)", demo_path);
+  }
+  TRIB_RETURN_IF_ERROR(EnsureDemoData(demo_path));
+  return BuiltinConfig(options.data_dir);
+}
+
+}  // namespace
+
+int RunServer(const ServeOptions& options) {
+  UseStderrLogging();
+  Result<Config> config = LoadStartupConfig(options);
+  if (!config.ok()) {
+    std::cerr << "tributary: " << config.status().message() << "\n";
+    return ToExitCode(config.status().code());
+  }
+  std::string listen_text = options.listen.value_or(config->server.listen);
+  Result<ListenAddress> listen = ParseListenAddress(listen_text);
+  if (!listen.ok()) {
+    std::cerr << "tributary: " << listen.status().message() << "\n";
+    return 1;
+  }
+
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  unsigned io_threads =
+      config->server.io_threads > 0 ? static_cast<unsigned>(config->server.io_threads) : cores;
+  unsigned worker_threads = config->server.worker_threads > 0
+                                ? static_cast<unsigned>(config->server.worker_threads)
+                                : 2 * cores;
+  ServerProcess process(options, io_threads, worker_threads);
+  return process.Run(std::move(config).value(), *listen);
 }
 
 }  // namespace tributary

@@ -1,0 +1,53 @@
+// The request and response types handlers see: no Beast types, so handlers can be called and
+// tested without a socket.
+// Thread-safety: plain value types; a request is read by one handler at a time.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/cancel.h"
+#include "core/query_result.h"
+#include "orchestrator/runtime.h"
+
+namespace tributary {
+
+struct ApiRequest {
+  std::string method;
+  //! The path without its query string, not decoded.
+  std::string path;
+  std::map<std::string, std::string> path_params;
+  std::string body;
+  std::string accept;
+  std::string request_id;
+  //! The runtime current when the request started: the request finishes on it even if a
+  //! reload swaps in another one meanwhile.
+  std::shared_ptr<Runtime> runtime;
+  //! Cancelled when the client disconnects or the server gives up on draining.
+  CancelToken cancel;
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  //! Extra headers, e.g. {"Allow", "GET"}.
+  std::vector<std::pair<std::string, std::string>> headers;
+  //! When set, the body is this result streamed as chunked CSV and `body` is ignored.
+  std::shared_ptr<const QueryResult> csv;
+  //! The error code of an error answer, for logs (empty on success).
+  std::string error_code;
+};
+
+//! A JSON error answer with the code's HTTP status.
+ApiResponse ErrorResponse(const Status& status, std::string_view request_id);
+//! A JSON error answer with an explicit HTTP status and code name (transport-level errors).
+ApiResponse ErrorResponse(int http_status, std::string_view code, std::string_view message,
+                          std::string_view request_id);
+//! A 200 JSON answer.
+ApiResponse JsonResponse(std::string body, int status = 200);
+
+}  // namespace tributary

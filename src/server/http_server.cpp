@@ -1,0 +1,746 @@
+#include "server/http_server.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "common/metrics.h"
+#include "core/result_writer.h"
+#include "server/csv_stream.h"
+#include "server/http_util.h"
+
+namespace tributary {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// CSV chunks of about this size keep memory flat and still amortise the per-chunk overhead.
+constexpr size_t kCsvChunkBytes = 64 * 1024;
+// After an error answer the peer may still be sending its (refused) body; reading it for a
+// little while before closing stops the kernel from answering with a reset that could destroy
+// the error response before the client reads it.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr size_t kLingerMaxBytes = 4 << 20;
+
+const std::string& ServerHeader() {
+  static const std::string value = std::string("tributary/") + TRIBUTARY_VERSION;
+  return value;
+}
+
+std::shared_ptr<spdlog::logger> AccessLogger() {
+  // Access lines are JSON documents of their own, so the logger adds no prefix of its own.
+  static std::shared_ptr<spdlog::logger> logger = [] {
+    auto existing = spdlog::get("access");
+    if (existing) return existing;
+    auto l = std::make_shared<spdlog::logger>("access",
+                                              std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    l->set_pattern("%v");
+    l->flush_on(spdlog::level::info);
+    spdlog::register_logger(l);
+    return l;
+  }();
+  return logger;
+}
+
+struct Limits {
+  uint64_t max_body_bytes = 1 << 20;
+  uint32_t max_header_bytes = 16 << 10;
+  std::chrono::milliseconds read_timeout{30000};
+  std::chrono::milliseconds idle_timeout{60000};
+};
+
+Limits LimitsOf(const std::shared_ptr<Runtime>& runtime) {
+  Limits l;
+  if (!runtime) return l;
+  const ServerConfig& s = runtime->config().server;
+  l.max_body_bytes = static_cast<uint64_t>(std::max<int64_t>(0, s.max_body_bytes));
+  l.max_header_bytes = static_cast<uint32_t>(std::clamp<int64_t>(s.max_header_bytes, 512, 1 << 30));
+  l.read_timeout = std::chrono::milliseconds(std::max<int64_t>(1, s.read_timeout_ms));
+  l.idle_timeout = std::chrono::milliseconds(std::max<int64_t>(1, s.idle_timeout_ms));
+  return l;
+}
+
+bool IsHttpParseError(const beast::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_method).category();
+}
+
+//! Bounded label values: a client can send any token as a method.
+std::string_view MethodLabel(std::string_view method) {
+  static constexpr std::string_view kKnown[] = {"GET",     "POST",  "PUT",     "DELETE", "HEAD",
+                                                "OPTIONS", "PATCH", "CONNECT", "TRACE"};
+  for (std::string_view m : kKnown) {
+    if (m == method) return m;
+  }
+  return method == "-" ? method : "other";
+}
+
+class Session;
+
+}  // namespace
+
+struct detail::ServerCore : std::enable_shared_from_this<detail::ServerCore> {
+  ServerCore(asio::io_context& io, asio::thread_pool& workers, const Api& a, const RuntimeHolder& h)
+      : ioc(io), pool(workers), api(a), holder(h), acceptor(std::in_place, asio::make_strand(io)) {}
+
+  asio::io_context& ioc;
+  asio::thread_pool& pool;
+  const Api& api;
+  const RuntimeHolder& holder;
+  // Used only on its own strand once the io_context runs; reset by ~HttpServer so that it
+  // never outlives the io_context, whatever session still holds the Core.
+  std::optional<tcp::acceptor> acceptor;
+  std::atomic<bool> stopping{false};
+
+  mutable std::mutex sessions_mu;
+  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;
+
+  std::mutex tokens_mu;
+  uint64_t next_token_id = 1;
+  std::map<uint64_t, CancelToken> tokens;
+
+  std::atomic<int64_t> in_flight{0};
+
+  void DoAccept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+
+  uint64_t RegisterToken(const CancelToken& token) {
+    std::lock_guard lock(tokens_mu);
+    uint64_t id = next_token_id++;
+    tokens.emplace(id, token);
+    return id;
+  }
+  void UnregisterToken(uint64_t id) {
+    std::lock_guard lock(tokens_mu);
+    tokens.erase(id);
+  }
+  std::vector<std::shared_ptr<Session>> LiveSessions() const;
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<detail::ServerCore> core)
+      : stream_(std::move(socket)), core_(std::move(core)) {
+    beast::error_code ec;
+    tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) {
+      remote_ = peer.address().is_v6() ? "[" + peer.address().to_string() + "]"
+                                       : peer.address().to_string();
+      remote_ += ":" + std::to_string(peer.port());
+    }
+    // Responses are written whole; Nagle would only add latency to small answers.
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+  }
+
+  ~Session() {
+    std::lock_guard lock(core_->sessions_mu);
+    core_->sessions.erase(this);
+  }
+
+  void Start() {
+    {
+      std::lock_guard lock(core_->sessions_mu);
+      core_->sessions.emplace(this, weak_from_this());
+    }
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadNext(); });
+  }
+
+  //! Called on shutdown: a connection waiting for its next request is closed now.
+  void CloseIfIdle() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->phase_ == Phase::kIdle) self->Close();
+    });
+  }
+
+  void ForceClose() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  }
+
+ private:
+  enum class Phase { kIdle, kReading, kHandling, kWriting, kClosed };
+
+  // State of the request being served; reset when the next one starts.
+  struct Current {
+    std::string request_id;
+    std::string method = "-";
+    std::string path = "-";
+    std::string route = "unmatched";
+    std::chrono::steady_clock::time_point start;
+    bool keep_alive = false;
+    bool counted = false;
+    unsigned version = 11;
+    int status = 0;
+    size_t bytes = 0;
+    std::string error_code;
+    CancelToken cancel;
+    uint64_t token_id = 0;
+    bool watching_peer = false;
+    bool peer_gone = false;
+  };
+
+  void ReadNext() {
+    if (phase_ == Phase::kClosed) return;
+    if (core_->stopping.load()) {
+      Close();
+      return;
+    }
+    phase_ = Phase::kIdle;
+    cur_ = Current{};
+    limits_ = LimitsOf(core_->holder.current());
+    parser_.emplace();
+    parser_->body_limit(limits_.max_body_bytes);
+    parser_->header_limit(limits_.max_header_bytes);
+    if (buffer_.size() > 0) {
+      // A pipelined request is already buffered.
+      ReadRequest();
+      return;
+    }
+    stream_.expires_after(limits_.idle_timeout);
+    stream_.async_read_some(
+        buffer_.prepare(4096),
+        [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnFirstBytes(ec, n); });
+  }
+
+  void OnFirstBytes(beast::error_code ec, size_t n) {
+    if (phase_ == Phase::kClosed) return;
+    if (ec) {
+      // Idle timeout, peer close or shutdown: nothing was asked, so nothing is answered.
+      if (ec == beast::error::timeout) spdlog::debug("closing idle connection {}", remote_);
+      Close();
+      return;
+    }
+    buffer_.commit(n);
+    ReadRequest();
+  }
+
+  void ReadRequest() {
+    phase_ = Phase::kReading;
+    cur_.start = std::chrono::steady_clock::now();
+    stream_.expires_after(limits_.read_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (phase_ == Phase::kClosed) return;
+    if (ec) {
+      OnReadError(ec);
+      return;
+    }
+    auto& req = parser_->get();
+    auto expect = req[http::field::expect];
+    if (beast::iequals(expect, "100-continue") && !parser_->is_done()) {
+      // curl and others wait up to a second for this before sending a larger body.
+      static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      asio::async_write(stream_, asio::buffer(kContinue),
+                        [self = shared_from_this()](beast::error_code wec, size_t) {
+                          if (wec) {
+                            self->Close();
+                            return;
+                          }
+                          self->ReadBody();
+                        });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (phase_ == Phase::kClosed) return;
+    if (ec) {
+      OnReadError(ec);
+      return;
+    }
+    Dispatch(parser_->release());
+  }
+
+  //! Fills the request id, method, path and route from whatever part of the request was parsed.
+  void NoteRequestLine() {
+    if (!parser_ || !parser_->is_header_done()) {
+      cur_.request_id = NewRequestId();
+      return;
+    }
+    NoteRequestLineFrom(parser_->get());
+    RouteMatch m = core_->api.router().Match(cur_.method, cur_.path);
+    if (m.kind == RouteMatch::Kind::kFound) cur_.route = m.route->pattern;
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset || ec == asio::error::eof) {
+      Close();
+      return;
+    }
+    NoteRequestLine();
+    BeginCounting();
+    cur_.keep_alive = false;
+    if (ec == http::error::body_limit) {
+      Respond(ErrorResponse(413, "PAYLOAD_TOO_LARGE",
+                            "the request body is larger than server.max_body_bytes (" +
+                                std::to_string(limits_.max_body_bytes) + " bytes)",
+                            cur_.request_id));
+    } else if (ec == http::error::header_limit) {
+      Respond(ErrorResponse(431, "HEADERS_TOO_LARGE",
+                            "the request headers are larger than server.max_header_bytes (" +
+                                std::to_string(limits_.max_header_bytes) + " bytes)",
+                            cur_.request_id));
+    } else if (ec == beast::error::timeout) {
+      Respond(ErrorResponse(408, "REQUEST_TIMEOUT",
+                            "the request did not arrive within server.read_timeout_ms (" +
+                                std::to_string(limits_.read_timeout.count()) + " ms)",
+                            cur_.request_id));
+    } else if (IsHttpParseError(ec) && ec != http::error::partial_message) {
+      Respond(ErrorResponse(400, "INVALID_ARGUMENT", "malformed HTTP request: " + ec.message(),
+                            cur_.request_id));
+    } else {
+      EndCounting();
+      Close();
+    }
+  }
+
+  void BeginCounting() {
+    if (cur_.counted) return;
+    cur_.counted = true;
+    Metrics::Global().SetInFlightRequests(core_->in_flight.fetch_add(1) + 1);
+  }
+
+  void EndCounting() {
+    if (!cur_.counted) return;
+    cur_.counted = false;
+    Metrics::Global().SetInFlightRequests(core_->in_flight.fetch_sub(1) - 1);
+  }
+
+  void Dispatch(http::request<http::string_body> req) {
+    phase_ = Phase::kHandling;
+    NoteRequestLineFrom(req);
+    BeginCounting();
+    cur_.keep_alive = req.keep_alive();
+
+    RouteMatch match = core_->api.router().Match(cur_.method, cur_.path);
+    switch (match.kind) {
+      case RouteMatch::Kind::kNotFound:
+        Respond(ErrorResponse(404, "NOT_FOUND",
+                              "no route for " + cur_.method + " " + cur_.path +
+                                  "; the API lives under /api/v1 (e.g. GET /api/v1/sources)",
+                              cur_.request_id));
+        return;
+      case RouteMatch::Kind::kBadPath:
+        Respond(ErrorResponse(400, "INVALID_ARGUMENT",
+                              "the path has a malformed percent-escape: " + cur_.path,
+                              cur_.request_id));
+        return;
+      case RouteMatch::Kind::kMethodNotAllowed: {
+        ApiResponse r = ErrorResponse(
+            405, "METHOD_NOT_ALLOWED",
+            cur_.method + " is not allowed on " + cur_.path + "; allowed: " + match.allow,
+            cur_.request_id);
+        r.headers.emplace_back("Allow", match.allow);
+        Respond(std::move(r));
+        return;
+      }
+      case RouteMatch::Kind::kFound:
+        break;
+    }
+    cur_.route = match.route->pattern;
+
+    ApiRequest areq;
+    areq.method = cur_.method;
+    areq.path = cur_.path;
+    areq.path_params = std::move(match.params);
+    areq.body = std::move(req.body());
+    areq.accept = std::string(req[http::field::accept]);
+    areq.request_id = cur_.request_id;
+    areq.runtime = core_->holder.current();
+    areq.cancel = cur_.cancel;
+    if (!areq.runtime) {
+      Respond(ErrorResponse(503, "UNAVAILABLE", "the server is starting", cur_.request_id));
+      return;
+    }
+
+    const Route* route = match.route;
+    if (!route->blocking) {
+      Respond(RunHandler(*route, areq));
+      return;
+    }
+    // Blocking work leaves the I/O threads; the answer comes back on this session's strand.
+    stream_.expires_never();
+    cur_.token_id = core_->RegisterToken(cur_.cancel);
+    WatchPeer();
+    asio::post(core_->pool, [self = shared_from_this(), route, areq = std::move(areq)]() mutable {
+      ApiResponse resp = RunHandler(*route, areq);
+      // Release the runtime here, on the worker: a swapped-out runtime's sources may close
+      // when its last request lets go, and closing must not happen on an I/O thread.
+      areq.runtime.reset();
+      asio::post(self->stream_.get_executor(),
+                 [self, resp = std::move(resp)]() mutable { self->OnWorkDone(std::move(resp)); });
+    });
+  }
+
+  void NoteRequestLineFrom(const http::request<http::string_body>& req) {
+    cur_.method = std::string(req.method_string());
+    std::string_view target = req.target();
+    cur_.path = std::string(target.substr(0, target.find('?')));
+    std::string_view id = req["X-Request-Id"];
+    cur_.request_id = IsValidRequestId(id) ? std::string(id) : NewRequestId();
+    cur_.version = req.version();
+  }
+
+  static ApiResponse RunHandler(const Route& route, const ApiRequest& req) {
+    try {
+      return route.handler(req);
+    } catch (const std::exception& e) {
+      spdlog::error("request {}: {} {} failed: {}", req.request_id, req.method, req.path, e.what());
+    } catch (...) {
+      spdlog::error("request {}: {} {} failed with an unknown exception", req.request_id,
+                    req.method, req.path);
+    }
+    return ErrorResponse(500, "INTERNAL", "internal error; the server log has the details",
+                         req.request_id);
+  }
+
+  //! Notices a client that goes away while its request runs: readable with nothing to read
+  //! means the peer closed. Pipelined bytes also make the socket readable; then there is no
+  //! way left to notice a close before the answer, and the watch ends.
+  void WatchPeer() {
+    cur_.watching_peer = true;
+    stream_.socket().async_wait(
+        tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+          if (!self->cur_.watching_peer || ec == asio::error::operation_aborted) return;
+          self->cur_.watching_peer = false;
+          bool gone = static_cast<bool>(ec);
+          if (!gone) {
+            char byte;
+            beast::error_code peek_ec;
+            size_t n = self->stream_.socket().receive(asio::buffer(&byte, 1),
+                                                      tcp::socket::message_peek, peek_ec);
+            gone = peek_ec ? peek_ec != asio::error::would_block : n == 0;
+          }
+          if (gone) {
+            self->cur_.peer_gone = true;
+            self->cur_.cancel.Cancel("client disconnected");
+          }
+        });
+  }
+
+  void OnWorkDone(ApiResponse resp) {
+    if (cur_.watching_peer) {
+      cur_.watching_peer = false;
+      beast::error_code ec;
+      stream_.socket().cancel(ec);
+    }
+    core_->UnregisterToken(cur_.token_id);
+    if (phase_ == Phase::kClosed) {
+      // Closed by a forced shutdown meanwhile.
+      cur_.status = resp.status;
+      Finish();
+      return;
+    }
+    if (cur_.peer_gone) {
+      cur_.status = 499;
+      cur_.error_code = "CANCELLED";
+      Finish();
+      Close();
+      return;
+    }
+    Respond(std::move(resp));
+  }
+
+  template <class Message>
+  void SetCommonHeaders(Message& res, const ApiResponse& resp) {
+    res.set(http::field::server, ServerHeader());
+    res.set(http::field::content_type, resp.content_type);
+    res.set(http::field::cache_control, "no-store");
+    res.set("X-Request-Id", cur_.request_id);
+    for (const auto& [name, value] : resp.headers) res.set(name, value);
+  }
+
+  void Respond(ApiResponse resp) {
+    phase_ = Phase::kWriting;
+    cur_.status = resp.status;
+    cur_.error_code = resp.error_code;
+    bool keep_alive = cur_.keep_alive && !core_->stopping.load();
+    cur_.keep_alive = keep_alive;
+    stream_.expires_after(limits_.read_timeout);
+
+    if (resp.csv && cur_.version >= 11) {
+      StartCsv(std::move(resp));
+      return;
+    }
+    if (resp.csv) resp.body = ResultToCsv(*resp.csv);  // HTTP/1.0 has no chunks.
+
+    res_.emplace(static_cast<http::status>(resp.status), cur_.version);
+    SetCommonHeaders(*res_, resp);
+    res_->keep_alive(keep_alive);
+    cur_.bytes = resp.body.size();
+    res_->body() = std::move(resp.body);
+    res_->prepare_payload();
+    http::async_write(stream_, *res_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->OnWritten(ec);
+    });
+  }
+
+  void StartCsv(ApiResponse resp) {
+    csv_.emplace(resp.csv);
+    csv_res_.emplace(static_cast<http::status>(resp.status), cur_.version);
+    SetCommonHeaders(*csv_res_, resp);
+    csv_res_->keep_alive(cur_.keep_alive);
+    csv_res_->chunked(true);
+    csv_res_->body().data = nullptr;
+    csv_res_->body().more = true;
+    csv_sr_.emplace(*csv_res_);
+    http::async_write_header(stream_, *csv_sr_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               if (ec) return self->OnWritten(ec);
+                               self->WriteCsvChunk();
+                             });
+  }
+
+  void WriteCsvChunk() {
+    stream_.expires_after(limits_.read_timeout);
+    if (csv_->Next(chunk_, kCsvChunkBytes)) {
+      cur_.bytes += chunk_.size();
+      csv_res_->body().data = chunk_.data();
+      csv_res_->body().size = chunk_.size();
+      csv_res_->body().more = true;
+    } else {
+      csv_res_->body().data = nullptr;
+      csv_res_->body().size = 0;
+      csv_res_->body().more = false;
+    }
+    http::async_write(stream_, *csv_sr_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      // need_buffer only says that the chunk was written and the serializer wants the next.
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec || self->csv_sr_->is_done()) return self->OnWritten(ec);
+      self->WriteCsvChunk();
+    });
+  }
+
+  void OnWritten(beast::error_code ec) {
+    bool error_answer = cur_.status >= 400 && !cur_.keep_alive;
+    res_.reset();
+    csv_sr_.reset();
+    csv_res_.reset();
+    csv_.reset();
+    chunk_.clear();
+    chunk_.shrink_to_fit();
+    Finish();
+    if (ec) {
+      Close();
+    } else if (!cur_.keep_alive) {
+      if (error_answer) {
+        LingeringClose();
+      } else {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        Close();
+      }
+    } else {
+      ReadNext();
+    }
+  }
+
+  //! Records metrics and writes the access log line for the current request.
+  void Finish() {
+    if (!cur_.counted) return;
+    EndCounting();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - cur_.start).count();
+    Metrics::Global().RecordRequest(MethodLabel(cur_.method), cur_.route, cur_.status, seconds);
+    boost::json::object line;
+    line["ts"] = NowIso8601();
+    line["requestId"] = cur_.request_id;
+    line["method"] = cur_.method;
+    line["path"] = cur_.path;
+    line["route"] = cur_.route;
+    line["status"] = cur_.status;
+    line["bytes"] = cur_.bytes;
+    line["durationMs"] = std::round(seconds * 1e6) / 1e3;
+    line["remote"] = remote_;
+    if (!cur_.error_code.empty()) line["error"] = cur_.error_code;
+    AccessLogger()->info(boost::json::serialize(line));
+  }
+
+  void LingeringClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    phase_ = Phase::kWriting;
+    linger_bytes_ = 0;
+    stream_.expires_after(kLingerTime);
+    DrainSome();
+  }
+
+  void DrainSome() {
+    buffer_.clear();
+    stream_.async_read_some(buffer_.prepare(16 * 1024),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->linger_bytes_ += n;
+                              if (ec || self->linger_bytes_ > kLingerMaxBytes) {
+                                self->Close();
+                                return;
+                              }
+                              self->DrainSome();
+                            });
+  }
+
+  void Close() {
+    if (phase_ == Phase::kClosed) return;
+    phase_ = Phase::kClosed;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<detail::ServerCore> core_;
+  std::string remote_;
+  Phase phase_ = Phase::kIdle;
+  Limits limits_;
+  Current cur_;
+  size_t linger_bytes_ = 0;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> res_;
+  std::optional<http::response<http::buffer_body>> csv_res_;
+  std::optional<http::response_serializer<http::buffer_body>> csv_sr_;
+  std::optional<CsvChunker> csv_;
+  std::string chunk_;
+};
+
+}  // namespace
+
+std::vector<std::shared_ptr<Session>> detail::ServerCore::LiveSessions() const {
+  std::vector<std::shared_ptr<Session>> out;
+  std::lock_guard lock(sessions_mu);
+  for (const auto& [ptr, weak] : sessions) {
+    if (auto s = weak.lock()) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void detail::ServerCore::DoAccept() {
+  acceptor->async_accept(asio::make_strand(ioc),
+                         [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                           self->OnAccept(ec, std::move(socket));
+                         });
+}
+
+void detail::ServerCore::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (stopping.load() || !acceptor->is_open()) return;
+  if (ec) {
+    if (ec == asio::error::operation_aborted) return;
+    // Typically EMFILE: back off briefly instead of spinning on the error.
+    spdlog::warn("accept failed: {}", ec.message());
+    auto timer = std::make_shared<asio::steady_timer>(acceptor->get_executor(),
+                                                      std::chrono::milliseconds(100));
+    timer->async_wait([self = shared_from_this(), timer](beast::error_code) {
+      if (!self->stopping.load()) self->DoAccept();
+    });
+    return;
+  }
+  std::make_shared<Session>(std::move(socket), shared_from_this())->Start();
+  DoAccept();
+}
+
+HttpServer::HttpServer(asio::io_context& ioc, asio::thread_pool& pool, const Api& api,
+                       const RuntimeHolder& holder)
+    : core_(std::make_shared<detail::ServerCore>(ioc, pool, api, holder)) {}
+
+HttpServer::~HttpServer() {
+  beast::error_code ignored;
+  core_->acceptor->close(ignored);
+  core_->acceptor.reset();
+}
+
+Status HttpServer::Listen(const std::string& host, uint16_t port) {
+  std::string where =
+      (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  beast::error_code ec;
+  asio::ip::address address = asio::ip::make_address(host, ec);
+  if (ec) {
+    tcp::resolver resolver(core_->ioc);
+    auto results = resolver.resolve(host, std::to_string(port), tcp::resolver::passive, ec);
+    if (ec || results.empty()) {
+      return Unavailable("cannot listen on " + where + ": cannot resolve '" + host +
+                         "': " + (ec ? ec.message() : std::string("no address")));
+    }
+    address = results.begin()->endpoint().address();
+  }
+  tcp::endpoint endpoint(address, port);
+  auto fail = [&](std::string_view step) {
+    beast::error_code ignored;
+    core_->acceptor->close(ignored);
+    return Unavailable("cannot listen on " + where + ": " + std::string(step) + ": " +
+                       ec.message());
+  };
+  core_->acceptor->open(endpoint.protocol(), ec);
+  if (ec) return fail("open");
+  core_->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail("set SO_REUSEADDR");
+  core_->acceptor->bind(endpoint, ec);
+  if (ec) return fail("bind");
+  core_->acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen");
+  return Status::Ok();
+}
+
+uint16_t HttpServer::port() const {
+  beast::error_code ec;
+  tcp::endpoint ep = core_->acceptor->local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void HttpServer::Start() {
+  asio::dispatch(core_->acceptor->get_executor(), [core = core_] { core->DoAccept(); });
+}
+
+void HttpServer::BeginShutdown() {
+  core_->stopping.store(true);
+  asio::dispatch(core_->acceptor->get_executor(), [core = core_] {
+    beast::error_code ignored;
+    core->acceptor->close(ignored);
+  });
+  for (auto& s : core_->LiveSessions()) s->CloseIfIdle();
+}
+
+size_t HttpServer::open_connections() const {
+  std::lock_guard lock(core_->sessions_mu);
+  return core_->sessions.size();
+}
+
+void HttpServer::CancelInFlight(const std::string& reason) {
+  std::vector<CancelToken> tokens;
+  {
+    std::lock_guard lock(core_->tokens_mu);
+    for (auto& [id, token] : core_->tokens) tokens.push_back(token);
+  }
+  for (auto& t : tokens) t.Cancel(reason);
+}
+
+void HttpServer::CloseAllConnections() {
+  for (auto& s : core_->LiveSessions()) s->ForceClose();
+}
+
+}  // namespace tributary

@@ -1,0 +1,132 @@
+#include "server/http_util.h"
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <chrono>
+#include <random>
+
+#include "core/time_util.h"
+
+namespace tributary {
+
+bool IsValidRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string NewRequestId() {
+  // Per-thread engines avoid a lock on the hot path; ids only need to be unique, not secret.
+  thread_local std::mt19937_64 engine{[] {
+    std::random_device rd;
+    return (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
+           static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  }()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t n = engine();
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i) {
+    out[i] = kHex[n & 15];
+    n >>= 4;
+  }
+  return out;
+}
+
+namespace {
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::optional<std::string> PercentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c != '%') {
+      out.push_back(c);
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    int hi = HexDigit(text[i + 1]);
+    int lo = HexDigit(text[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    char decoded = static_cast<char>(hi * 16 + lo);
+    if (decoded == '\0') return std::nullopt;
+    out.push_back(decoded);
+    i += 2;
+  }
+  return out;
+}
+
+bool WantsCsv(std::string_view accept) {
+  auto lower = [](std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  std::string a = lower(accept);
+  size_t csv = a.find("text/csv");
+  if (csv == std::string::npos) return false;
+  size_t json = a.find("application/json");
+  return json == std::string::npos || csv < json;
+}
+
+Result<ListenAddress> ParseListenAddress(std::string_view text) {
+  auto invalid = [&] {
+    return InvalidArgument("invalid listen address '" + std::string(text) +
+                           "': expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
+  };
+  ListenAddress out;
+  std::string_view port_text;
+  if (!text.empty() && text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return invalid();
+    }
+    out.host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return invalid();
+    out.host = std::string(text.substr(0, colon));
+    // A bare IPv6 address without brackets is ambiguous about where the port starts.
+    if (out.host.find(':') != std::string::npos) return invalid();
+    port_text = text.substr(colon + 1);
+  }
+  if (out.host.empty() || port_text.empty()) return invalid();
+  unsigned port = 0;
+  auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port > 65535) {
+    return invalid();
+  }
+  out.port = static_cast<uint16_t>(port);
+  return out;
+}
+
+std::string ErrorBody(std::string_view code, std::string_view message,
+                      std::string_view request_id) {
+  boost::json::object error;
+  error["code"] = code;
+  error["message"] = message;
+  error["requestId"] = request_id;
+  boost::json::object root;
+  root["error"] = std::move(error);
+  return boost::json::serialize(root);
+}
+
+std::string NowIso8601() {
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  return FormatTimestamp(micros);
+}
+
+}  // namespace tributary
