@@ -1,17 +1,14 @@
 #include "server/api.h"
 
-#include <boost/json.hpp>
-
 #include "common/metrics.h"
 #include "core/result_writer.h"
 #include "core/time_util.h"
 #include "orchestrator/query_service.h"
 #include "server/http_util.h"
+#include "server/json_out.h"
 #include "server/query_body.h"
 
 namespace tributary {
-
-namespace json = boost::json;
 
 ApiResponse ErrorResponse(const Status& status, std::string_view request_id) {
   return ErrorResponse(ToHttpStatus(status.code()), ErrorCodeName(status.code()), status.message(),
@@ -44,26 +41,22 @@ std::string DescribeSourceProblem(const std::string& source_id, const Status& st
 
 namespace {
 
-std::string_view Str(const std::string& s) {
-  return s;
+void WriteCapabilities(JsonOut& out, const Capabilities& caps) {
+  out.StartObject();
+  out.Key("dialect").String(caps.dialect);
+  out.Key("schemaIntrospection").Bool(caps.schema_introspection);
+  out.Key("parameters").Bool(caps.parameters);
+  out.Key("cancellation").Bool(caps.cancellation);
+  out.Key("costEstimate").Bool(caps.cost_estimate);
+  out.EndObject();
 }
 
-json::object CapabilitiesJson(const Capabilities& caps) {
-  json::object o;
-  o["dialect"] = Str(caps.dialect);
-  o["schemaIntrospection"] = caps.schema_introspection;
-  o["parameters"] = caps.parameters;
-  o["cancellation"] = caps.cancellation;
-  o["costEstimate"] = caps.cost_estimate;
-  return o;
-}
-
-json::object TableJson(const TableInfo& t) {
-  json::object o;
-  o["schema"] = Str(t.schema);
-  o["name"] = Str(t.name);
-  o["kind"] = Str(t.kind);
-  return o;
+void WriteTable(JsonOut& out, const TableInfo& t) {
+  out.StartObject();
+  out.Key("schema").String(t.schema);
+  out.Key("name").String(t.name);
+  out.Key("kind").String(t.kind);
+  out.EndObject();
 }
 
 ApiResponse Healthz(const ApiRequest&) {
@@ -72,27 +65,34 @@ ApiResponse Healthz(const ApiRequest&) {
 
 ApiResponse Readyz(const ApiRequest& req) {
   const Runtime& rt = *req.runtime;
-  json::array reasons;
-  json::object states;
+  std::vector<std::string> reasons;
   for (const auto& source : rt.sources()) {
     SourceHealth h = source->last_health();
-    states[source->id()] = HealthStateName(h.state);
     if (h.state == SourceHealth::State::kUnavailable) {
-      reasons.emplace_back(DescribeSourceProblem(source->id(), h.error));
+      reasons.push_back(DescribeSourceProblem(source->id(), h.error));
     } else if (h.state == SourceHealth::State::kUnknown) {
-      reasons.emplace_back("source '" + source->id() + "': not health-checked yet");
+      reasons.push_back("source '" + source->id() + "': not health-checked yet");
     }
   }
-  json::object body;
+  JsonOut out;
+  out.StartObject();
   if (reasons.empty()) {
-    body["status"] = "ready";
-    body["configVersion"] = rt.config().fingerprint.substr(0, 12);
-    body["sources"] = std::move(states);
-    return JsonResponse(json::serialize(body));
+    out.Key("status").String("ready");
+    out.Key("configVersion").String(rt.config().fingerprint.substr(0, 12));
+    out.Key("sources").StartObject();
+    for (const auto& source : rt.sources()) {
+      out.Key(source->id()).String(HealthStateName(source->last_health().state));
+    }
+    out.EndObject();
+    out.EndObject();
+    return JsonResponse(out.Take());
   }
-  body["status"] = "not_ready";
-  body["reasons"] = std::move(reasons);
-  ApiResponse r = JsonResponse(json::serialize(body), 503);
+  out.Key("status").String("not_ready");
+  out.Key("reasons").StartArray();
+  for (const auto& r : reasons) out.String(r);
+  out.EndArray();
+  out.EndObject();
+  ApiResponse r = JsonResponse(out.Take(), 503);
   r.error_code = "NOT_READY";
   return r;
 }
@@ -105,41 +105,47 @@ ApiResponse MetricsPage(const ApiRequest&) {
 }
 
 ApiResponse ListSources(const ApiRequest& req) {
-  json::array sources;
+  JsonOut out;
+  out.StartObject();
+  out.Key("sources").StartArray();
   for (const auto& source : req.runtime->sources()) {
     SourceHealth h = source->last_health();
-    json::object s;
-    s["id"] = Str(source->id());
-    s["type"] = Str(source->config().type);
-    s["status"] = HealthStateName(h.state);
+    out.StartObject();
+    out.Key("id").String(source->id());
+    out.Key("type").String(source->config().type);
+    out.Key("status").String(HealthStateName(h.state));
+    out.Key("latencyMs");
     if (h.state == SourceHealth::State::kOk) {
-      s["latencyMs"] = static_cast<double>(h.latency.count()) / 1000.0;
+      out.Double(static_cast<double>(h.latency.count()) / 1000.0);
     } else {
-      s["latencyMs"] = nullptr;
+      out.Null();
     }
+    out.Key("checkedAt");
     if (h.checked_at == std::chrono::system_clock::time_point{}) {
-      s["checkedAt"] = nullptr;
+      out.Null();
     } else {
-      s["checkedAt"] = FormatTimestamp(
+      out.String(FormatTimestamp(
           std::chrono::duration_cast<std::chrono::microseconds>(h.checked_at.time_since_epoch())
-              .count());
+              .count()));
     }
+    out.Key("error");
     if (h.error.ok()) {
-      s["error"] = nullptr;
+      out.Null();
     } else {
-      json::object e;
-      e["code"] = ErrorCodeName(h.error.code());
-      e["message"] = Str(h.error.message());
-      s["error"] = std::move(e);
+      out.StartObject();
+      out.Key("code").String(ErrorCodeName(h.error.code()));
+      out.Key("message").String(h.error.message());
+      out.EndObject();
     }
     // Capabilities describe the engine, never its options: nothing configured leaks here.
-    s["capabilities"] = CapabilitiesJson(source->connector() ? source->connector()->capabilities()
-                                                             : Capabilities{});
-    sources.emplace_back(std::move(s));
+    out.Key("capabilities");
+    WriteCapabilities(out,
+                      source->connector() ? source->connector()->capabilities() : Capabilities{});
+    out.EndObject();
   }
-  json::object body;
-  body["sources"] = std::move(sources);
-  return JsonResponse(json::serialize(body));
+  out.EndArray();
+  out.EndObject();
+  return JsonResponse(out.Take());
 }
 
 ApiResponse ListTables(const ApiRequest& req) {
@@ -150,12 +156,14 @@ ApiResponse ListTables(const ApiRequest& req) {
   if (!tables.ok()) {
     return ErrorResponse(tables.status().WithContext("source '" + id + "'"), req.request_id);
   }
-  json::array list;
-  for (const auto& t : *tables) list.emplace_back(TableJson(t));
-  json::object body;
-  body["source"] = id;
-  body["tables"] = std::move(list);
-  return JsonResponse(json::serialize(body));
+  JsonOut out;
+  out.StartObject();
+  out.Key("source").String(id);
+  out.Key("tables").StartArray();
+  for (const auto& t : *tables) WriteTable(out, t);
+  out.EndArray();
+  out.EndObject();
+  return JsonResponse(out.Take());
 }
 
 ApiResponse DescribeTable(const ApiRequest& req) {
@@ -167,20 +175,23 @@ ApiResponse DescribeTable(const ApiRequest& req) {
   if (!schema.ok()) {
     return ErrorResponse(schema.status().WithContext("source '" + id + "'"), req.request_id);
   }
-  json::array columns;
+  JsonOut out;
+  out.StartObject();
+  out.Key("source").String(id);
+  out.Key("table");
+  WriteTable(out, schema->table);
+  out.Key("columns").StartArray();
   for (const auto& c : schema->columns) {
-    json::object o;
-    o["name"] = Str(c.name);
-    o["type"] = ColumnTypeName(c.type);
-    o["sourceType"] = Str(c.source_type);
-    o["nullable"] = c.nullable;
-    columns.emplace_back(std::move(o));
+    out.StartObject();
+    out.Key("name").String(c.name);
+    out.Key("type").String(ColumnTypeName(c.type));
+    out.Key("sourceType").String(c.source_type);
+    out.Key("nullable").Bool(c.nullable);
+    out.EndObject();
   }
-  json::object body;
-  body["source"] = id;
-  body["table"] = TableJson(schema->table);
-  body["columns"] = std::move(columns);
-  return JsonResponse(json::serialize(body));
+  out.EndArray();
+  out.EndObject();
+  return JsonResponse(out.Take());
 }
 
 ApiResponse Query(const ApiRequest& req) {

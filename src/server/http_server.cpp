@@ -7,7 +7,6 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -19,6 +18,7 @@
 #include "core/result_writer.h"
 #include "server/csv_stream.h"
 #include "server/http_util.h"
+#include "server/json_out.h"
 
 namespace tributary {
 
@@ -569,18 +569,20 @@ class Session : public std::enable_shared_from_this<Session> {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - cur_.start).count();
     Metrics::Global().RecordRequest(MethodLabel(cur_.method), cur_.route, cur_.status, seconds);
-    boost::json::object line;
-    line["ts"] = NowIso8601();
-    line["requestId"] = cur_.request_id;
-    line["method"] = cur_.method;
-    line["path"] = cur_.path;
-    line["route"] = cur_.route;
-    line["status"] = cur_.status;
-    line["bytes"] = cur_.bytes;
-    line["durationMs"] = std::round(seconds * 1e6) / 1e3;
-    line["remote"] = remote_;
-    if (!cur_.error_code.empty()) line["error"] = cur_.error_code;
-    AccessLogger()->info(boost::json::serialize(line));
+    JsonOut line;
+    line.StartObject();
+    line.Key("ts").String(NowIso8601());
+    line.Key("requestId").String(cur_.request_id);
+    line.Key("method").String(cur_.method);
+    line.Key("path").String(cur_.path);
+    line.Key("route").String(cur_.route);
+    line.Key("status").Int(cur_.status);
+    line.Key("bytes").Int(static_cast<int64_t>(cur_.bytes));
+    line.Key("durationMs").Double(std::round(seconds * 1e6) / 1e3);
+    line.Key("remote").String(remote_);
+    if (!cur_.error_code.empty()) line.Key("error").String(cur_.error_code);
+    line.EndObject();
+    AccessLogger()->info(line.Take());
   }
 
   void LingeringClose() {

@@ -1,11 +1,11 @@
 #include "server/http_util.h"
 
-#include <boost/json.hpp>
 #include <charconv>
 #include <chrono>
 #include <random>
 
 #include "core/time_util.h"
+#include "server/json_out.h"
 
 namespace tributary {
 
@@ -113,13 +113,13 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
 
 std::string ErrorBody(std::string_view code, std::string_view message,
                       std::string_view request_id) {
-  boost::json::object error;
-  error["code"] = code;
-  error["message"] = message;
-  error["requestId"] = request_id;
-  boost::json::object root;
-  root["error"] = std::move(error);
-  return boost::json::serialize(root);
+  JsonOut out;
+  out.StartObject().Key("error").StartObject();
+  out.Key("code").String(code);
+  out.Key("message").String(message);
+  out.Key("requestId").String(request_id);
+  out.EndObject().EndObject();
+  return out.Take();
 }
 
 std::string NowIso8601() {

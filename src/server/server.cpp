@@ -55,7 +55,8 @@ void LogHealthChanges(const Runtime& runtime,
     if (h.state == SourceHealth::State::kOk) {
       spdlog::info("source '{}' is ok ({:.2f} ms)", source->id(),
                    static_cast<double>(h.latency.count()) / 1000.0);
-    } else if (h.state == SourceHealth::State::kUnavailable) {
+    } else if (h.state == SourceHealth::State::kUnavailable && source->open_status().ok()) {
+      // Sources that failed to open were already reported by Runtime::Open.
       spdlog::warn("{}", DescribeSourceProblem(source->id(), h.error));
     }
   }
