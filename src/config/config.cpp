@@ -514,7 +514,15 @@ Result<Config> LoadConfigText(const std::string& text, const std::string& name,
   config.path = name;
   config.base_dir = base_dir;
   ConfigParser parser(reader);
-  TRIB_RETURN_IF_ERROR(parser.Parse(root, config));
+  try {
+    TRIB_RETURN_IF_ERROR(parser.Parse(root, config));
+  } catch (const YAML::Exception& e) {
+    // Node accessors only throw on misuse, which the reader's type checks rule out; should
+    // one slip through it is still a config error with a location, not a crash.
+    SourceLocation where{name, e.mark.is_null() ? 0 : e.mark.line + 1,
+                         e.mark.is_null() ? 0 : e.mark.column + 1};
+    return ConfigError(where.ToString() + ": " + e.msg);
+  }
   config.fingerprint = config_internal::ComputeFingerprint(config);
   return config;
 }
