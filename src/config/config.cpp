@@ -4,6 +4,18 @@
 // (unknown key, wrong type, bad value, duplicate); the second resolves references that may
 // point forward (a project naming a source defined further down, default_project), so the
 // reported error is deterministic and, within each pass, the first in document order.
+//
+// The layout (JSON with the same structure is accepted):
+//   server: {listen: "127.0.0.1:8080", max_row_limit: 100000, ...}
+//   sources:
+//     warehouse: {type: duckdb, path: "${DATA_DIR}/warehouse.duckdb", threads: 4}
+//   projects:
+//     web:
+//       sources: [warehouse]
+//       datasets:
+//         web_events: {source: warehouse, table: events, columns: {ts: event_time},
+//                      features: [{match: "^/docs", name: docs}]}
+//   default_project: web
 // Thread-safety: loading touches no shared state other than the read-only connector registry.
 #include "config/config.h"
 
