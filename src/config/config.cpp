@@ -1,7 +1,39 @@
-// Placeholder until the config loader lands (issue 2, config part).
+// Loading and validating the YAML config (declared in config/config.h).
+//
+// Two passes: the first walks the document in order and stops at the first local mistake
+// (unknown key, wrong type, bad value, duplicate); the second resolves references that may
+// point forward (a project naming a source defined further down, default_project), so the
+// reported error is deterministic and, within each pass, the first in document order.
+//
+// The layout (JSON with the same structure is accepted):
+//   server: {listen: "127.0.0.1:8080", max_row_limit: 100000, ...}
+//   sources:
+//     warehouse: {type: duckdb, path: "${DATA_DIR}/warehouse.duckdb", threads: 4}
+//   projects:
+//     web:
+//       sources: [warehouse]
+//       datasets:
+//         web_events: {source: warehouse, table: events, columns: {ts: event_time},
+//                      features: [{match: "^/docs", name: docs}]}
+//   default_project: web
+// Thread-safety: loading touches no shared state other than the read-only connector registry.
 #include "config/config.h"
 
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <regex>
+#include <system_error>
+
+#include "config/config_render.h"
+#include "config/source_options.h"
+#include "config/yaml_reader.h"
+#include "connectors/registry.h"
 
 namespace tributary {
 
@@ -27,21 +59,533 @@ EnvLookup ProcessEnv() {
   };
 }
 
-Result<Config> LoadConfigFile(const std::string& path, const EnvLookup&) {
-  return Internal("config loading is not implemented yet: " + path);
+namespace {
+
+using config_internal::Field;
+using config_internal::Value;
+using config_internal::YamlReader;
+
+const std::vector<std::string> kTopLevelKeys = {"server", "sources", "projects", "default_project"};
+const std::vector<std::string> kProjectKeys = {"sources", "datasets"};
+const std::vector<std::string> kDatasetNames = {"llm_logs", "web_events"};
+const std::vector<std::string> kDatasetKeys = {"source", "table", "columns", "client_pattern",
+                                               "features"};
+const std::vector<std::string> kFeatureKeys = {"match", "name"};
+
+constexpr std::string_view kSourceExample = "demo: {type: duckdb, path: demo.duckdb}";
+
+struct ServerIntSetting {
+  const char* name;
+  int64_t ServerConfig::*member;
+  int64_t min;
+};
+
+// Limits and timeouts must be positive: 0 would not mean "unlimited" anywhere, it would
+// reject every request. Thread counts may be 0, meaning "derive from the core count".
+constexpr ServerIntSetting kServerInts[] = {
+    {"max_body_bytes", &ServerConfig::max_body_bytes, 1},
+    {"max_header_bytes", &ServerConfig::max_header_bytes, 1},
+    {"read_timeout_ms", &ServerConfig::read_timeout_ms, 1},
+    {"idle_timeout_ms", &ServerConfig::idle_timeout_ms, 1},
+    {"io_threads", &ServerConfig::io_threads, 0},
+    {"worker_threads", &ServerConfig::worker_threads, 0},
+    {"default_row_limit", &ServerConfig::default_row_limit, 1},
+    {"max_row_limit", &ServerConfig::max_row_limit, 1},
+    {"default_timeout_ms", &ServerConfig::default_timeout_ms, 1},
+    {"max_timeout_ms", &ServerConfig::max_timeout_ms, 1},
+    {"max_result_bytes", &ServerConfig::max_result_bytes, 1},
+    {"shutdown_grace_ms", &ServerConfig::shutdown_grace_ms, 1},
+};
+
+const std::vector<std::string>& ServerKeys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> all = {"listen"};
+    for (const auto& setting : kServerInts) all.emplace_back(setting.name);
+    return all;
+  }();
+  return keys;
 }
-Result<Config> LoadConfigText(const std::string&, const std::string& name, const std::string&,
-                              const EnvLookup&) {
-  return Internal("config loading is not implemented yet: " + name);
+
+std::vector<std::string> ConnectorTypes() {
+  std::vector<std::string> types;
+  for (const auto& factory : AllConnectors()) types.push_back(factory.type);
+  return types;
 }
-Config BuiltinConfig(const std::string&) {
-  return {};
+
+bool IsHostnameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
 }
-std::string RenderConfig(const Config&) {
-  return {};
+bool IsIpv6Char(char c) {
+  return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
 }
-Result<std::string> SubstituteEnv(const std::string& text, const EnvLookup&) {
-  return text;
+
+// What is wrong with a listen address ("what; how to fix"), or nullopt when it is valid.
+std::optional<std::string> ListenProblem(const std::string& listen) {
+  const std::string not_host_port =
+      "'" + listen + "' is not HOST:PORT; write e.g. 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080";
+  std::string host;
+  std::string port;
+  if (!listen.empty() && listen.front() == '[') {
+    const size_t close = listen.find(']');
+    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
+      return not_host_port;
+    }
+    host = listen.substr(1, close - 1);
+    port = listen.substr(close + 2);
+    if (host.empty() || host.find(':') == std::string::npos ||
+        !std::all_of(host.begin(), host.end(), IsIpv6Char)) {
+      return "'" + host + "' is not an IPv6 address; write e.g. [::1]:8080 or [::]:8080";
+    }
+  } else {
+    const size_t colon = listen.rfind(':');
+    if (colon == std::string::npos) return not_host_port;
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
+    if (host.find(':') != std::string::npos) {
+      return "IPv6 address in '" + listen + "' needs brackets; write e.g. [::1]:8080";
+    }
+    if (host.empty() || !std::all_of(host.begin(), host.end(), IsHostnameChar)) {
+      return not_host_port;
+    }
+  }
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::stoi(port) > 65535) {
+    return "port '" + port + "' is not a number from 0 to 65535; write e.g. " +
+           (listen.front() == '[' ? "[::1]:8080" : "127.0.0.1:8080");
+  }
+  return std::nullopt;
+}
+
+std::string RegexProblem(std::regex_constants::error_type code) {
+  namespace rc = std::regex_constants;
+  // Our own wording: libstdc++'s messages differ between versions.
+  if (code == rc::error_collate) return "invalid collating element";
+  if (code == rc::error_ctype) return "invalid character class";
+  if (code == rc::error_escape) return "invalid escape";
+  if (code == rc::error_backref) return "invalid back reference";
+  if (code == rc::error_brack) return "unmatched '['";
+  if (code == rc::error_paren) return "unmatched '(' or ')'";
+  if (code == rc::error_brace) return "unmatched '{'";
+  if (code == rc::error_badbrace) return "invalid {m,n} repetition";
+  if (code == rc::error_range) return "invalid character range";
+  if (code == rc::error_badrepeat) return "'*', '+', '?' or '{' with nothing to repeat";
+  return "pattern too complex";
+}
+
+// A reference resolved once the whole document has been read.
+struct PendingReference {
+  Value value;
+  std::string id;
+};
+
+class ConfigParser {
+ public:
+  explicit ConfigParser(const YamlReader& reader) : reader_(reader) {}
+
+  Status Parse(const Value& root, Config& config) {
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(root));
+    bool has_sources = false;
+    for (const auto& field : fields) {
+      if (field.key == "server") {
+        TRIB_RETURN_IF_ERROR(ParseServer(field.value, config.server));
+      } else if (field.key == "sources") {
+        has_sources = true;
+        TRIB_RETURN_IF_ERROR(ParseSources(field.value, config.sources));
+      } else if (field.key == "projects") {
+        TRIB_RETURN_IF_ERROR(ParseProjects(field.value, config.projects));
+      } else if (field.key == "default_project") {
+        TRIB_ASSIGN_OR_RETURN(config.default_project, reader_.String(field.value));
+        default_project_ = PendingReference{field.value, config.default_project};
+      } else {
+        return reader_.UnknownKey(field, kTopLevelKeys, "allowed keys");
+      }
+    }
+    if (!has_sources) {
+      return reader_.MissingKey(
+          root.location, "", "sources",
+          "define at least one source, e.g. sources: {" + std::string(kSourceExample) + "}");
+    }
+    return ResolveReferences(config);
+  }
+
+ private:
+  Status ParseServer(const Value& value, ServerConfig& server) {
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(value));
+    std::map<std::string, Value> given;
+    for (const auto& field : fields) {
+      given[field.key] = field.value;
+      if (field.key == "listen") {
+        TRIB_ASSIGN_OR_RETURN(server.listen, reader_.String(field.value));
+        if (auto problem = ListenProblem(server.listen))
+          return reader_.Error(field.value, *problem);
+        continue;
+      }
+      auto setting = std::find_if(std::begin(kServerInts), std::end(kServerInts),
+                                  [&](const ServerIntSetting& s) { return field.key == s.name; });
+      if (setting == std::end(kServerInts)) {
+        return reader_.UnknownKey(field, ServerKeys(), "allowed keys");
+      }
+      TRIB_ASSIGN_OR_RETURN(server.*(setting->member),
+                            reader_.Int(field.value, setting->min, INT64_MAX));
+    }
+    TRIB_RETURN_IF_ERROR(CheckNotAbove(given, "default_row_limit", server.default_row_limit,
+                                       "max_row_limit", server.max_row_limit));
+    return CheckNotAbove(given, "default_timeout_ms", server.default_timeout_ms, "max_timeout_ms",
+                         server.max_timeout_ms);
+  }
+
+  // A default above its maximum is reported where the user wrote the conflicting number.
+  Status CheckNotAbove(const std::map<std::string, Value>& given, const std::string& low_name,
+                       int64_t low, const std::string& high_name, int64_t high) const {
+    if (low <= high) return Status::Ok();
+    if (auto it = given.find(low_name); it != given.end()) {
+      return reader_.Error(it->second, std::to_string(low) + " exceeds " + high_name + " (" +
+                                           std::to_string(high) + "); lower " + low_name +
+                                           " or raise " + high_name);
+    }
+    return reader_.Error(given.at(high_name),
+                         std::to_string(high) + " is below " + low_name + " (" +
+                             std::to_string(low) + ", its default); raise " + high_name +
+                             " or set " + low_name + " <= " + std::to_string(high));
+  }
+
+  Status ParseSources(const Value& value, std::vector<SourceConfig>& sources) {
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(value, "source id"));
+    if (fields.empty()) {
+      return reader_.Error(value,
+                           "no sources defined; add one, e.g. " + std::string(kSourceExample));
+    }
+    for (const auto& field : fields) {
+      if (!config_internal::IsValidId(field.key)) {
+        return reader_.Error(field.key_location, field.value.path,
+                             "invalid source id; use 1 to 64 letters, digits, '_' or '-'");
+      }
+      TRIB_ASSIGN_OR_RETURN(std::vector<Field> source_fields, reader_.Mapping(field.value));
+      // The type decides which options are valid, so it is read first wherever it is.
+      auto type_field = std::find_if(source_fields.begin(), source_fields.end(),
+                                     [](const Field& f) { return f.key == "type"; });
+      if (type_field == source_fields.end()) {
+        return reader_.MissingKey(
+            field.key_location, field.value.path, "type",
+            "add type: <connector>, one of: " + config_internal::JoinNames(ConnectorTypes()));
+      }
+      TRIB_ASSIGN_OR_RETURN(std::string type, reader_.String(type_field->value));
+      const ConnectorFactory* factory = FindConnector(type);
+      if (!factory) {
+        return reader_.Error(type_field->value,
+                             "unknown connector type '" + type + "'; " +
+                                 config_internal::DidYouMean(type, ConnectorTypes()) +
+                                 "known types: " + config_internal::JoinNames(ConnectorTypes()));
+      }
+      TRIB_ASSIGN_OR_RETURN(Options options, config_internal::ParseSourceOptions(
+                                                 reader_, source_fields, *factory, field));
+      sources.push_back({field.key, type, std::move(options), field.key_location});
+    }
+    return Status::Ok();
+  }
+
+  Status ParseProjects(const Value& value, std::vector<ProjectConfig>& projects) {
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(value, "project id"));
+    for (const auto& field : fields) {
+      if (!config_internal::IsValidId(field.key)) {
+        return reader_.Error(field.key_location, field.value.path,
+                             "invalid project id; use 1 to 64 letters, digits, '_' or '-'");
+      }
+      ProjectConfig project;
+      TRIB_RETURN_IF_ERROR(ParseProject(field, project));
+      projects.push_back(std::move(project));
+    }
+    return Status::Ok();
+  }
+
+  Status ParseProject(const Field& entry, ProjectConfig& project) {
+    project.id = entry.key;
+    project.location = entry.key_location;
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(entry.value));
+    bool has_sources = false;
+    // Where each dataset names its source, checked once the project's sources are known.
+    std::vector<std::pair<std::string, Value>> dataset_sources;
+    for (const auto& field : fields) {
+      if (field.key == "sources") {
+        has_sources = true;
+        TRIB_ASSIGN_OR_RETURN(std::vector<Value> items, reader_.Sequence(field.value));
+        if (items.empty()) {
+          return reader_.Error(field.value,
+                               "empty list; list at least one source id, e.g. sources: [demo]");
+        }
+        for (const auto& item : items) {
+          TRIB_ASSIGN_OR_RETURN(std::string id, reader_.String(item));
+          if (std::find(project.sources.begin(), project.sources.end(), id) !=
+              project.sources.end()) {
+            return reader_.Error(item, "source '" + id + "' is listed twice; remove the duplicate");
+          }
+          project.sources.push_back(id);
+          source_references_.push_back({item, id});
+        }
+      } else if (field.key == "datasets") {
+        TRIB_ASSIGN_OR_RETURN(std::vector<Field> datasets, reader_.Mapping(field.value, "dataset"));
+        for (const auto& dataset_field : datasets) {
+          if (std::find(kDatasetNames.begin(), kDatasetNames.end(), dataset_field.key) ==
+              kDatasetNames.end()) {
+            return reader_.UnknownKey(dataset_field, kDatasetNames, "datasets", "dataset");
+          }
+          DatasetBinding binding;
+          Value source_value;
+          TRIB_RETURN_IF_ERROR(ParseDataset(dataset_field, binding, source_value));
+          dataset_sources.emplace_back(binding.source, source_value);
+          project.datasets[binding.name] = std::move(binding);
+        }
+      } else {
+        return reader_.UnknownKey(field, kProjectKeys, "allowed keys");
+      }
+    }
+    if (!has_sources) {
+      return reader_.MissingKey(entry.key_location, entry.value.path, "sources",
+                                "list the source ids this project may use, e.g. sources: [demo]");
+    }
+    for (const auto& [source, where] : dataset_sources) {
+      if (std::find(project.sources.begin(), project.sources.end(), source) ==
+          project.sources.end()) {
+        return reader_.Error(where,
+                             "source '" + source + "' is not one of this project's sources (" +
+                                 config_internal::JoinNames(project.sources) + "); add it to " +
+                                 entry.value.path + ".sources or use one of them");
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status ParseDataset(const Field& entry, DatasetBinding& binding, Value& source_value) {
+    binding.name = entry.key;
+    binding.table = entry.key;
+    binding.location = entry.key_location;
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(entry.value));
+    bool has_source = false;
+    for (const auto& field : fields) {
+      if (field.key == "source") {
+        has_source = true;
+        source_value = field.value;
+        TRIB_ASSIGN_OR_RETURN(binding.source, reader_.String(field.value));
+      } else if (field.key == "table") {
+        TRIB_ASSIGN_OR_RETURN(binding.table, reader_.String(field.value));
+        if (binding.table.empty()) {
+          return reader_.Error(field.value,
+                               "empty table name; name the table, or remove the key "
+                               "to use '" +
+                                   entry.key + "'");
+        }
+      } else if (field.key == "columns") {
+        TRIB_ASSIGN_OR_RETURN(std::vector<Field> columns, reader_.Mapping(field.value));
+        for (const auto& column : columns) {
+          TRIB_ASSIGN_OR_RETURN(std::string actual, reader_.String(column.value));
+          if (actual.empty()) {
+            return reader_.Error(column.value,
+                                 "empty column name; write the source's column for '" + column.key +
+                                     "' or remove the entry");
+          }
+          binding.columns[column.key] = std::move(actual);
+        }
+      } else if (field.key == "client_pattern") {
+        TRIB_ASSIGN_OR_RETURN(std::string pattern, reader_.String(field.value));
+        TRIB_RETURN_IF_ERROR(CheckRegex(field.value, pattern));
+        binding.client_pattern = std::move(pattern);
+      } else if (field.key == "features") {
+        TRIB_ASSIGN_OR_RETURN(std::vector<FeatureRule> rules, ParseFeatures(field.value));
+        binding.feature_rules = std::move(rules);
+      } else {
+        return reader_.UnknownKey(field, kDatasetKeys, "allowed keys");
+      }
+    }
+    if (!has_source) {
+      return reader_.MissingKey(entry.key_location, entry.value.path, "source",
+                                "name the project source that holds " + entry.key);
+    }
+    return Status::Ok();
+  }
+
+  Result<std::vector<FeatureRule>> ParseFeatures(const Value& value) {
+    TRIB_ASSIGN_OR_RETURN(std::vector<Value> items, reader_.Sequence(value));
+    std::vector<FeatureRule> rules;
+    for (const auto& item : items) {
+      TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(item));
+      FeatureRule rule;
+      bool has_match = false;
+      bool has_name = false;
+      for (const auto& field : fields) {
+        if (field.key == "match") {
+          has_match = true;
+          TRIB_ASSIGN_OR_RETURN(rule.match, reader_.String(field.value));
+          TRIB_RETURN_IF_ERROR(CheckRegex(field.value, rule.match));
+        } else if (field.key == "name") {
+          has_name = true;
+          TRIB_ASSIGN_OR_RETURN(rule.name, reader_.String(field.value));
+          if (rule.name.empty()) {
+            return reader_.Error(field.value, "empty feature name; name the feature");
+          }
+        } else {
+          return reader_.UnknownKey(field, kFeatureKeys, "allowed keys");
+        }
+      }
+      if (!has_match) {
+        return reader_.MissingKey(item.location, item.path, "match",
+                                  "add match: <regular expression>");
+      }
+      if (!has_name) {
+        return reader_.MissingKey(item.location, item.path, "name", "add name: <feature name>");
+      }
+      rules.push_back(std::move(rule));
+    }
+    return rules;
+  }
+
+  Status CheckRegex(const Value& value, const std::string& pattern) const {
+    try {
+      std::regex compiled(pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      return reader_.Error(value, "invalid regular expression: " + RegexProblem(e.code()) +
+                                      "; fix the pattern (ECMAScript syntax)");
+    }
+    return Status::Ok();
+  }
+
+  Status ResolveReferences(Config& config) const {
+    std::vector<std::string> source_ids;
+    for (const auto& source : config.sources) source_ids.push_back(source.id);
+    for (const auto& reference : source_references_) {
+      if (!config.FindSource(reference.id)) {
+        return reader_.Error(reference.value,
+                             "unknown source '" + reference.id + "'; " +
+                                 config_internal::DidYouMean(reference.id, source_ids) +
+                                 "defined sources: " + config_internal::JoinNames(source_ids));
+      }
+    }
+    std::vector<std::string> project_ids;
+    for (const auto& project : config.projects) project_ids.push_back(project.id);
+    if (default_project_) {
+      if (!config.FindProject(default_project_->id)) {
+        return reader_.Error(default_project_->value,
+                             "unknown project '" + default_project_->id + "'; " +
+                                 config_internal::DidYouMean(default_project_->id, project_ids) +
+                                 "defined projects: " + config_internal::JoinNames(project_ids));
+      }
+    } else if (config.projects.size() == 1) {
+      // With several projects and no default, the API requires an explicit project.
+      config.default_project = config.projects.front().id;
+    }
+    return Status::Ok();
+  }
+
+  const YamlReader& reader_;
+  std::vector<PendingReference> source_references_;
+  std::optional<PendingReference> default_project_;
+};
+
+std::string ParentDirectory(const std::string& path) {
+  std::error_code error;
+  std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  if (error) absolute = path;
+  std::string parent = absolute.lexically_normal().parent_path().string();
+  return parent.empty() ? "." : parent;
+}
+
+}  // namespace
+
+Result<Config> LoadConfigText(const std::string& text, const std::string& name,
+                              const std::string& base_dir, const EnvLookup& env) {
+  YamlReader reader(name, env);
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    SourceLocation where{name, e.mark.is_null() ? 0 : e.mark.line + 1,
+                         e.mark.is_null() ? 0 : e.mark.column + 1};
+    return ConfigError(where.ToString() + ": " + e.msg);
+  }
+  const SourceLocation start{name, 1, 1};
+  if (documents.size() > 1) {
+    return reader.Error(reader.Locate(documents[1]), "",
+                        "more than one YAML document; keep a single document (remove the "
+                        "extra '---')");
+  }
+  if (documents.empty() || documents.front().IsNull()) {
+    return reader.Error(start, "",
+                        "the config is empty; define at least sources, e.g. sources: {" +
+                            std::string(kSourceExample) + "}");
+  }
+  config_internal::Value root = reader.Root(documents.front());
+  if (!root.node.IsMap()) {
+    return reader.Error(root.location, "",
+                        std::string("expected a mapping with keys ") +
+                            config_internal::JoinNames(kTopLevelKeys) + ", got " +
+                            (root.node.IsSequence() ? "a list" : "a single value") +
+                            "; write the config as key: value pairs");
+  }
+
+  Config config;
+  config.path = name;
+  config.base_dir = base_dir;
+  ConfigParser parser(reader);
+  try {
+    TRIB_RETURN_IF_ERROR(parser.Parse(root, config));
+  } catch (const YAML::Exception& e) {
+    // Node accessors only throw on misuse, which the reader's type checks rule out; should
+    // one slip through it is still a config error with a location, not a crash.
+    SourceLocation where{name, e.mark.is_null() ? 0 : e.mark.line + 1,
+                         e.mark.is_null() ? 0 : e.mark.column + 1};
+    return ConfigError(where.ToString() + ": " + e.msg);
+  }
+  config.fingerprint = config_internal::ComputeFingerprint(config);
+  return config;
+}
+
+Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env) {
+  const auto failure = [&path](int error_number) {
+    return ConfigError("cannot read config file '" + path +
+                       "': " + std::generic_category().message(error_number) +
+                       "; check the path and its permissions");
+  };
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) return failure(errno);
+  std::string text;
+  char buffer[1 << 16];
+  size_t read = 0;
+  while ((read = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, read);
+  const bool failed = std::ferror(file);
+  const int error_number = errno;
+  std::fclose(file);
+  if (failed) return failure(error_number);
+  return LoadConfigText(text, path, ParentDirectory(path), env);
+}
+
+Config BuiltinConfig(const std::string& data_dir) {
+  const SourceLocation builtin{"<built-in>", 0, 0};
+  Config config;
+  config.path = "<built-in>";
+  std::error_code error;
+  config.base_dir = std::filesystem::current_path(error).string();
+  if (error || config.base_dir.empty()) config.base_dir = ".";
+
+  SourceConfig demo{"demo", "duckdb", {}, builtin};
+  demo.options.Set("path", {OptionValue(data_dir + "/demo.duckdb"), builtin, false});
+  config.sources.push_back(std::move(demo));
+
+  ProjectConfig project;
+  project.id = "demo";
+  project.sources = {"demo"};
+  project.location = builtin;
+  for (const auto& name : kDatasetNames) {
+    DatasetBinding binding;
+    binding.name = name;
+    binding.source = "demo";
+    binding.table = name;
+    binding.location = builtin;
+    project.datasets[name] = std::move(binding);
+  }
+  config.projects.push_back(std::move(project));
+  config.default_project = "demo";
+  config.fingerprint = config_internal::ComputeFingerprint(config);
+  return config;
 }
 
 }  // namespace tributary

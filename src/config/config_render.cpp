@@ -1,0 +1,259 @@
+#include "config/config_render.h"
+
+#include <openssl/evp.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <regex>
+#include <type_traits>
+
+#include "connectors/registry.h"
+
+namespace tributary {
+
+namespace config_internal {
+
+namespace {
+
+constexpr std::string_view kRedacted = "***";
+
+// Rendering shared by RenderConfig (redact = true, with comments) and the fingerprint
+// (redact = false). Keeping one function guarantees the fingerprint covers everything shown.
+class ConfigEmitter {
+ public:
+  explicit ConfigEmitter(bool redact) : redact_(redact) {}
+
+  std::string Render(const Config& config, bool with_comments) {
+    if (with_comments) {
+      out_ << YAML::Comment("Tributary config resolved from " + config.path +
+                            (redact_ ? "; secrets are shown as ***" : ""));
+      if (config.default_project.empty()) {
+        out_ << YAML::Newline
+             << YAML::Comment("no default_project: every request must name its project");
+      }
+      out_ << YAML::Newline;
+    }
+    out_ << YAML::BeginMap;
+    EmitServer(config.server);
+    EmitSources(config.sources);
+    EmitProjects(config.projects);
+    if (!config.default_project.empty()) {
+      out_ << YAML::Key << "default_project" << YAML::Value;
+      EmitString(config.default_project);
+    }
+    out_ << YAML::EndMap;
+    return out_.c_str();
+  }
+
+ private:
+  std::string Text(const std::string& value) const {
+    return redact_ ? RedactCredentials(value) : value;
+  }
+
+  // Strings that YAML 1.1 readers would take for a boolean, null or number are quoted, so
+  // the rendering means the same to any tool (Tributary itself reads by schema either way).
+  void EmitString(const std::string& value) {
+    static const std::regex kLooksTyped(
+        R"(^[-+]?([0-9][0-9_]*(:[0-5]?[0-9])*(\.[0-9_]*)?([eE][-+]?[0-9]+)?|\.[0-9]+([eE][-+]?[0-9]+)?)"
+        R"(|0x[0-9a-fA-F_]+|0o?[0-7_]+|0b[01_]+|\.(inf|Inf|INF|nan|NaN|NAN))$)");
+    static const std::regex kLooksBoolOrNull(R"(^(y|n|yes|no|on|off|true|false|null|~)$)",
+                                             std::regex::icase);
+    const std::string text = Text(value);
+    if (std::regex_match(text, kLooksTyped) || std::regex_match(text, kLooksBoolOrNull)) {
+      out_ << YAML::DoubleQuoted;
+    }
+    out_ << text;
+  }
+
+  void EmitServer(const ServerConfig& server) {
+    out_ << YAML::Key << "server" << YAML::Value << YAML::BeginMap;
+    out_ << YAML::Key << "listen" << YAML::Value;
+    EmitString(server.listen);
+    const std::pair<const char*, int64_t> ints[] = {
+        {"max_body_bytes", server.max_body_bytes},
+        {"max_header_bytes", server.max_header_bytes},
+        {"read_timeout_ms", server.read_timeout_ms},
+        {"idle_timeout_ms", server.idle_timeout_ms},
+        {"io_threads", server.io_threads},
+        {"worker_threads", server.worker_threads},
+        {"default_row_limit", server.default_row_limit},
+        {"max_row_limit", server.max_row_limit},
+        {"default_timeout_ms", server.default_timeout_ms},
+        {"max_timeout_ms", server.max_timeout_ms},
+        {"max_result_bytes", server.max_result_bytes},
+        {"shutdown_grace_ms", server.shutdown_grace_ms},
+    };
+    for (const auto& [name, value] : ints) out_ << YAML::Key << name << YAML::Value << value;
+    out_ << YAML::EndMap;
+  }
+
+  void EmitOption(const OptionValue& value) {
+    std::visit(
+        [this](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            EmitString(v);
+          } else if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, bool>) {
+            out_ << v;
+          } else if constexpr (std::is_same_v<T, double>) {
+            // Shortest text that reads back as the same double (the emitter would print
+            // 0.1 as 0.10000000000000001).
+            char buffer[64];
+            auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, v);
+            out_ << std::string(buffer, error == std::errc() ? end : buffer);
+          } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+            out_ << YAML::Flow << YAML::BeginSeq;
+            for (const auto& item : v) EmitString(item);
+            out_ << YAML::EndSeq;
+          } else {
+            out_ << YAML::BeginMap;
+            for (const auto& [key, item] : v) {
+              out_ << YAML::Key << key << YAML::Value;
+              EmitString(item);
+            }
+            out_ << YAML::EndMap;
+          }
+        },
+        value);
+  }
+
+  // The connector schema's order, which groups related options as its author meant;
+  // options the schema does not know (a hand-built Config) follow by name.
+  static std::vector<std::string> OptionOrder(const SourceConfig& source) {
+    std::vector<std::string> order;
+    if (const ConnectorFactory* factory = FindConnector(source.type)) {
+      for (const auto& spec : factory->schema) {
+        if (source.options.Has(spec.name)) order.push_back(spec.name);
+      }
+    }
+    for (const auto& [name, entry] : source.options.entries()) {
+      if (std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
+    }
+    return order;
+  }
+
+  void EmitSources(const std::vector<SourceConfig>& sources) {
+    out_ << YAML::Key << "sources" << YAML::Value;
+    if (sources.empty()) out_ << YAML::Flow;
+    out_ << YAML::BeginMap;
+    for (const auto& source : sources) {
+      out_ << YAML::Key << source.id << YAML::Value << YAML::BeginMap;
+      out_ << YAML::Key << "type" << YAML::Value << source.type;
+      for (const std::string& name : OptionOrder(source)) {
+        const Options::Entry& entry = source.options.entries().at(name);
+        out_ << YAML::Key << name << YAML::Value;
+        if (redact_ && entry.secret) {
+          out_ << std::string(kRedacted);
+        } else {
+          EmitOption(entry.value);
+        }
+      }
+      out_ << YAML::EndMap;
+    }
+    out_ << YAML::EndMap;
+  }
+
+  void EmitDataset(const DatasetBinding& dataset) {
+    out_ << YAML::Key << dataset.name << YAML::Value << YAML::BeginMap;
+    out_ << YAML::Key << "source" << YAML::Value << dataset.source;
+    out_ << YAML::Key << "table" << YAML::Value;
+    EmitString(dataset.table);
+    if (!dataset.columns.empty()) {
+      out_ << YAML::Key << "columns" << YAML::Value << YAML::BeginMap;
+      for (const auto& [canonical, actual] : dataset.columns) {
+        out_ << YAML::Key << canonical << YAML::Value;
+        EmitString(actual);
+      }
+      out_ << YAML::EndMap;
+    }
+    if (dataset.client_pattern) {
+      out_ << YAML::Key << "client_pattern" << YAML::Value;
+      EmitString(*dataset.client_pattern);
+    }
+    if (dataset.feature_rules) {
+      out_ << YAML::Key << "features" << YAML::Value;
+      if (dataset.feature_rules->empty()) out_ << YAML::Flow;
+      out_ << YAML::BeginSeq;
+      for (const auto& rule : *dataset.feature_rules) {
+        out_ << YAML::Flow << YAML::BeginMap;
+        out_ << YAML::Key << "match" << YAML::Value;
+        EmitString(rule.match);
+        out_ << YAML::Key << "name" << YAML::Value;
+        EmitString(rule.name);
+        out_ << YAML::EndMap;
+      }
+      out_ << YAML::EndSeq;
+    }
+    out_ << YAML::EndMap;
+  }
+
+  void EmitProjects(const std::vector<ProjectConfig>& projects) {
+    out_ << YAML::Key << "projects" << YAML::Value;
+    if (projects.empty()) out_ << YAML::Flow;
+    out_ << YAML::BeginMap;
+    for (const auto& project : projects) {
+      out_ << YAML::Key << project.id << YAML::Value << YAML::BeginMap;
+      out_ << YAML::Key << "sources" << YAML::Value << YAML::Flow << project.sources;
+      out_ << YAML::Key << "datasets" << YAML::Value;
+      if (project.datasets.empty()) out_ << YAML::Flow;
+      out_ << YAML::BeginMap;
+      for (const auto& [name, dataset] : project.datasets) EmitDataset(dataset);
+      out_ << YAML::EndMap;
+      out_ << YAML::EndMap;
+    }
+    out_ << YAML::EndMap;
+  }
+
+  bool redact_;
+  YAML::Emitter out_;
+};
+
+}  // namespace
+
+std::string RedactCredentials(std::string_view text) {
+  // The password runs to the last '@' of the URL so that an unescaped '@' inside it cannot
+  // leave its tail visible; over-redacting a URL is harmless, leaking a password is not.
+  static const std::regex kUrlPassword(R"(([A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:)\S*@)");
+  static const std::regex kKeywordPassword(
+      R"(\b((?:password|passwd|pwd)\s*=\s*)('[^']*'|"[^"]*"|[^\s;&]*))", std::regex::icase);
+  if (text.find('@') == std::string_view::npos && text.find('=') == std::string_view::npos) {
+    return std::string(text);
+  }
+  std::string out = std::regex_replace(std::string(text), kUrlPassword, "$1***@");
+  return std::regex_replace(out, kKeywordPassword, "$1***");
+}
+
+std::string CanonicalConfigText(const Config& config) {
+  YAML::Emitter base;
+  base << YAML::BeginMap << YAML::Key << "base_dir" << YAML::Value << config.base_dir
+       << YAML::EndMap;
+  return std::string(base.c_str()) + "\n" + ConfigEmitter(false).Render(config, false);
+}
+
+std::string ComputeFingerprint(const Config& config) {
+  const std::string text = CanonicalConfigText(config);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    // Only an OpenSSL failure gets here; an empty fingerprint never equals a real one, so
+    // callers comparing fingerprints see a change rather than a false "unchanged".
+    return {};
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+}  // namespace config_internal
+
+std::string RenderConfig(const Config& config) {
+  return config_internal::ConfigEmitter(true).Render(config, true) + "\n";
+}
+
+}  // namespace tributary
