@@ -136,6 +136,9 @@ constexpr double kTenantErrorRate[] = {0.038, 0.076, 0.036, 0.043, 0.034,
                                        0.052, 0.038, 0.057, 0.040, 0.045};
 // Each tenant leans towards one model; index into kModels.
 constexpr double kTenantFavoriteModel[] = {0, 1, 2, 1, 3, 4, 5, 0, 2, 1};
+// ... and towards one kind of workload (index into kCategories), so that token efficiency
+// differs between tenants.
+constexpr double kTenantFocusCategory[] = {0, 1, 3, 0, 2, 1, 4, 3, 1, 0};
 
 struct Model {
   std::string_view name;
@@ -386,7 +389,12 @@ draws AS (
     $DRAWS
   FROM placed
 ),
-drawn AS (SELECT *, $TENANT AS tenant, $CATEGORY AS category FROM draws),
+tenanted AS (SELECT *, $TENANT AS tenant FROM draws),
+drawn AS (
+  SELECT *,
+    CASE WHEN u_focus < 0.35 THEN $FOCUS[tenant + 1]::INTEGER ELSE $CATEGORY END AS category
+  FROM tenanted
+),
 typed AS (
   SELECT *,
     CASE WHEN category = $EMB_CAT THEN $EMB_MODEL
@@ -453,15 +461,17 @@ ORDER BY ts, i
        {"UPOS", sql.U("i", "position")},
        {"N", std::to_string(plan.rows)},
        {"INCIDENT", sql.Incident("he")},
-       {"DRAWS", sql.Draws("i",
-                           {"tenant", "category", "model", "favorite", "error", "error_type",
-                            "rate_limited", "anomaly", "anomaly_type", "user", "latency"},
-                           {"prompt", "completion", "latency", "generation"})},
+       {"DRAWS",
+        sql.Draws("i",
+                  {"tenant", "focus", "category", "model", "favorite", "error", "error_type",
+                   "rate_limited", "anomaly", "anomaly_type", "user", "latency"},
+                  {"prompt", "completion", "latency", "generation"})},
        {"TENANT", PickIndex("u_tenant", kTenantWeights)},
        {"CATEGORY", PickIndex("u_category", category_weights)},
        {"EMB_CAT", std::to_string(kEmbeddingCategory)},
        {"EMB_MODEL", std::to_string(kEmbeddingModel)},
        {"FAVORITES", NumList(kTenantFavoriteModel)},
+       {"FOCUS", NumList(kTenantFocusCategory)},
        {"MODEL", PickIndex("u_model", model_weights)},
        {"TERR", NumList(kTenantErrorRate)},
        {"OUTAGE_ERRORS", Pick("u_error_type", outage_errors)},
