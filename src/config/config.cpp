@@ -4,6 +4,18 @@
 // (unknown key, wrong type, bad value, duplicate); the second resolves references that may
 // point forward (a project naming a source defined further down, default_project), so the
 // reported error is deterministic and, within each pass, the first in document order.
+//
+// The layout (JSON with the same structure is accepted):
+//   server: {listen: "127.0.0.1:8080", max_row_limit: 100000, ...}
+//   sources:
+//     warehouse: {type: duckdb, path: "${DATA_DIR}/warehouse.duckdb", threads: 4}
+//   projects:
+//     web:
+//       sources: [warehouse]
+//       datasets:
+//         web_events: {source: warehouse, table: events, columns: {ts: event_time},
+//                      features: [{match: "^/docs", name: docs}]}
+//   default_project: web
 // Thread-safety: loading touches no shared state other than the read-only connector registry.
 #include "config/config.h"
 
@@ -514,7 +526,15 @@ Result<Config> LoadConfigText(const std::string& text, const std::string& name,
   config.path = name;
   config.base_dir = base_dir;
   ConfigParser parser(reader);
-  TRIB_RETURN_IF_ERROR(parser.Parse(root, config));
+  try {
+    TRIB_RETURN_IF_ERROR(parser.Parse(root, config));
+  } catch (const YAML::Exception& e) {
+    // Node accessors only throw on misuse, which the reader's type checks rule out; should
+    // one slip through it is still a config error with a location, not a crash.
+    SourceLocation where{name, e.mark.is_null() ? 0 : e.mark.line + 1,
+                         e.mark.is_null() ? 0 : e.mark.column + 1};
+    return ConfigError(where.ToString() + ": " + e.msg);
+  }
   config.fingerprint = config_internal::ComputeFingerprint(config);
   return config;
 }

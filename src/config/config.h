@@ -46,6 +46,7 @@ struct ServerConfig {
 struct SourceConfig {
   std::string id;
   std::string type;
+  //! The keys written beside `type` in the source's mapping, checked against the schema.
   Options options;
   SourceLocation location;
 };
@@ -86,6 +87,8 @@ struct Config {
   //! In declaration order.
   std::vector<SourceConfig> sources;
   std::vector<ProjectConfig> projects;
+  //! As written; when omitted, the only project. Empty when there are several projects and
+  //! none is named: every API request must then name its project.
   std::string default_project;
   //! Hash of the resolved config; changes whenever anything in it changes.
   std::string fingerprint;

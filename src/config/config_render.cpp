@@ -3,9 +3,12 @@
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <regex>
 #include <type_traits>
+
+#include "connectors/registry.h"
 
 namespace tributary {
 
@@ -24,17 +27,20 @@ class ConfigEmitter {
   std::string Render(const Config& config, bool with_comments) {
     if (with_comments) {
       out_ << YAML::Comment("Tributary config resolved from " + config.path +
-                            (redact_ ? "; secrets are shown as ***" : ""))
-           << YAML::Newline;
+                            (redact_ ? "; secrets are shown as ***" : ""));
+      if (config.default_project.empty()) {
+        out_ << YAML::Newline
+             << YAML::Comment("no default_project: every request must name its project");
+      }
+      out_ << YAML::Newline;
     }
     out_ << YAML::BeginMap;
     EmitServer(config.server);
     EmitSources(config.sources);
     EmitProjects(config.projects);
     if (!config.default_project.empty()) {
-      out_ << YAML::Key << "default_project" << YAML::Value << Text(config.default_project);
-    } else if (with_comments) {
-      out_ << YAML::Comment("no default_project: every request must name its project");
+      out_ << YAML::Key << "default_project" << YAML::Value;
+      EmitString(config.default_project);
     }
     out_ << YAML::EndMap;
     return out_.c_str();
@@ -45,9 +51,25 @@ class ConfigEmitter {
     return redact_ ? RedactCredentials(value) : value;
   }
 
+  // Strings that YAML 1.1 readers would take for a boolean, null or number are quoted, so
+  // the rendering means the same to any tool (Tributary itself reads by schema either way).
+  void EmitString(const std::string& value) {
+    static const std::regex kLooksTyped(
+        R"(^[-+]?([0-9][0-9_]*(:[0-5]?[0-9])*(\.[0-9_]*)?([eE][-+]?[0-9]+)?|\.[0-9]+([eE][-+]?[0-9]+)?)"
+        R"(|0x[0-9a-fA-F_]+|0o?[0-7_]+|0b[01_]+|\.(inf|Inf|INF|nan|NaN|NAN))$)");
+    static const std::regex kLooksBoolOrNull(R"(^(y|n|yes|no|on|off|true|false|null|~)$)",
+                                             std::regex::icase);
+    const std::string text = Text(value);
+    if (std::regex_match(text, kLooksTyped) || std::regex_match(text, kLooksBoolOrNull)) {
+      out_ << YAML::DoubleQuoted;
+    }
+    out_ << text;
+  }
+
   void EmitServer(const ServerConfig& server) {
     out_ << YAML::Key << "server" << YAML::Value << YAML::BeginMap;
-    out_ << YAML::Key << "listen" << YAML::Value << Text(server.listen);
+    out_ << YAML::Key << "listen" << YAML::Value;
+    EmitString(server.listen);
     const std::pair<const char*, int64_t> ints[] = {
         {"max_body_bytes", server.max_body_bytes},
         {"max_header_bytes", server.max_header_bytes},
@@ -71,7 +93,7 @@ class ConfigEmitter {
         [this](const auto& v) {
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, std::string>) {
-            out_ << Text(v);
+            EmitString(v);
           } else if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, bool>) {
             out_ << v;
           } else if constexpr (std::is_same_v<T, double>) {
@@ -82,15 +104,33 @@ class ConfigEmitter {
             out_ << std::string(buffer, error == std::errc() ? end : buffer);
           } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
             out_ << YAML::Flow << YAML::BeginSeq;
-            for (const auto& item : v) out_ << Text(item);
+            for (const auto& item : v) EmitString(item);
             out_ << YAML::EndSeq;
           } else {
             out_ << YAML::BeginMap;
-            for (const auto& [key, item] : v) out_ << YAML::Key << key << YAML::Value << Text(item);
+            for (const auto& [key, item] : v) {
+              out_ << YAML::Key << key << YAML::Value;
+              EmitString(item);
+            }
             out_ << YAML::EndMap;
           }
         },
         value);
+  }
+
+  // The connector schema's order, which groups related options as its author meant;
+  // options the schema does not know (a hand-built Config) follow by name.
+  static std::vector<std::string> OptionOrder(const SourceConfig& source) {
+    std::vector<std::string> order;
+    if (const ConnectorFactory* factory = FindConnector(source.type)) {
+      for (const auto& spec : factory->schema) {
+        if (source.options.Has(spec.name)) order.push_back(spec.name);
+      }
+    }
+    for (const auto& [name, entry] : source.options.entries()) {
+      if (std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
+    }
+    return order;
   }
 
   void EmitSources(const std::vector<SourceConfig>& sources) {
@@ -100,7 +140,8 @@ class ConfigEmitter {
     for (const auto& source : sources) {
       out_ << YAML::Key << source.id << YAML::Value << YAML::BeginMap;
       out_ << YAML::Key << "type" << YAML::Value << source.type;
-      for (const auto& [name, entry] : source.options.entries()) {
+      for (const std::string& name : OptionOrder(source)) {
+        const Options::Entry& entry = source.options.entries().at(name);
         out_ << YAML::Key << name << YAML::Value;
         if (redact_ && entry.secret) {
           out_ << std::string(kRedacted);
@@ -116,16 +157,19 @@ class ConfigEmitter {
   void EmitDataset(const DatasetBinding& dataset) {
     out_ << YAML::Key << dataset.name << YAML::Value << YAML::BeginMap;
     out_ << YAML::Key << "source" << YAML::Value << dataset.source;
-    out_ << YAML::Key << "table" << YAML::Value << Text(dataset.table);
+    out_ << YAML::Key << "table" << YAML::Value;
+    EmitString(dataset.table);
     if (!dataset.columns.empty()) {
       out_ << YAML::Key << "columns" << YAML::Value << YAML::BeginMap;
       for (const auto& [canonical, actual] : dataset.columns) {
-        out_ << YAML::Key << canonical << YAML::Value << Text(actual);
+        out_ << YAML::Key << canonical << YAML::Value;
+        EmitString(actual);
       }
       out_ << YAML::EndMap;
     }
     if (dataset.client_pattern) {
-      out_ << YAML::Key << "client_pattern" << YAML::Value << Text(*dataset.client_pattern);
+      out_ << YAML::Key << "client_pattern" << YAML::Value;
+      EmitString(*dataset.client_pattern);
     }
     if (dataset.feature_rules) {
       out_ << YAML::Key << "features" << YAML::Value;
@@ -133,8 +177,10 @@ class ConfigEmitter {
       out_ << YAML::BeginSeq;
       for (const auto& rule : *dataset.feature_rules) {
         out_ << YAML::Flow << YAML::BeginMap;
-        out_ << YAML::Key << "match" << YAML::Value << Text(rule.match);
-        out_ << YAML::Key << "name" << YAML::Value << Text(rule.name);
+        out_ << YAML::Key << "match" << YAML::Value;
+        EmitString(rule.match);
+        out_ << YAML::Key << "name" << YAML::Value;
+        EmitString(rule.name);
         out_ << YAML::EndMap;
       }
       out_ << YAML::EndSeq;

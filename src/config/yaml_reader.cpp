@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "config/config_render.h"
+
 namespace tributary::config_internal {
 
 namespace {
@@ -162,7 +164,9 @@ std::string YamlReader::Describe(const YAML::Node& node, const std::string* subs
       break;
   }
   if (secret) return "a value that is not shown because the option is secret";
-  std::string text = substituted ? *substituted : node.Scalar();
+  // A non-secret option can still hold a URL with a password (or a secret in the wrong
+  // place); the echo must not leak it.
+  std::string text = RedactCredentials(substituted ? *substituted : node.Scalar());
   if (text.size() > kMaxEchoedChars) text = text.substr(0, kMaxEchoedChars) + "...";
   return "'" + text + "'";
 }

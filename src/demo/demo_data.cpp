@@ -136,6 +136,9 @@ constexpr double kTenantErrorRate[] = {0.038, 0.076, 0.036, 0.043, 0.034,
                                        0.052, 0.038, 0.057, 0.040, 0.045};
 // Each tenant leans towards one model; index into kModels.
 constexpr double kTenantFavoriteModel[] = {0, 1, 2, 1, 3, 4, 5, 0, 2, 1};
+// ... and towards one kind of workload (index into kCategories), so that token efficiency
+// differs between tenants.
+constexpr double kTenantFocusCategory[] = {0, 1, 3, 0, 2, 1, 4, 3, 1, 0};
 
 struct Model {
   std::string_view name;
@@ -252,6 +255,20 @@ class Sql {
            U(key, f + ".a") + "))";
   }
 
+  //! Select-list items `<expr> AS u_<field>` (uniform) and `<expr> AS z_<field>` (normal), so
+  //! that each draw is computed once; CASE branches repeating an expression would rehash.
+  std::string Draws(const std::string& key, std::initializer_list<std::string_view> uniforms,
+                    std::initializer_list<std::string_view> normals = {}) const {
+    std::string out;
+    for (auto field : uniforms) {
+      out += (out.empty() ? "" : ",\n    ") + U(key, field) + " AS u_" + std::string(field);
+    }
+    for (auto field : normals) {
+      out += (out.empty() ? "" : ",\n    ") + Z(key, field) + " AS z_" + std::string(field);
+    }
+    return out;
+  }
+
   struct Shape {
     double peak_hour;  //!< UTC hour of the diurnal peak
     double width;      //!< hours, spread of the peak
@@ -356,7 +373,8 @@ std::string LlmSql(const Plan& plan) {
   const Weighted outage_errors[] = {{"'provider_error'", 0.65}, {"'timeout'", 0.35}};
   const Weighted degraded_errors[] = {{"'timeout'", 0.70}, {"'provider_error'", 0.30}};
 
-  return Fill(R"(
+  return Fill(
+      R"(
 CREATE TABLE llm_logs AS
 WITH $HOURS,
 placed AS (
@@ -366,18 +384,23 @@ placed AS (
     FROM range($N) t(i), total
   ) r ASOF JOIN hours h ON r.target >= h.c0
 ),
-drawn AS (
+draws AS (
   SELECT i, ts, $INCIDENT AS incident,
-    $TENANT AS tenant, $CATEGORY AS category, $UMODEL AS u_model, $UFAV AS u_fav,
-    $UERR AS u_err
+    $DRAWS
   FROM placed
+),
+tenanted AS (SELECT *, $TENANT AS tenant FROM draws),
+drawn AS (
+  SELECT *,
+    CASE WHEN u_focus < 0.35 THEN $FOCUS[tenant + 1]::INTEGER ELSE $CATEGORY END AS category
+  FROM tenanted
 ),
 typed AS (
   SELECT *,
     CASE WHEN category = $EMB_CAT THEN $EMB_MODEL
-         WHEN u_fav < 0.4 THEN $FAVORITES[tenant + 1]::INTEGER
+         WHEN u_favorite < 0.4 THEN $FAVORITES[tenant + 1]::INTEGER
          ELSE $MODEL END AS model,
-    u_err < CASE incident WHEN 1 THEN 0.55 WHEN 2 THEN 0.35 ELSE $TERR[tenant + 1] END
+    u_error < CASE incident WHEN 1 THEN 0.55 WHEN 2 THEN 0.35 ELSE $TERR[tenant + 1] END
       AS is_error
   FROM drawn
 ),
@@ -386,18 +409,18 @@ errors AS (
     CASE WHEN NOT is_error THEN NULL
          WHEN incident = 1 THEN $OUTAGE_ERRORS
          WHEN incident = 2 THEN $DEGRADED_ERRORS
-         WHEN tenant = 1 AND $URL < 0.7 THEN 'rate_limit'
+         WHEN tenant = 1 AND u_rate_limited < 0.7 THEN 'rate_limit'
          ELSE $ERROR_TYPE END AS error_type,
-    CASE WHEN NOT is_error AND incident = 0 AND $UANOM < $ANOM_RATE THEN $ANOMALY_TYPE END
+    CASE WHEN NOT is_error AND incident = 0 AND u_anomaly < $ANOM_RATE THEN $ANOMALY_TYPE END
       AS scattered
   FROM typed
 ),
 tokens AS (
   SELECT *,
-    greatest(8, round($MPROMPT[category + 1] * exp(0.6 * $ZPROMPT)))::BIGINT
+    greatest(8, round($MPROMPT[category + 1] * exp(0.6 * z_prompt)))::BIGINT
       * (CASE WHEN scattered = 'cost_spike' THEN 20 ELSE 1 END) AS prompt_tokens,
     CASE WHEN is_error OR category = $EMB_CAT THEN 0
-         ELSE greatest(1, round($MCOMPLETION[category + 1] * exp(0.5 * $ZCOMPLETION)))::BIGINT
+         ELSE greatest(1, round($MCOMPLETION[category + 1] * exp(0.5 * z_completion)))::BIGINT
            * (CASE WHEN scattered = 'token_burst' THEN 10 ELSE 1 END) END AS completion_tokens
   FROM errors
 )
@@ -406,21 +429,21 @@ SELECT
   printf('req_%012x', xor((i * 2654435761) & 281474976710655, $IDMASK)) AS request_id,
   $TENANTS[tenant + 1] AS tenant_id,
   'u_' || $TENANTS[tenant + 1] || '_'
-    || lpad(floor($NUSERS[tenant + 1] * pow($UUSER, 1.7))::BIGINT::VARCHAR, 3, '0') AS user_id,
+    || lpad(floor($NUSERS[tenant + 1] * pow(u_user, 1.7))::BIGINT::VARCHAR, 3, '0') AS user_id,
   $MODELS[model + 1] AS model,
   CASE WHEN is_error THEN 'error' ELSE 'success' END AS status,
   error_type,
   round(CASE error_type
-    WHEN 'timeout' THEN 30000.0 + 4000.0 * $ULAT
-    WHEN 'rate_limit' THEN 8.0 + 90.0 * $ULAT
-    WHEN 'provider_error' THEN 0.6 * $BASELAT[model + 1] * exp(0.6 * $ZLAT)
-    WHEN 'context_length_exceeded' THEN 30.0 + 170.0 * $ULAT
-    WHEN 'invalid_request' THEN 25.0 + 150.0 * $ULAT
-    WHEN 'content_filter' THEN 120.0 + 400.0 * $ULAT
-    ELSE ($BASELAT[model + 1] * exp(0.45 * $ZLAT)
-          + completion_tokens * $MSTOK[model + 1] * exp(0.15 * $ZGEN))
+    WHEN 'timeout' THEN 30000.0 + 4000.0 * u_latency
+    WHEN 'rate_limit' THEN 8.0 + 90.0 * u_latency
+    WHEN 'provider_error' THEN 0.6 * $BASELAT[model + 1] * exp(0.6 * z_latency)
+    WHEN 'context_length_exceeded' THEN 30.0 + 170.0 * u_latency
+    WHEN 'invalid_request' THEN 25.0 + 150.0 * u_latency
+    WHEN 'content_filter' THEN 120.0 + 400.0 * u_latency
+    ELSE ($BASELAT[model + 1] * exp(0.45 * z_latency)
+          + completion_tokens * $MSTOK[model + 1] * exp(0.15 * z_generation))
          * (CASE WHEN incident > 0 THEN 3.5 ELSE 1.0 END)
-         * (CASE WHEN scattered = 'latency_spike' THEN 6.0 + 6.0 * $ULAT ELSE 1.0 END)
+         * (CASE WHEN scattered = 'latency_spike' THEN 6.0 + 6.0 * u_latency ELSE 1.0 END)
   END, 1)::DOUBLE AS latency_ms,
   prompt_tokens,
   completion_tokens,
@@ -433,45 +456,40 @@ SELECT
 FROM tokens
 ORDER BY ts, i
 )",
-              {{"HOURS", sql.HoursCte(shape)},
-               {"PLACE", Sql::PlaceInHour("r.target", sql.U("r.i", "offset"))},
-               {"UPOS", sql.U("i", "position")},
-               {"N", std::to_string(plan.rows)},
-               {"INCIDENT", sql.Incident("he")},
-               {"TENANT", PickIndex(sql.U("i", "tenant"), kTenantWeights)},
-               {"CATEGORY", PickIndex(sql.U("i", "category"), category_weights)},
-               {"UMODEL", sql.U("i", "model")},
-               {"UFAV", sql.U("i", "favorite")},
-               {"UERR", sql.U("i", "error")},
-               {"EMB_CAT", std::to_string(kEmbeddingCategory)},
-               {"EMB_MODEL", std::to_string(kEmbeddingModel)},
-               {"FAVORITES", NumList(kTenantFavoriteModel)},
-               {"MODEL", PickIndex("u_model", model_weights)},
-               {"TERR", NumList(kTenantErrorRate)},
-               {"OUTAGE_ERRORS", Pick(sql.U("i", "error_type"), outage_errors)},
-               {"DEGRADED_ERRORS", Pick(sql.U("i", "error_type"), degraded_errors)},
-               {"URL", sql.U("i", "rate_limited")},
-               {"ERROR_TYPE", Pick(sql.U("i", "error_type"), error_types)},
-               {"UANOM", sql.U("i", "anomaly")},
-               {"ANOM_RATE", Num(kAnomalyRate)},
-               {"ANOMALY_TYPE", Pick(sql.U("i", "anomaly_type"), anomaly_types)},
-               {"MPROMPT", NumList(median_prompt)},
-               {"MCOMPLETION", NumList(median_completion)},
-               {"ZPROMPT", sql.Z("i", "prompt")},
-               {"ZCOMPLETION", sql.Z("i", "completion")},
-               {"IDMASK", std::to_string(plan.id_mask)},
-               {"TENANTS", StrList(kTenants)},
-               {"NUSERS", NumList(kTenantUsers)},
-               {"UUSER", sql.U("i", "user")},
-               {"MODELS", StrList(model_names)},
-               {"ULAT", sql.U("i", "latency.u")},
-               {"ZLAT", sql.Z("i", "latency")},
-               {"ZGEN", sql.Z("i", "generation")},
-               {"BASELAT", NumList(base_latency)},
-               {"MSTOK", NumList(ms_per_token)},
-               {"PIN", NumList(price_in)},
-               {"POUT", NumList(price_out)},
-               {"CATEGORIES", StrList(category_names)}});
+      {{"HOURS", sql.HoursCte(shape)},
+       {"PLACE", Sql::PlaceInHour("r.target", sql.U("r.i", "offset"))},
+       {"UPOS", sql.U("i", "position")},
+       {"N", std::to_string(plan.rows)},
+       {"INCIDENT", sql.Incident("he")},
+       {"DRAWS",
+        sql.Draws("i",
+                  {"tenant", "focus", "category", "model", "favorite", "error", "error_type",
+                   "rate_limited", "anomaly", "anomaly_type", "user", "latency"},
+                  {"prompt", "completion", "latency", "generation"})},
+       {"TENANT", PickIndex("u_tenant", kTenantWeights)},
+       {"CATEGORY", PickIndex("u_category", category_weights)},
+       {"EMB_CAT", std::to_string(kEmbeddingCategory)},
+       {"EMB_MODEL", std::to_string(kEmbeddingModel)},
+       {"FAVORITES", NumList(kTenantFavoriteModel)},
+       {"FOCUS", NumList(kTenantFocusCategory)},
+       {"MODEL", PickIndex("u_model", model_weights)},
+       {"TERR", NumList(kTenantErrorRate)},
+       {"OUTAGE_ERRORS", Pick("u_error_type", outage_errors)},
+       {"DEGRADED_ERRORS", Pick("u_error_type", degraded_errors)},
+       {"ERROR_TYPE", Pick("u_error_type", error_types)},
+       {"ANOM_RATE", Num(kAnomalyRate)},
+       {"ANOMALY_TYPE", Pick("u_anomaly_type", anomaly_types)},
+       {"MPROMPT", NumList(median_prompt)},
+       {"MCOMPLETION", NumList(median_completion)},
+       {"IDMASK", std::to_string(plan.id_mask)},
+       {"TENANTS", StrList(kTenants)},
+       {"NUSERS", NumList(kTenantUsers)},
+       {"MODELS", StrList(model_names)},
+       {"BASELAT", NumList(base_latency)},
+       {"MSTOK", NumList(ms_per_token)},
+       {"PIN", NumList(price_in)},
+       {"POUT", NumList(price_out)},
+       {"CATEGORIES", StrList(category_names)}});
 }
 
 std::string WebSql(const Plan& plan) {
@@ -482,7 +500,9 @@ std::string WebSql(const Plan& plan) {
                          .weekend = 0.35,
                          .growth = 0.25,
                          .incident = 1.0};
-  // Devices: about 40 events each over the window; a device belongs to one client.
+  // Sessions of 2..40 events (mean ~7) are laid end to end over the N rows; each is placed in
+  // time like an LLM row, then its events follow every 20 s to 4 min. Devices (about 40 events
+  // each, skewed) belong to one client; 30% never sign in, the rest do in 85% of sessions.
   const int64_t devices = std::max<int64_t>(20, plan.rows / 40);
   const int64_t owners = std::max<int64_t>(10, devices * 6 / 10);
 
@@ -490,9 +510,8 @@ std::string WebSql(const Plan& plan) {
   for (size_t k = 0; k < std::size(kClients); ++k) {
     client_weights.push_back(1.0 / std::pow(static_cast<double>(k + 1), 0.95));
   }
-  // Paths of page views; the first eight hit the default feature rules, the rest are Other.
-  const std::string id =
-      std::string("(1000 + floor(") + sql.U("s, kk", "page_id") + " * 90000)::BIGINT)";
+  // Paths of page views: each default feature rule is hit, plus a few paths that are Other.
+  const std::string id = "(1000 + floor(u_page_id * 90000)::BIGINT)";
   const Weighted paths[] = {
       {"'/home'", 0.20},
       {"'/buybox/deals'", 0.07},
@@ -517,10 +536,9 @@ std::string WebSql(const Plan& plan) {
       {"'https://8020rei.com/blog/market-trends'", 0.20},
       {"'https://help.8020rei.io/articles/getting-started'", 0.20},
   };
-  std::vector<std::string_view> currency_of_client(std::begin(kClientCurrency),
-                                                   std::end(kClientCurrency));
 
-  return Fill(R"(
+  return Fill(
+      R"(
 CREATE TABLE web_events AS
 WITH $HOURS,
 lengths AS (
@@ -541,14 +559,17 @@ placed AS (
   ) r ASOF JOIN hours h ON r.target >= h.c0
 ),
 devices AS (
-  SELECT *, $CLIENT AS client, $UANON < 0.3 AS anonymous_device,
-    floor($UOWNER * $OWNERS)::BIGINT AS owner,
+  SELECT *, $CLIENT AS client, u_anonymous < 0.3 AS anonymous_device,
+    floor(u_owner * $OWNERS)::BIGINT AS owner,
     1000000000 + $HPSEUDO % 9000000000 AS pseudo_a,
     1600000000 + $HFIRST % 100000000 AS pseudo_b
   FROM (
-    SELECT *, floor($DEVICES * pow($UDEVICE, 1.6))::BIGINT AS device,
-      0.5 + 2.5 * $UPACE AS pace
-    FROM placed
+    SELECT *, $DEVICE_DRAWS
+    FROM (
+      SELECT *, floor($DEVICES * pow($UDEVICE, 1.6))::BIGINT AS device,
+        0.5 + 2.5 * $UPACE AS pace
+      FROM placed
+    )
   )
 ),
 sess AS (
@@ -568,9 +589,13 @@ sess2 AS (
   FROM sess
 ),
 events AS (
-  SELECT *, greatest(k, 1) AS kk
-  FROM (SELECT *, unnest(range(len)) AS k FROM sess2)
-  WHERE first_row + k < $N
+  -- Draws keyed by kk: a session_start shares the page of the first page_view.
+  SELECT *, $PAGE_DRAWS
+  FROM (
+    SELECT *, greatest(k, 1) AS kk
+    FROM (SELECT *, unnest(range(len)) AS k FROM sess2)
+    WHERE first_row + k < $N
+  )
 ),
 named AS (
   SELECT *,
@@ -591,7 +616,7 @@ SELECT
        WHEN event_name = 'add_to_cart' THEN $BASE || '/buybox/deals/' || $ID
        WHEN event_name = 'begin_checkout' THEN $BASE || '/checkout'
        WHEN event_name = 'purchase' THEN $BASE || '/checkout/confirmation'
-       WHEN $UNULL < 0.015 THEN NULL
+       WHEN u_null_location < 0.015 THEN NULL
        ELSE $BASE || $PATH END AS page_location,
   CASE WHEN event_name = 'purchase'
        THEN round(149.0 * exp(0.7 * $ZREV)
@@ -601,36 +626,35 @@ SELECT
 FROM named
 ORDER BY ts, s, k
 )",
-              {{"HOURS", sql.HoursCte(shape)},
-               {"ULEN", sql.U("s", "length")},
-               {"SMAX", std::to_string(plan.rows / 2 + 16)},
-               {"PLACE", Sql::PlaceInHour("r.target", sql.U("r.s", "offset"))},
-               {"UPOS", sql.U("s", "position")},
-               {"N", std::to_string(plan.rows)},
-               {"CLIENT", PickIndex(sql.U("device", "client"), client_weights)},
-               {"UANON", sql.U("device", "anonymous")},
-               {"UOWNER", sql.U("device", "owner")},
-               {"OWNERS", std::to_string(owners)},
-               {"HPSEUDO", sql.H("device", "pseudo_id")},
-               {"HFIRST", sql.H("device", "first_seen")},
-               {"DEVICES", std::to_string(devices)},
-               {"UDEVICE", sql.U("s", "device")},
-               {"UPACE", sql.U("s", "pace")},
-               {"END", std::to_string(plan.end_us)},
-               {"UMKT", sql.U("s", "marketing")},
-               {"USIGNIN", sql.U("s", "signin")},
-               {"UOUTCOME", sql.U("s", "outcome")},
-               {"UGAP", sql.U("s, k", "gap")},
-               {"MARKETING", Pick(sql.U("s, kk", "marketing_page"), marketing)},
-               {"BASE", std::string("('https://' || ") + StrList(kClients) +
-                            "[client + 1] || '.8020rei.com')"},
-               {"ID", id},
-               {"UNULL", sql.U("s, kk", "null_location")},
-               {"PATH", Pick(sql.U("s, kk", "path"), paths)},
-               {"ZREV", sql.Z("s", "revenue")},
-               {"RATES", NumList(kUsdRate)},
-               {"CURRENCIES", StrList(kCurrencies)},
-               {"CLIENT_CURRENCY", StrList(currency_of_client)}});
+      {{"HOURS", sql.HoursCte(shape)},
+       {"ULEN", sql.U("s", "length")},
+       {"SMAX", std::to_string(plan.rows / 2 + 16)},
+       {"PLACE", Sql::PlaceInHour("r.target", sql.U("r.s", "offset"))},
+       {"UPOS", sql.U("s", "position")},
+       {"N", std::to_string(plan.rows)},
+       {"CLIENT", PickIndex("u_client", client_weights)},
+       {"DEVICE_DRAWS", sql.Draws("device", {"client", "anonymous", "owner"})},
+       {"OWNERS", std::to_string(owners)},
+       {"HPSEUDO", sql.H("device", "pseudo_id")},
+       {"HFIRST", sql.H("device", "first_seen")},
+       {"DEVICES", std::to_string(devices)},
+       {"UDEVICE", sql.U("s", "device")},
+       {"UPACE", sql.U("s", "pace")},
+       {"END", std::to_string(plan.end_us)},
+       {"UMKT", sql.U("s", "marketing")},
+       {"USIGNIN", sql.U("s", "signin")},
+       {"UOUTCOME", sql.U("s", "outcome")},
+       {"UGAP", sql.U("s, k", "gap")},
+       {"PAGE_DRAWS", sql.Draws("s, kk", {"marketing_page", "page_id", "null_location", "path"})},
+       {"MARKETING", Pick("u_marketing_page", marketing)},
+       {"BASE",
+        std::string("('https://' || ") + StrList(kClients) + "[client + 1] || '.8020rei.com')"},
+       {"ID", id},
+       {"PATH", Pick("u_path", paths)},
+       {"ZREV", sql.Z("s", "revenue")},
+       {"RATES", NumList(kUsdRate)},
+       {"CURRENCIES", StrList(kCurrencies)},
+       {"CLIENT_CURRENCY", StrList(kClientCurrency)}});
 }
 
 // ---- DuckDB --------------------------------------------------------------------------------
@@ -736,8 +760,10 @@ Status GenerateDemoData(const DemoDataOptions& options) {
   if (target.has_parent_path()) {
     fs::create_directories(target.parent_path(), ec);
     if (ec) {
-      return PermissionDenied("demo data: cannot create directory " +
-                              target.parent_path().string() + ": " + ec.message());
+      std::string msg = "cannot create directory " + target.parent_path().string() + ": " +
+                        ec.message() + " (writing demo data " + options.path + ")";
+      return ec == std::errc::permission_denied ? PermissionDenied(std::move(msg))
+                                                : Unavailable(std::move(msg));
     }
   }
   const fs::path temp = options.path + ".tmp-" + std::to_string(::getpid());
@@ -757,13 +783,13 @@ Status GenerateDemoData(const DemoDataOptions& options) {
     fs::remove(target.string() + ".wal", ec);
     fs::rename(temp, target, ec);
     if (ec) {
-      status = Unavailable("demo data: cannot move " + temp.string() + " to " + target.string() +
-                           ": " + ec.message());
+      status = Unavailable("cannot move " + temp.string() + " to " + target.string() + ": " +
+                           ec.message());
     }
   }
   if (!status.ok()) {
     RemoveQuietly(temp);
-    return status.WithContext("demo data " + options.path);
+    return status.WithContext("writing demo data " + options.path);
   }
   fs::remove(temp.string() + ".wal", ec);
   return Status::Ok();

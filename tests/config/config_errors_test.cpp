@@ -237,6 +237,13 @@ TEST(ConfigErrors, MissingEnvironmentVariable) {
       "whole number without units");
 }
 
+TEST(ConfigErrors, EchoedValuesHideUrlPasswords) {
+  EXPECT_EQ(LoadError("sources:\n  demo:\n    type: duckdb\n    threads: ${URL}\n",
+                      {{"URL", "postgres://app:hunter2@db/x"}}),
+            "cfg.yaml:4:14: sources.demo.threads: expected an integer, got "
+            "'postgres://app:***@db/x'; write a whole number without units");
+}
+
 TEST(ConfigErrors, UnterminatedSubstitution) {
   EXPECT_EQ(LoadError("sources:\n  demo:\n    type: duckdb\n    path: ${DATA/demo.duckdb\n"),
             "cfg.yaml:4:11: sources.demo.path: unterminated '${'; close it with '}' or write "

@@ -367,8 +367,66 @@ TEST(ConfigRender, BuiltinConfig) {
             "default_project: demo\n");
 }
 
+TEST(ConfigRender, OrderAndQuoting) {
+  Config config = MustLoad(R"(server:
+  listen: "[::1]:9090"
+  io_threads: 2
+sources:
+  lake:
+    memory_limit: 2GB
+    threads: 4
+    type: duckdb
+    tables: {"2024": "y2024.parquet", n: "off"}
+projects:
+  a:
+    sources: [lake]
+    datasets:
+      web_events:
+        source: lake
+        table: "2024"
+        client_pattern: "yes"
+        features:
+          - {match: '^/v[0-9]+', name: "1.5"}
+  b:
+    sources: [lake]
+    datasets: {}
+)");
+  const std::string rendered = RenderConfig(config);
+  EXPECT_EQ(rendered.substr(0, rendered.find("server:")),
+            "# Tributary config resolved from cfg.yaml; secrets are shown as ***\n"
+            "# no default_project: every request must name its project\n"
+            "\n");
+  EXPECT_EQ(rendered.substr(rendered.find("  max_result_bytes")),
+            "  max_result_bytes: 67108864\n"
+            "  shutdown_grace_ms: 10000\n"
+            "sources:\n"
+            "  lake:\n"
+            "    type: duckdb\n"
+            "    tables:\n"
+            "      2024: y2024.parquet\n"
+            "      n: \"off\"\n"
+            "    threads: 4\n"
+            "    memory_limit: 2GB\n"
+            "projects:\n"
+            "  a:\n"
+            "    sources: [lake]\n"
+            "    datasets:\n"
+            "      web_events:\n"
+            "        source: lake\n"
+            "        table: \"2024\"\n"
+            "        client_pattern: \"yes\"\n"
+            "        features:\n"
+            "          - {match: \"^/v[0-9]+\", name: \"1.5\"}\n"
+            "  b:\n"
+            "    sources: [lake]\n"
+            "    datasets: {}\n");
+  EXPECT_NE(rendered.find("  listen: \"[::1]:9090\"\n"), std::string::npos) << rendered;
+}
+
 TEST(ConfigRender, RenderingLoadsBackToTheSameConfig) {
-  for (const Config& original : {BuiltinConfig("/data"), MustLoad(kFullConfig)}) {
+  for (const Config& original :
+       {BuiltinConfig("/data"), MustLoad(kFullConfig),
+        MustLoad("sources: {d: {type: duckdb, memory_limit: 'on', tables: {t: '0x1F'}}}")}) {
     Result<Config> reloaded =
         LoadConfigText(RenderConfig(original), original.path, original.base_dir, FakeEnv());
     ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString() << "\n" << RenderConfig(original);
