@@ -37,10 +37,12 @@ constexpr auto kHealthInterval = std::chrono::seconds(15);
 constexpr auto kCancelGrace = std::chrono::seconds(2);
 
 void UseStderrLogging() {
-  // stdout carries only the "listening" line; every log goes to stderr.
+  // stdout carries only the "listening" line; every log goes to stderr. The CLI normally
+  // installs this logger already.
   auto current = spdlog::default_logger();
-  bool on_stderr = current && current->name() == "tributary";
-  if (!on_stderr) spdlog::set_default_logger(spdlog::stderr_color_mt("tributary"));
+  if (current && current->name() == "tributary") return;
+  auto logger = spdlog::get("tributary");
+  spdlog::set_default_logger(logger ? logger : spdlog::stderr_color_mt("tributary"));
 }
 
 //! Logs every source that changed state since the previous check.
