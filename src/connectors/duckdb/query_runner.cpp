@@ -1,5 +1,7 @@
 #include "connectors/duckdb/query_runner.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
 #include <memory>
@@ -219,6 +221,81 @@ Status ResultError(ResultHandle& result) {
   return StatusFromDuckDbError(type, message ? message : "");
 }
 
+// The columns a running statement returns: the user's names and the types to convert.
+// Read from the result, not the prepared statement: with parameters DuckDB only knows the
+// result types once the values are bound.
+struct Columns {
+  std::vector<std::string> names;
+  std::vector<DuckType> types;
+  //! Columns whose type the C API does not expose (TIME_NS and VARIANT report INVALID in
+  //! DuckDB 1.4): DuckDB casts them in a wrapping query that also returns their type names
+  //! from typeof(), as extra columns after the user's.
+  std::vector<idx_t> cast;
+};
+
+Columns DescribeResult(ResultHandle& stream) {
+  Columns out;
+  const idx_t count = duckdb_column_count(stream.get());
+  for (idx_t c = 0; c < count; ++c) {
+    LogicalTypeHandle logical(duckdb_column_logical_type(stream.get(), c));
+    out.types.push_back(DescribeType(logical.get()));
+    const char* name = duckdb_column_name(stream.get(), c);
+    out.names.emplace_back(name ? name : "");
+    if (!IsSupported(out.types.back())) out.cast.push_back(c);
+  }
+  return out;
+}
+
+// Prepares `sql` (through the guard), binds the parameters and starts streaming execution.
+Status Start(duckdb_connection connection, const QueryRequest& request, const std::string& sql,
+             PreparedHandle& prepared, ResultHandle& stream) {
+  TRIB_ASSIGN_OR_RETURN(prepared, PrepareGuarded(connection, sql, request.skip_statement_guard));
+  TRIB_RETURN_IF_ERROR(BindParams(prepared.get(), request.params));
+  if (duckdb_execute_prepared_streaming(prepared.get(), stream.out()) == DuckDBError) {
+    return ResultError(stream);
+  }
+  return Status::Ok();
+}
+
+// Wraps the (already guarded) statement so that DuckDB converts the columns in `columns.cast`
+// by position: scalars to VARCHAR, nested values to JSON. The statement text is kept
+// verbatim, so its parameters bind as before.
+std::string CastWrapper(const std::string& sql, const Columns& columns) {
+  std::string select;
+  for (idx_t c = 0; c < columns.types.size(); ++c) {
+    const bool cast = std::find(columns.cast.begin(), columns.cast.end(), c) != columns.cast.end();
+    const bool nested = columns.types[c].id != DUCKDB_TYPE_INVALID;
+    const char* pattern = !cast ? "{}#{}" : nested ? "{}to_json(#{})" : "{}CAST(#{} AS VARCHAR)";
+    select += fmt::format(fmt::runtime(pattern), c ? ", " : "", c + 1);
+  }
+  for (idx_t c : columns.cast) select += fmt::format(", typeof(#{})", c + 1);
+  return fmt::format("SELECT {} FROM (\n{}\n) AS trib_source", select, sql);
+}
+
+// The result's columns; the type names of cast columns come from the first row of the
+// typeof() columns when there is one.
+std::vector<ColumnInfo> ResultColumns(const Columns& columns, duckdb_data_chunk first_chunk) {
+  std::vector<ColumnInfo> out;
+  for (size_t c = 0; c < columns.names.size(); ++c) {
+    out.push_back(ColumnInfo{.name = columns.names[c],
+                             .type = MapColumnType(columns.types[c]),
+                             .source_type = TypeName(columns.types[c])});
+  }
+  for (size_t k = 0; k < columns.cast.size(); ++k) {
+    std::string type_name = "UNKNOWN";
+    const idx_t typeof_column = columns.names.size() + k;
+    if (first_chunk != nullptr && typeof_column < columns.types.size()) {
+      VectorReader reader(columns.types[typeof_column],
+                          duckdb_data_chunk_get_vector(first_chunk, typeof_column));
+      ColumnData text(ColumnType::kString);
+      reader.AppendTo(0, text);
+      if (!text.is_null(0)) type_name = text.string_at(0);
+    }
+    out[columns.cast[k]].source_type = type_name;
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<QueryResult> RunQuery(duckdb_connection connection, const QueryRequest& request,
@@ -240,36 +317,32 @@ Result<QueryResult> RunQuery(duckdb_connection connection, const QueryRequest& r
   };
 
   TRIB_RETURN_IF_ERROR(check());
-  auto prepared = PrepareGuarded(connection, request.sql, request.skip_statement_guard);
-  if (!prepared.ok()) return fail(prepared.status());
-  TRIB_RETURN_IF_ERROR(BindParams(prepared->get(), request.params));
-  TRIB_RETURN_IF_ERROR(check());
-
+  PreparedHandle prepared;
   ResultHandle stream;
-  if (duckdb_execute_prepared_streaming(prepared->get(), stream.out()) == DuckDBError) {
-    return fail(ResultError(stream));
+  if (Status started = Start(connection, request, request.sql, prepared, stream); !started.ok()) {
+    return fail(started);
   }
-
-  const idx_t column_count = duckdb_column_count(stream.get());
-  std::vector<DuckType> types;
-  std::vector<ColumnInfo> columns;
-  types.reserve(column_count);
-  columns.reserve(column_count);
-  for (idx_t c = 0; c < column_count; ++c) {
-    LogicalTypeHandle logical(duckdb_column_logical_type(stream.get(), c));
-    types.push_back(DescribeType(logical.get()));
-    const char* name = duckdb_column_name(stream.get(), c);
-    ColumnInfo info{.name = name ? name : "",
-                    .type = MapColumnType(types.back()),
-                    .source_type = TypeName(types.back())};
-    if (!IsSupported(types.back())) {
-      return QueryError("column \"" + info.name + "\" has type " + info.source_type +
-                        ", which Tributary cannot convert; cast it, e.g. to VARCHAR");
+  Columns columns = DescribeResult(stream);
+  if (!columns.cast.empty()) {
+    // Rare (TIME_NS, VARIANT): run the statement again, wrapped, instead of this result.
+    stream.Reset();
+    TRIB_RETURN_IF_ERROR(check());
+    const std::string wrapped = CastWrapper(request.sql, columns);
+    if (Status started = Start(connection, request, wrapped, prepared, stream); !started.ok()) {
+      if (interrupter->reason() != Interrupter::Reason::kNone) return fail(started);
+      return QueryError(fmt::format(
+          "column \"{}\" has a type Tributary cannot read directly and the query could not be "
+          "wrapped to convert it ({}); cast it in the query, e.g. to VARCHAR",
+          columns.names[columns.cast[0]], started.message()));
     }
-    columns.push_back(std::move(info));
+    Columns wrapped_columns = DescribeResult(stream);
+    wrapped_columns.names = columns.names;
+    wrapped_columns.cast = columns.cast;
+    columns = std::move(wrapped_columns);
   }
 
-  QueryResult result(std::move(columns));
+  const idx_t column_count = columns.names.size();
+  std::optional<QueryResult> result;
   const int64_t max_rows = request.max_rows > 0 ? request.max_rows : 0;
   const size_t max_bytes = request.max_bytes > 0 ? static_cast<size_t>(request.max_bytes) : 0;
   std::vector<VectorReader> readers;
@@ -283,27 +356,29 @@ Result<QueryResult> RunQuery(duckdb_connection connection, const QueryRequest& r
     TRIB_RETURN_IF_ERROR(check());
     const idx_t rows = duckdb_data_chunk_get_size(chunk.get());
     if (rows == 0) break;
+    if (!result) result.emplace(ResultColumns(columns, chunk.get()));
     readers.clear();
     for (idx_t c = 0; c < column_count; ++c) {
-      readers.emplace_back(types[c], duckdb_data_chunk_get_vector(chunk.get(), c));
+      readers.emplace_back(columns.types[c], duckdb_data_chunk_get_vector(chunk.get(), c));
     }
     for (idx_t row = 0; row < rows; ++row) {
       // Both limits are checked when another row is at hand, so `truncated` means that rows
       // really were left out.
-      if (max_rows != 0 && static_cast<int64_t>(result.row_count()) >= max_rows) {
-        result.stats().truncated = true;
-        result.stats().truncated_by = "rows";
-        return result;
+      if (max_rows != 0 && static_cast<int64_t>(result->row_count()) >= max_rows) {
+        result->stats().truncated = true;
+        result->stats().truncated_by = "rows";
+        return std::move(*result);
       }
-      if (max_bytes != 0 && result.ApproxBytes() > max_bytes) {
-        result.stats().truncated = true;
-        result.stats().truncated_by = "bytes";
-        return result;
+      if (max_bytes != 0 && result->ApproxBytes() > max_bytes) {
+        result->stats().truncated = true;
+        result->stats().truncated_by = "bytes";
+        return std::move(*result);
       }
-      for (idx_t c = 0; c < column_count; ++c) readers[c].AppendTo(row, result.column(c));
+      for (idx_t c = 0; c < column_count; ++c) readers[c].AppendTo(row, result->column(c));
     }
   }
-  return result;
+  if (!result) result.emplace(ResultColumns(columns, nullptr));
+  return std::move(*result);
 }
 
 }  // namespace tributary::duckdb_internal
