@@ -146,6 +146,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     // Responses are written whole; Nagle would only add latency to small answers.
     stream_.socket().set_option(tcp::no_delay(true), ec);
+    // Only the peek in WatchPeer is synchronous; asynchronous operations are unaffected.
+    stream_.socket().non_blocking(true, ec);
   }
 
   ~Session() {
@@ -429,15 +431,21 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().async_wait(
         tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
           if (!self->cur_.watching_peer || ec == asio::error::operation_aborted) return;
-          self->cur_.watching_peer = false;
           bool gone = static_cast<bool>(ec);
           if (!gone) {
+            // The socket is in non-blocking mode (see the constructor): a readiness report
+            // that no longer holds gives would_block here instead of blocking an I/O thread.
             char byte;
             beast::error_code peek_ec;
             size_t n = self->stream_.socket().receive(asio::buffer(&byte, 1),
                                                       tcp::socket::message_peek, peek_ec);
-            gone = peek_ec ? peek_ec != asio::error::would_block : n == 0;
+            if (peek_ec == asio::error::would_block || peek_ec == asio::error::try_again) {
+              self->WatchPeer();
+              return;
+            }
+            gone = peek_ec || n == 0;
           }
+          self->cur_.watching_peer = false;
           if (gone) {
             self->cur_.peer_gone = true;
             self->cur_.cancel.Cancel("client disconnected");

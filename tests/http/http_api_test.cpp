@@ -1,5 +1,6 @@
 // End-to-end tests of the HTTP API against the real binary: one server, started once for the
 // HttpApi and HttpQuery suites, serving a DuckDB source over a small CSV file.
+#include <duckdb.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -42,6 +43,9 @@ class SharedServer {
               "1,alice,10.5,2026-01-01\n"
               "2,bob,20.25,2026-01-02\n"
               "3,carol,,2026-01-03\n");
+    // A database file with a base table, so that writes reach the statement guard.
+    db_path_ = data_dir + "/accounts.duckdb";
+    CreateDatabase(db_path_);
     std::string config = dir_.File("tributary.yaml");
     WriteFile(config,
               "server:\n"
@@ -60,7 +64,22 @@ class SharedServer {
     process_ = ServerProcess::Start({"--config", config}, &error_);
   }
 
+  static void CreateDatabase(const std::string& path) {
+    duckdb_database db = nullptr;
+    duckdb_connection con = nullptr;
+    ASSERT_EQ(duckdb_open(path.c_str(), &db), DuckDBSuccess);
+    ASSERT_EQ(duckdb_connect(db, &con), DuckDBSuccess);
+    EXPECT_EQ(duckdb_query(con,
+                           "CREATE TABLE accounts(id INTEGER, owner VARCHAR);"
+                           "INSERT INTO accounts VALUES (1, 'ann'), (2, 'ben');",
+                           nullptr),
+              DuckDBSuccess);
+    duckdb_disconnect(&con);
+    duckdb_close(&db);
+  }
+
   TempDir dir_;
+  std::string db_path_;
   std::string csv_path_;
   std::string error_;
   std::unique_ptr<ServerProcess> process_;
@@ -319,7 +338,8 @@ TEST_F(HttpApi, ServesManyConcurrentKeepAliveClients) {
         if (r.status == 200) {
           ++ok;
         } else {
-          failures[c] = std::to_string(r.status) + " " + r.error + " " + r.body;
+          failures[c] = "request " + std::to_string(i) + ": " + std::to_string(r.status) + " " +
+                        r.error + " " + r.body;
         }
       }
       if (client.connections_opened() == 1) ++reused;
@@ -462,9 +482,11 @@ TEST_F(HttpQuery, RejectsMalformedBodiesWith400) {
 }
 
 TEST_F(HttpQuery, RefusesWritesFilesAndMultipleStatements) {
-  HttpResponse del = Query(R"js({"sql":"DELETE FROM events"})js");
+  HttpResponse del = Query(R"js({"sql":"DELETE FROM accounts"})js");
   EXPECT_EQ(del.status, 403) << del.body;
   EXPECT_EQ(ErrorCode(del), "PERMISSION_DENIED");
+  HttpResponse still = Query(R"js({"sql":"SELECT count(*) FROM accounts"})js");
+  EXPECT_EQ(Json(still).at("rows"), json::parse("[[2]]")) << still.body;
 
   HttpResponse passwd = Query(R"js({"sql":"SELECT * FROM read_csv('/etc/passwd')"
 })js");

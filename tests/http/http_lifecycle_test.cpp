@@ -39,7 +39,8 @@ std::vector<std::string> SourceIds(uint16_t port) {
   HttpResponse r = client.Get("/api/v1/sources");
   std::vector<std::string> ids;
   if (r.status != 200) return ids;
-  for (const auto& s : json::parse(r.body).at("sources").as_array()) {
+  json::value doc = json::parse(r.body);
+  for (const auto& s : doc.at("sources").as_array()) {
     ids.emplace_back(s.at("id").as_string());
   }
   return ids;
