@@ -136,7 +136,7 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<detail::ServerCore> core)
-      : stream_(std::move(socket)), core_(std::move(core)) {
+      : stream_(std::move(socket)), read_timer_(stream_.get_executor()), core_(std::move(core)) {
     beast::error_code ec;
     tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
     if (!ec) {
@@ -234,7 +234,16 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadRequest() {
     phase_ = Phase::kReading;
     cur_.start = std::chrono::steady_clock::now();
-    stream_.expires_after(limits_.read_timeout);
+    // Not tcp_stream's expiry: that closes the socket, and a slow client deserves a 408.
+    stream_.expires_never();
+    read_timed_out_ = false;
+    read_timer_.expires_after(limits_.read_timeout);
+    read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->phase_ != Phase::kReading) return;
+      self->read_timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
@@ -254,7 +263,7 @@ class Session : public std::enable_shared_from_this<Session> {
       asio::async_write(stream_, asio::buffer(kContinue),
                         [self = shared_from_this()](beast::error_code wec, size_t) {
                           if (wec) {
-                            self->Close();
+                            self->OnReadError(wec);
                             return;
                           }
                           self->ReadBody();
@@ -272,6 +281,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnRead(beast::error_code ec) {
     if (phase_ == Phase::kClosed) return;
+    read_timer_.cancel();
     if (ec) {
       OnReadError(ec);
       return;
@@ -291,6 +301,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnReadError(beast::error_code ec) {
+    read_timer_.cancel();
+    if (read_timed_out_) ec = beast::error::timeout;
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
         ec == asio::error::connection_reset || ec == asio::error::eof) {
       Close();
@@ -618,12 +630,16 @@ class Session : public std::enable_shared_from_this<Session> {
   void Close() {
     if (phase_ == Phase::kClosed) return;
     phase_ = Phase::kClosed;
+    read_timer_.cancel();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.close();
   }
 
   beast::tcp_stream stream_;
+  // Bounds the time a request takes to arrive (see ReadRequest).
+  asio::steady_timer read_timer_;
+  bool read_timed_out_ = false;
   beast::flat_buffer buffer_;
   std::shared_ptr<detail::ServerCore> core_;
   std::string remote_;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <future>
 #include <regex>
+#include <thread>
 
 #include "support/server_harness.h"
 
@@ -212,6 +213,74 @@ TEST(HttpStartup, ServesTheBuiltInDemoWithoutAConfig) {
   EXPECT_TRUE(server->WaitForStderr("SIGHUP ignored", 10s));
   HttpClient client(server->port());
   EXPECT_EQ(client.Get("/readyz").status, 200);
+}
+
+}  // namespace
+}  // namespace tributary::testing
+
+namespace tributary::testing {
+namespace {
+
+//! Reads until the server closes the connection (or `timeout`); returns what arrived.
+std::string ReadUntilClosed(boost::asio::ip::tcp::socket& socket, std::chrono::milliseconds timeout,
+                            bool* closed) {
+  std::string all;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  socket.non_blocking(true);
+  *closed = false;
+  while (std::chrono::steady_clock::now() < deadline) {
+    char buf[4096];
+    boost::system::error_code ec;
+    size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+    if (ec == boost::asio::error::would_block) {
+      std::this_thread::sleep_for(10ms);
+      continue;
+    }
+    all.append(buf, n);
+    if (ec) {
+      *closed = true;
+      break;
+    }
+  }
+  return all;
+}
+
+TEST(HttpLimits, ClosesIdleConnectionsAndAnswersSlowRequestsWith408) {
+  TempDir dir;
+  std::string config = dir.File("tributary.yaml");
+  WriteFile(config, DuckDbCsvConfig(dir, "local",
+                                    "  read_timeout_ms: 300\n"
+                                    "  idle_timeout_ms: 300\n"));
+  std::string error;
+  auto server = ServerProcess::Start({"--config", config}, &error);
+  ASSERT_TRUE(server) << error;
+  boost::asio::io_context ioc;
+  auto endpoint =
+      boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server->port());
+
+  // Idle: connected, nothing sent: closed without an answer.
+  boost::asio::ip::tcp::socket idle(ioc);
+  idle.connect(endpoint);
+  bool closed = false;
+  std::string got = ReadUntilClosed(idle, 10s, &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(got, "");
+
+  // Slow: half a request, then silence: 408.
+  boost::asio::ip::tcp::socket slow(ioc);
+  slow.connect(endpoint);
+  boost::asio::write(slow,
+                     boost::asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n")));
+  got = ReadUntilClosed(slow, 10s, &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(got.rfind("HTTP/1.1 408", 0), 0u) << got;
+  EXPECT_NE(got.find("REQUEST_TIMEOUT"), std::string::npos) << got;
+
+  // Keep-alive works between requests sent in time.
+  HttpClient client(server->port());
+  EXPECT_EQ(client.Get("/healthz").status, 200);
+  EXPECT_EQ(client.Get("/healthz").status, 200);
+  EXPECT_EQ(client.connections_opened(), 1);
 }
 
 }  // namespace
