@@ -146,20 +146,20 @@ class DuckDbConnector final : public Connector {
                                   SqlIdentifier(found->info.name);
 
     TRIB_ASSIGN_OR_RETURN(auto lease, pool_->Acquire(Clock::now() + kCatalogTimeout, {}));
-    // Nullability from the catalog (views report every column nullable).
-    QueryRequest nullability_request;
-    nullability_request.sql =
-        "SELECT is_nullable FROM duckdb_columns() WHERE database_name = $1 AND schema_name = $2 "
-        "AND table_name = $3 ORDER BY column_index";
-    nullability_request.params = {Value::String(found->catalog), Value::String(found->info.schema),
-                                  Value::String(found->info.name)};
-    nullability_request.max_rows = 0;
-    nullability_request.max_bytes = 0;
-    TRIB_ASSIGN_OR_RETURN(QueryResult nullability,
-                          RunQuery(lease.get(), nullability_request, Clock::now() + kCatalogTimeout,
+    // Names, DuckDB's own type text and nullability from the catalog (views report every
+    // column nullable)...
+    QueryRequest catalog_request;
+    catalog_request.sql =
+        "SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
+        "WHERE database_name = $1 AND schema_name = $2 AND table_name = $3 ORDER BY column_index";
+    catalog_request.params = {Value::String(found->catalog), Value::String(found->info.schema),
+                              Value::String(found->info.name)};
+    catalog_request.max_rows = 0;
+    catalog_request.max_bytes = 0;
+    TRIB_ASSIGN_OR_RETURN(QueryResult catalog,
+                          RunQuery(lease.get(), catalog_request, Clock::now() + kCatalogTimeout,
                                    DeadlineWatchdog::Shared()));
-
-    // Column types exactly as a query sees them: prepare (never run) a SELECT of the table.
+    // ...and the Tributary types exactly as a query sees them: prepare (never run) a SELECT.
     auto prepared = PrepareGuarded(lease.get(), "SELECT * FROM " + qualified, false);
     if (!prepared.ok()) return prepared.status();
     TableSchema out;
@@ -173,8 +173,9 @@ class DuckDbConnector final : public Connector {
       column.name = col_name ? col_name : "";
       column.type = MapColumnType(type);
       column.source_type = TypeName(type);
-      if (c < nullability.row_count() && !nullability.column(0).is_null(c)) {
-        column.nullable = nullability.column(0).bool_at(c);
+      if (c < catalog.row_count()) {
+        if (!catalog.column(1).is_null(c)) column.source_type = catalog.column(1).string_at(c);
+        if (!catalog.column(2).is_null(c)) column.nullable = catalog.column(2).bool_at(c);
       }
       out.columns.push_back(std::move(column));
     }
