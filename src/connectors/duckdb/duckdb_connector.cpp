@@ -355,12 +355,12 @@ class DuckDbConnector final : public Connector {
   Result<std::vector<CatalogEntry>> ListCatalog() {
     QueryRequest request;
     request.sql =
+        "SELECT * FROM ("
         "SELECT database_name, schema_name, table_name AS name, 'table' AS kind "
-        "FROM duckdb_tables() WHERE NOT internal AND NOT temporary AND database_name IN ($1, "
-        "'memory') "
-        "UNION ALL SELECT database_name, schema_name, view_name, 'view' "
-        "FROM duckdb_views() WHERE NOT internal AND NOT temporary AND database_name IN ($1, "
-        "'memory') "
+        "FROM duckdb_tables() "
+        "WHERE NOT internal AND NOT temporary AND database_name IN ($1, 'memory') "
+        "UNION ALL SELECT database_name, schema_name, view_name, 'view' FROM duckdb_views() "
+        "WHERE NOT internal AND NOT temporary AND database_name IN ($1, 'memory')) "
         "ORDER BY database_name = 'memory', schema_name, name";
     request.params = {Value::String(alias_.empty() ? "memory" : alias_)};
     request.max_rows = 0;
