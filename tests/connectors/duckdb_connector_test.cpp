@@ -350,9 +350,9 @@ TEST_F(DuckDbCatalog, ListTablesShowsTheFileAndTheDeclaredTables) {
   std::vector<std::string> seen;
   for (const auto& t : *tables) seen.push_back(t.schema + "." + t.name + ":" + t.kind);
   EXPECT_EQ(seen,
-            (std::vector<std::string>{"main.events:table", "main.evview:view", "other.things:table",
-                                      "main.docs:file", "main.events_file:file", "main.parts:file",
-                                      "main.people:file"}));
+            (std::vector<std::string>{
+                "main.events:table", "main.evview:view", "other.odd:table", "other.things:table",
+                "main.docs:file", "main.events_file:file", "main.parts:file", "main.people:file"}));
 }
 
 TEST_F(DuckDbCatalog, DescribeTableMapsTypes) {
@@ -384,6 +384,14 @@ TEST_F(DuckDbCatalog, DescribeTableMapsTypes) {
   EXPECT_EQ(docs->columns[1].type, ColumnType::kJson);
   EXPECT_EQ(docs->columns[1].source_type, "STRUCT(a BIGINT)");
 
+  auto qualified = connector_->DescribeTable("warehouse.main.evview");
+  ASSERT_TRUE(qualified.ok()) << qualified.status().ToString();
+  EXPECT_EQ(qualified->table.kind, "view");
+  EXPECT_EQ(qualified->columns.size(), 2u);
+  auto declared = connector_->DescribeTable("memory.main.people");
+  ASSERT_TRUE(declared.ok()) << declared.status().ToString();
+  EXPECT_EQ(declared->table.kind, "file");
+
   auto other = connector_->DescribeTable("other.things");
   ASSERT_TRUE(other.ok()) << other.status().ToString();
   EXPECT_EQ(other->table.schema, "other");
@@ -391,9 +399,25 @@ TEST_F(DuckDbCatalog, DescribeTableMapsTypes) {
   EXPECT_EQ(other->columns[0].name, "x");
 }
 
+TEST_F(DuckDbCatalog, TypesTheCApiCannotDescribe) {
+  auto odd = connector_->DescribeTable("odd");
+  ASSERT_TRUE(odd.ok()) << odd.status().ToString();
+  ASSERT_EQ(odd->columns.size(), 2u);
+  EXPECT_EQ(odd->columns[0].type, ColumnType::kString);
+  EXPECT_EQ(odd->columns[0].source_type, "TIME_NS");
+  EXPECT_EQ(odd->columns[1].type, ColumnType::kJson);
+  EXPECT_EQ(odd->columns[1].source_type, "TIME_NS[]");
+  QueryResult rows = MustQuery(*connector_, "SELECT * FROM other.odd");
+  ASSERT_EQ(rows.row_count(), 1u);
+  EXPECT_EQ(rows.ValueAt(0, 0), Value::String("01:02:03.000000004"));
+  EXPECT_EQ(rows.ValueAt(0, 1), Value::Json("[\"00:00:01\"]"));
+  EXPECT_EQ(rows.columns()[1].source_type, "TIME_NS[]");
+}
+
 TEST_F(DuckDbCatalog, DescribeUnknownTableIsNotFound) {
   for (const char* name : {"nope", "other.events", "duckdb_settings", "information_schema.tables",
-                           "\"; DROP TABLE events; --"}) {
+                           "\"; DROP TABLE events; --", "memory.main.events", "a.b.c.d", "",
+                           "system.main.duckdb_tables"}) {
     auto r = connector_->DescribeTable(name);
     ASSERT_FALSE(r.ok()) << name;
     EXPECT_EQ(r.status().code(), ErrorCode::kNotFound) << name;

@@ -123,7 +123,8 @@ inline Value QueryValue(Connector& connector, const std::string& sql,
 //! Writes the "warehouse" fixture into `dir` and returns a source spec for it (paths relative
 //! to `dir`, which is the base directory):
 //! - data.duckdb: main.events(id INTEGER NOT NULL, name VARCHAR, ts TIMESTAMP,
-//!   amount DECIMAL(10,2)) with 100 rows, view main.evview, table other.things;
+//!   amount DECIMAL(10,2)) with 100 rows, view main.evview, tables other.things(x INTEGER)
+//!   and other.odd(t TIME_NS, l TIME_NS[]), types the C API cannot describe;
 //! - tables events_file (files/events.parquet, 50 rows), people (files/people.csv, 20 rows),
 //!   parts (files/parts/*.parquet, 2 x 10 rows), docs (files/docs.json, 5 rows);
 //! - files/undeclared.csv and secret/hidden.csv, which no table declares.
@@ -137,7 +138,9 @@ inline SourceSpec MakeWarehouse(const TempDir& dir, std::string id = "warehouse"
        "INSERT INTO events SELECT range, CASE WHEN range % 2 = 0 THEN 'a' ELSE 'b' END, "
        "TIMESTAMP '2024-01-01' + INTERVAL (range) HOUR, range * 1.25 FROM range(100)",
        "CREATE VIEW evview AS SELECT id, name FROM events WHERE id < 10", "CREATE SCHEMA other",
-       "CREATE TABLE other.things (x INTEGER)", "INSERT INTO other.things VALUES (7)"});
+       "CREATE TABLE other.things (x INTEGER)", "INSERT INTO other.things VALUES (7)",
+       "CREATE TABLE other.odd (t TIME_NS, l TIME_NS[])",
+       "INSERT INTO other.odd VALUES ('01:02:03.000000004', ['00:00:01'])"});
   RunRawSql(
       "",
       {

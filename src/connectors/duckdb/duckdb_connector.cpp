@@ -121,18 +121,28 @@ class DuckDbConnector final : public Connector {
   Result<TableSchema> DescribeTable(std::string_view table) override {
     std::shared_lock lock(lifecycle_mu_);
     if (!pool_) return NotOpen();
-    // "name" or "schema.name"; the first match in resolution order (attached file, then the
-    // declared tables) is the table an unqualified query would read.
-    std::string_view schema, name = table;
-    if (auto dot = table.rfind('.'); dot != std::string_view::npos) {
-      schema = table.substr(0, dot);
-      name = table.substr(dot + 1);
+    // "name", "schema.name" or "catalog.schema.name", case-insensitive; the first match in
+    // listing order wins (the attached file before the declared tables, as for queries).
+    std::vector<std::string_view> parts;
+    for (std::string_view rest = table;;) {
+      const size_t dot = rest.find('.');
+      parts.push_back(rest.substr(0, dot));
+      if (dot == std::string_view::npos) break;
+      rest.remove_prefix(dot + 1);
     }
+    if (parts.size() > 3) {
+      return NotFound("table \"" + std::string(table) + "\" does not exist in source " +
+                      context_.id);
+    }
+    const std::string_view name = parts.back();
+    const std::string_view schema = parts.size() >= 2 ? parts[parts.size() - 2] : "";
+    const std::string_view catalog_name = parts.size() == 3 ? parts[0] : "";
     TRIB_ASSIGN_OR_RETURN(auto entries, ListCatalog());
     const CatalogEntry* found = nullptr;
     for (const auto& e : entries) {
       if (EqualsIgnoreCase(e.info.name, name) &&
-          (schema.empty() || EqualsIgnoreCase(e.info.schema, schema))) {
+          (schema.empty() || EqualsIgnoreCase(e.info.schema, schema)) &&
+          (catalog_name.empty() || EqualsIgnoreCase(e.catalog, catalog_name))) {
         found = &e;
         break;
       }
