@@ -179,8 +179,9 @@ class DuckDbConnector final : public Connector {
       LogicalTypeHandle logical(duckdb_prepared_statement_column_logical_type(prepared->get(), c));
       DuckType type = DescribeType(logical.get());
       TableColumn column;
-      const char* col_name = duckdb_prepared_statement_column_name(prepared->get(), c);
-      column.name = col_name ? col_name : "";
+      // Unlike a result's column names, these are allocated for the caller.
+      column.name = TakeDuckString(
+          const_cast<char*>(duckdb_prepared_statement_column_name(prepared->get(), c)));
       column.type = MapColumnType(type);
       column.source_type = TypeName(type);
       if (c < catalog.row_count()) {
