@@ -281,9 +281,21 @@ int RunCli(int argc, char** argv) {
   demo_cmd->add_option("--days", demo.days, "Days of history ending now")
       ->check(CLI::Range(int64_t{1}, int64_t{3660}))
       ->capture_default_str();
-  demo_cmd->add_option("--seed", demo.seed, "Seed; the same seed and day give the same rows")
+  demo_cmd->add_option("--seed", demo.seed, "Seed; the same seed and --end give the same rows")
       ->capture_default_str();
+  std::string demo_end;
+  demo_cmd->add_option("--end", demo_end,
+                       "End of the window, e.g. 2026-11-22T00:00:00Z (default: now)");
   demo_cmd->callback([&] {
+    if (!demo_end.empty()) {
+      auto end = ParseTimestamp(demo_end);
+      if (!end) {
+        exit_code = Fail(InvalidArgument("--end '" + demo_end +
+                                         "' is not a timestamp; write e.g. 2026-11-22T00:00:00Z"));
+        return;
+      }
+      demo.end_micros = *end;
+    }
     Status st = GenerateDemoData(demo);
     if (!st.ok()) {
       exit_code = Fail(st);

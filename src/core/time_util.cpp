@@ -81,7 +81,10 @@ std::string FormatDate(int64_t days) {
 std::string FormatTimestamp(int64_t micros) {
   constexpr int64_t kMicrosPerDay = 86400LL * 1000000;
   int64_t days = FloorDiv(micros, kMicrosPerDay);
-  int64_t rem = micros - days * kMicrosPerDay;
+  // Computed from the remainder, not micros - days * kMicrosPerDay, which overflows near
+  // INT64_MIN (DuckDB's -infinity).
+  int64_t rem = micros % kMicrosPerDay;
+  if (rem < 0) rem += kMicrosPerDay;
   int64_t secs = rem / 1000000;
   int64_t frac = rem % 1000000;
   std::string out = FormatDate(days);

@@ -120,4 +120,52 @@ inline Value QueryValue(Connector& connector, const std::string& sql,
   return result.ValueAt(0, 0);
 }
 
+//! Writes the "warehouse" fixture into `dir` and returns a source spec for it (paths relative
+//! to `dir`, which is the base directory):
+//! - data.duckdb: main.events(id INTEGER NOT NULL, name VARCHAR, ts TIMESTAMP,
+//!   amount DECIMAL(10,2)) with 100 rows, view main.evview, tables other.things(x INTEGER)
+//!   and other.odd(t TIME_NS, l TIME_NS[]), types the C API cannot describe;
+//! - tables events_file (files/events.parquet, 50 rows), people (files/people.csv, 20 rows),
+//!   parts (files/parts/*.parquet, 2 x 10 rows), docs (files/docs.json, 5 rows);
+//! - files/undeclared.csv and secret/hidden.csv, which no table declares.
+inline SourceSpec MakeWarehouse(const TempDir& dir, std::string id = "warehouse") {
+  std::filesystem::create_directories(dir / "files/parts");
+  std::filesystem::create_directories(dir / "secret");
+  RunRawSql(
+      dir / "data.duckdb",
+      {"CREATE TABLE events (id INTEGER NOT NULL, name VARCHAR, ts TIMESTAMP, "
+       "amount DECIMAL(10,2))",
+       "INSERT INTO events SELECT range, CASE WHEN range % 2 = 0 THEN 'a' ELSE 'b' END, "
+       "TIMESTAMP '2024-01-01' + INTERVAL (range) HOUR, range * 1.25 FROM range(100)",
+       "CREATE VIEW evview AS SELECT id, name FROM events WHERE id < 10", "CREATE SCHEMA other",
+       "CREATE TABLE other.things (x INTEGER)", "INSERT INTO other.things VALUES (7)",
+       "CREATE TABLE other.odd (t TIME_NS, l TIME_NS[])",
+       "INSERT INTO other.odd VALUES ('01:02:03.000000004', ['00:00:01'])"});
+  RunRawSql(
+      "",
+      {
+          "COPY (SELECT range AS id, 'p' || range AS label FROM range(50)) TO '" +
+              (dir / "files/events.parquet") + "' (FORMAT parquet)",
+          "COPY (SELECT range AS id, 'n' || range AS name FROM range(20)) TO '" +
+              (dir / "files/people.csv") + "' (HEADER)",
+          "COPY (SELECT range AS id FROM range(10)) TO '" + (dir / "files/parts/p1.parquet") +
+              "' (FORMAT parquet)",
+          "COPY (SELECT range + 10 AS id FROM range(10)) TO '" + (dir / "files/parts/p2.parquet") +
+              "' (FORMAT parquet)",
+          "COPY (SELECT range AS id, {'a': range} AS obj FROM range(5)) TO '" +
+              (dir / "files/docs.json") + "' (FORMAT json)",
+          "COPY (SELECT 'not declared' AS s) TO '" + (dir / "files/undeclared.csv") + "' (HEADER)",
+          "COPY (SELECT 'top secret' AS s) TO '" + (dir / "secret/hidden.csv") + "' (HEADER)",
+      });
+  SourceSpec spec;
+  spec.id = std::move(id);
+  spec.base_dir = dir.path();
+  spec.path = "data.duckdb";
+  spec.tables = {{"events_file", "files/events.parquet"},
+                 {"people", "files/people.csv"},
+                 {"parts", "files/parts/*.parquet"},
+                 {"docs", "files/docs.json"}};
+  return spec;
+}
+
 }  // namespace tributary::duckdb_test

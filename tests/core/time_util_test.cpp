@@ -12,6 +12,8 @@ TEST(TimeUtil, FormatsDatesAndTimestamps) {
   EXPECT_EQ(FormatTimestamp(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(FormatTimestamp(-1), "1969-12-31T23:59:59.999999Z");
   EXPECT_EQ(FormatTimestamp(1'795'000'000'123'456), "2026-11-18T11:06:40.123456Z");
+  EXPECT_EQ(FormatTimestamp(INT64_MIN), "-290308-12-21T19:59:05.224192Z");
+  EXPECT_EQ(FormatTimestamp(INT64_MAX), "+294247-01-10T04:00:54.775807Z");
 }
 
 TEST(TimeUtil, ParsesTimestampsWithZones) {

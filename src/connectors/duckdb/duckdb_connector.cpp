@@ -121,18 +121,28 @@ class DuckDbConnector final : public Connector {
   Result<TableSchema> DescribeTable(std::string_view table) override {
     std::shared_lock lock(lifecycle_mu_);
     if (!pool_) return NotOpen();
-    // "name" or "schema.name"; the first match in resolution order (attached file, then the
-    // declared tables) is the table an unqualified query would read.
-    std::string_view schema, name = table;
-    if (auto dot = table.rfind('.'); dot != std::string_view::npos) {
-      schema = table.substr(0, dot);
-      name = table.substr(dot + 1);
+    // "name", "schema.name" or "catalog.schema.name", case-insensitive; the first match in
+    // listing order wins (the attached file before the declared tables, as for queries).
+    std::vector<std::string_view> parts;
+    for (std::string_view rest = table;;) {
+      const size_t dot = rest.find('.');
+      parts.push_back(rest.substr(0, dot));
+      if (dot == std::string_view::npos) break;
+      rest.remove_prefix(dot + 1);
     }
+    if (parts.size() > 3) {
+      return NotFound("table \"" + std::string(table) + "\" does not exist in source " +
+                      context_.id);
+    }
+    const std::string_view name = parts.back();
+    const std::string_view schema = parts.size() >= 2 ? parts[parts.size() - 2] : "";
+    const std::string_view catalog_name = parts.size() == 3 ? parts[0] : "";
     TRIB_ASSIGN_OR_RETURN(auto entries, ListCatalog());
     const CatalogEntry* found = nullptr;
     for (const auto& e : entries) {
       if (EqualsIgnoreCase(e.info.name, name) &&
-          (schema.empty() || EqualsIgnoreCase(e.info.schema, schema))) {
+          (schema.empty() || EqualsIgnoreCase(e.info.schema, schema)) &&
+          (catalog_name.empty() || EqualsIgnoreCase(e.catalog, catalog_name))) {
         found = &e;
         break;
       }
@@ -146,20 +156,20 @@ class DuckDbConnector final : public Connector {
                                   SqlIdentifier(found->info.name);
 
     TRIB_ASSIGN_OR_RETURN(auto lease, pool_->Acquire(Clock::now() + kCatalogTimeout, {}));
-    // Nullability from the catalog (views report every column nullable).
-    QueryRequest nullability_request;
-    nullability_request.sql =
-        "SELECT is_nullable FROM duckdb_columns() WHERE database_name = $1 AND schema_name = $2 "
-        "AND table_name = $3 ORDER BY column_index";
-    nullability_request.params = {Value::String(found->catalog), Value::String(found->info.schema),
-                                  Value::String(found->info.name)};
-    nullability_request.max_rows = 0;
-    nullability_request.max_bytes = 0;
-    TRIB_ASSIGN_OR_RETURN(QueryResult nullability,
-                          RunQuery(lease.get(), nullability_request, Clock::now() + kCatalogTimeout,
+    // Names, DuckDB's own type text and nullability from the catalog (views report every
+    // column nullable)...
+    QueryRequest catalog_request;
+    catalog_request.sql =
+        "SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
+        "WHERE database_name = $1 AND schema_name = $2 AND table_name = $3 ORDER BY column_index";
+    catalog_request.params = {Value::String(found->catalog), Value::String(found->info.schema),
+                              Value::String(found->info.name)};
+    catalog_request.max_rows = 0;
+    catalog_request.max_bytes = 0;
+    TRIB_ASSIGN_OR_RETURN(QueryResult catalog,
+                          RunQuery(lease.get(), catalog_request, Clock::now() + kCatalogTimeout,
                                    DeadlineWatchdog::Shared()));
-
-    // Column types exactly as a query sees them: prepare (never run) a SELECT of the table.
+    // ...and the Tributary types exactly as a query sees them: prepare (never run) a SELECT.
     auto prepared = PrepareGuarded(lease.get(), "SELECT * FROM " + qualified, false);
     if (!prepared.ok()) return prepared.status();
     TableSchema out;
@@ -169,12 +179,14 @@ class DuckDbConnector final : public Connector {
       LogicalTypeHandle logical(duckdb_prepared_statement_column_logical_type(prepared->get(), c));
       DuckType type = DescribeType(logical.get());
       TableColumn column;
-      const char* col_name = duckdb_prepared_statement_column_name(prepared->get(), c);
-      column.name = col_name ? col_name : "";
+      // Unlike a result's column names, these are allocated for the caller.
+      column.name = TakeDuckString(
+          const_cast<char*>(duckdb_prepared_statement_column_name(prepared->get(), c)));
       column.type = MapColumnType(type);
       column.source_type = TypeName(type);
-      if (c < nullability.row_count() && !nullability.column(0).is_null(c)) {
-        column.nullable = nullability.column(0).bool_at(c);
+      if (c < catalog.row_count()) {
+        if (!catalog.column(1).is_null(c)) column.source_type = catalog.column(1).string_at(c);
+        if (!catalog.column(2).is_null(c)) column.nullable = catalog.column(2).bool_at(c);
       }
       out.columns.push_back(std::move(column));
     }
@@ -354,12 +366,12 @@ class DuckDbConnector final : public Connector {
   Result<std::vector<CatalogEntry>> ListCatalog() {
     QueryRequest request;
     request.sql =
+        "SELECT * FROM ("
         "SELECT database_name, schema_name, table_name AS name, 'table' AS kind "
-        "FROM duckdb_tables() WHERE NOT internal AND NOT temporary AND database_name IN ($1, "
-        "'memory') "
-        "UNION ALL SELECT database_name, schema_name, view_name, 'view' "
-        "FROM duckdb_views() WHERE NOT internal AND NOT temporary AND database_name IN ($1, "
-        "'memory') "
+        "FROM duckdb_tables() "
+        "WHERE NOT internal AND NOT temporary AND database_name IN ($1, 'memory') "
+        "UNION ALL SELECT database_name, schema_name, view_name, 'view' FROM duckdb_views() "
+        "WHERE NOT internal AND NOT temporary AND database_name IN ($1, 'memory')) "
         "ORDER BY database_name = 'memory', schema_name, name";
     request.params = {Value::String(alias_.empty() ? "memory" : alias_)};
     request.max_rows = 0;

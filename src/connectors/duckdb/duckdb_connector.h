@@ -15,9 +15,17 @@
 //    is for trusted callers only. Session-local settings (search_path, profiling) are not
 //    locked by DuckDB either; the guard refuses SET and PRAGMA.
 //
+// What passes the guard: SELECT-class statements only. EXPLAIN is refused (DuckDB gives
+// EXPLAIN and EXPLAIN ANALYZE, which executes its statement, the same type); so is a PIVOT
+// without an IN list (DuckDB splits it into CREATE TYPE + SELECT). SELECT setseed(x) passes:
+// it only seeds the random numbers of the connection it runs on. A glob table makes its whole
+// base directory readable (allowed_directories is a prefix); a plain file only that file.
+//
 // Options: path, tables, max_connections (default 4), threads, memory_limit. Unqualified
 // names resolve first in the attached file's main schema, then in the declared tables.
-// Every connection runs with TimeZone=UTC.
+// Every connection runs with TimeZone=UTC. Health checks use one extra connection outside
+// the pool, so they never queue behind queries; ListTables and DescribeTable borrow a pooled
+// connection (waiting at most 30 s).
 // Thread-safety: see Connector. Close() waits for queries in flight.
 #pragma once
 

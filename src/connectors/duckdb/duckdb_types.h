@@ -7,7 +7,7 @@
 // - FLOAT, DOUBLE -> double. VARCHAR, ENUM -> string; VARCHAR aliased JSON -> json.
 // - DATE -> date; TIMESTAMP, TIMESTAMP_S/_MS/_NS, TIMESTAMP WITH TIME ZONE -> timestamp (UTC
 //   micros; nanoseconds are floored to microseconds; +-infinity saturate to the int64 limits).
-// - TIME, TIME_NS -> "HH:MM:SS[.ffffff[fff]]"; TIME WITH TIME ZONE -> "HH:MM:SS[.ffffff]+HH[:MM]"
+// - TIME -> "HH:MM:SS[.ffffff]"; TIME WITH TIME ZONE -> "HH:MM:SS[.ffffff]+HH[:MM]"
 //   (DuckDB's own text); INTERVAL -> ISO-8601 duration with per-field signs as PostgreSQL's
 //   iso_8601 style ("P1Y2M3DT4H5M6.5S", "P-1M", "PT0S"); UUID -> canonical 8-4-4-4-12 hex.
 // - BLOB -> bytes. BIT, BIGNUM -> string, in the text DuckDB itself produces for them.
@@ -15,9 +15,10 @@
 //   escaped, NULL is null, big numbers are exact number tokens, dates/timestamps/etc. are the
 //   strings above, blobs base64; a MAP with VARCHAR or ENUM keys is an object, otherwise a list
 //   of {"key":..,"value":..}; a UNION is its active member's value.
-// A type this build does not know (none in DuckDB 1.4 without extensions) is reported as
-// unsupported so the caller can fail with a clear error instead of reading memory it cannot
-// interpret.
+// A type the C API cannot describe (DuckDB 1.4 reports TIME_NS and VARIANT as INVALID) is
+// reported by IsSupported() so that the caller lets DuckDB convert it instead of reading
+// memory it cannot interpret (query_runner.cpp casts such columns: scalars to VARCHAR,
+// nested values to JSON with to_json).
 // Thread-safety: DuckType is an immutable value; a VectorReader is used by one thread.
 #pragma once
 

@@ -355,7 +355,9 @@ Result<QueryResult> RunQuery(duckdb_connection connection, const QueryRequest& r
     }
     TRIB_RETURN_IF_ERROR(check());
     const idx_t rows = duckdb_data_chunk_get_size(chunk.get());
-    if (rows == 0) break;
+    // DuckDB signals the end with NULL, never with an empty chunk; skipping one (rather than
+    // stopping) can never cut a result short.
+    if (rows == 0) continue;
     if (!result) result.emplace(ResultColumns(columns, chunk.get()));
     readers.clear();
     for (idx_t c = 0; c < column_count; ++c) {
