@@ -58,8 +58,11 @@ class SharedServer {
               "  local:\n"
               "    type: duckdb\n"
               "    max_connections: 8\n"
-              "    tables:\n"
-              "      events: " +
+              "    path: " +
+                  db_path_ +
+                  "\n"
+                  "    tables:\n"
+                  "      events: " +
                   csv_path_ + "\n");
     process_ = ServerProcess::Start({"--config", config}, &error_);
   }
