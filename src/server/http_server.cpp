@@ -113,7 +113,15 @@ struct detail::ServerCore : std::enable_shared_from_this<detail::ServerCore> {
   uint64_t next_token_id = 1;
   std::map<uint64_t, CancelToken> tokens;
 
-  std::atomic<int64_t> in_flight{0};
+  std::mutex in_flight_mu;
+  int64_t in_flight = 0;
+
+  //! Under a lock so that concurrent updates cannot leave a stale value in the gauge.
+  void AddInFlight(int64_t delta) {
+    std::lock_guard lock(in_flight_mu);
+    in_flight += delta;
+    Metrics::Global().SetInFlightRequests(in_flight);
+  }
 
   void DoAccept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
@@ -338,13 +346,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void BeginCounting() {
     if (cur_.counted) return;
     cur_.counted = true;
-    Metrics::Global().SetInFlightRequests(core_->in_flight.fetch_add(1) + 1);
+    core_->AddInFlight(1);
   }
 
   void EndCounting() {
     if (!cur_.counted) return;
     cur_.counted = false;
-    Metrics::Global().SetInFlightRequests(core_->in_flight.fetch_sub(1) - 1);
+    core_->AddInFlight(-1);
   }
 
   void Dispatch(http::request<http::string_body> req) {
@@ -397,6 +405,11 @@ class Session : public std::enable_shared_from_this<Session> {
     const Route* route = match.route;
     if (!route->blocking) {
       Respond(RunHandler(*route, areq));
+      // A runtime swapped out meanwhile may be released by this request: its sources then
+      // close on a worker, never on an I/O thread.
+      if (areq.runtime != core_->holder.current()) {
+        asio::post(core_->pool, [runtime = std::move(areq.runtime)] {});
+      }
       return;
     }
     // Blocking work leaves the I/O threads; the answer comes back on this session's strand.
