@@ -1,0 +1,96 @@
+// The shared conformance suite's view of one engine. Every connector registers one target
+// (tests/conformance/targets/<engine>_target.cpp); tests/conformance/conformance_test.cpp runs
+// the same cases against all of them, skipping only what a capability flag says the engine
+// lacks.
+//
+// Live servers (PostgreSQL, MariaDB, ClickHouse) are started once per `make test` by
+// scripts/test-servers.sh, which exports their addresses in TRIB_TEST_* environment
+// variables; a target whose variable is missing FAILS (it never silently skips).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "config/options.h"
+#include "connectors/connector.h"
+
+namespace tributary::conformance {
+
+struct Capabilities {
+  bool timestamp_with_zone = true;
+  bool decimal = true;
+  bool json = true;
+  bool arrays = true;
+  bool uuid = true;
+  bool interval = true;
+  bool bytes = true;
+  //! The engine itself refuses writes when the statement guard is bypassed.
+  bool engine_read_only = true;
+  //! Credentials exist (bad ones fail); false for file engines.
+  bool credentials = true;
+  //! A network server that the suite can stop and restart.
+  bool restartable = true;
+};
+
+//! One expected column of the fixture query.
+struct ExpectedColumn {
+  std::string name;
+  ColumnType type;
+};
+
+class Target {
+ public:
+  virtual ~Target() = default;
+
+  //! "duckdb", "postgres", "mariadb", "sqlite", "clickhouse".
+  virtual std::string name() const = 0;
+  //! The registry type string of its connector.
+  virtual std::string connector_type() const = 0;
+  virtual Capabilities capabilities() const = 0;
+
+  //! Creates (idempotently, with write access outside the connector) the fixtures:
+  //! `conf_types` (id, i16, i32, i64, dec, f64, flag, txt, day, ts, tstz, doc, raw, ...; row 1
+  //! ordinary values, row 2 all NULL but id, row 3 extremes and unicode) and `conf_numbers`
+  //! (n = 1..100000). Called once per process before the first test.
+  virtual Status PrepareFixtures() = 0;
+
+  //! Options for a connector to the live test server (or file), before overrides.
+  virtual Options BaseOptions() const = 0;
+  //! Options with a wrong password (only when capabilities().credentials).
+  virtual Options BadCredentialOptions() const = 0;
+  //! Options pointing at an address where nothing listens (or a missing file).
+  virtual Options UnreachableOptions() const = 0;
+
+  //! The fixture query over conf_types, ORDER BY id, selecting the columns this engine has.
+  virtual std::string TypesQuery() const = 0;
+  virtual std::vector<ExpectedColumn> ExpectedTypeColumns() const = 0;
+  //! ResultToJson(result)["rows"] of TypesQuery, exactly, as compact JSON.
+  virtual std::string ExpectedTypeRowsJson() const = 0;
+
+  //! Positional placeholder i (1-based): "$1" or "?".
+  virtual std::string Placeholder(int i) const = 0;
+  //! A query that runs for at least `seconds` seconds unless interrupted.
+  virtual std::string SlowQuery(int seconds) const = 0;
+  //! Writes that reach the engine with the guard skipped, and must be refused by it.
+  virtual std::vector<std::string> EngineWrites() const = 0;
+
+  //! Stops the server, waits until it is down, starts it again and waits until it is ready
+  //! (scripts/test-servers.sh restart <engine>). Only when capabilities().restartable.
+  virtual Status RestartServer() = 0;
+};
+
+//! Registers a target at static-initialisation time (one line at the bottom of each target file).
+bool RegisterTarget(std::function<std::unique_ptr<Target>()> make);
+std::vector<std::function<std::unique_ptr<Target>()>>& RegisteredTargets();
+
+//! Builds an Options object from plain key/values (tests only).
+Options MakeOptions(const std::vector<std::pair<std::string, OptionValue>>& values);
+//! Overrides keys in `base`.
+Options WithOverrides(Options base, const std::vector<std::pair<std::string, OptionValue>>& values);
+//! Reads a TRIB_TEST_* variable; an empty string when unset.
+std::string TestEnv(const std::string& name);
+
+}  // namespace tributary::conformance
