@@ -189,21 +189,26 @@ std::string ResultToJson(const QueryResult& result) {
   return {buf.GetString(), buf.GetSize()};
 }
 
-std::string ResultToCsv(const QueryResult& result) {
-  std::string out;
-  const size_t cols = result.column_count();
-  for (size_t c = 0; c < cols; ++c) {
+void AppendCsvHeader(const QueryResult& result, std::string& out) {
+  for (size_t c = 0; c < result.column_count(); ++c) {
     if (c) out.push_back(',');
     AppendCsvField(out, result.columns()[c].name);
   }
   out.append("\r\n");
-  for (size_t r = 0; r < result.row_count(); ++r) {
-    for (size_t c = 0; c < cols; ++c) {
-      if (c) out.push_back(',');
-      AppendCsvField(out, CellToText(result, r, c));
-    }
-    out.append("\r\n");
+}
+
+void AppendCsvRow(const QueryResult& result, size_t row, std::string& out) {
+  for (size_t c = 0; c < result.column_count(); ++c) {
+    if (c) out.push_back(',');
+    AppendCsvField(out, CellToText(result, row, c));
   }
+  out.append("\r\n");
+}
+
+std::string ResultToCsv(const QueryResult& result) {
+  std::string out;
+  AppendCsvHeader(result, out);
+  for (size_t r = 0; r < result.row_count(); ++r) AppendCsvRow(result, r, out);
   return out;
 }
 
