@@ -129,6 +129,8 @@ TEST(SqlGuard, RefusesBypassAttemptsWithTheExactCode) {
       {D::kMySql, "SELECT \"a\\\"; DROP TABLE t; -- \"", kQueryErr},
       {D::kClickHouse, "SELECT 'a\\\\'; DROP TABLE t; -- '", kQueryErr},
       {D::kSqlite, "SELECT 'a\\'; DROP TABLE t; -- '", kQueryErr},
+      // A ClickHouse heredoc (later releases) would end the string before `; DROP`.
+      {D::kClickHouse, "SELECT $$ ' $$ ; DROP TABLE t -- '", kQueryErr},
       // Unterminated things, empty input.
       {D::kPostgres, "SELECT 'abc", kQueryErr},
       {D::kPostgres, "SELECT \"abc", kQueryErr},

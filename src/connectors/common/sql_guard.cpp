@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
 #include <string>
 
 namespace tributary {
@@ -31,8 +32,12 @@ class Lexer {
  public:
   // `backslash_escapes`: whether a backslash escapes the next character in '...' strings (MySQL
   // by default, ClickHouse always, PostgreSQL only in E'...' strings).
-  Lexer(std::string_view sql, SqlDialect dialect, bool backslash_escapes)
-      : sql_(sql), dialect_(dialect), backslash_escapes_(backslash_escapes) {}
+  // `dollar_quotes`: whether $tag$...$tag$ is a string (PostgreSQL; ClickHouse's heredocs).
+  Lexer(std::string_view sql, SqlDialect dialect, bool backslash_escapes, bool dollar_quotes)
+      : sql_(sql),
+        dialect_(dialect),
+        backslash_escapes_(backslash_escapes),
+        dollar_quotes_(dollar_quotes) {}
 
   Result<std::vector<SqlToken>> Run() {
     std::vector<SqlToken> tokens;
@@ -75,7 +80,7 @@ class Lexer {
         tokens.push_back({SqlToken::Kind::kQuotedIdentifier,
                           std::string(sql_.substr(pos_ + 1, close - pos_ - 1)), start});
         pos_ = close + 1;
-      } else if (c == '$' && dialect_ == SqlDialect::kPostgres && !PrecededByWordChar()) {
+      } else if (c == '$' && dollar_quotes_ && !PrecededByWordChar()) {
         TRIB_RETURN_IF_ERROR(Dollar(tokens));
       } else if (std::isdigit(c) ||
                  (c == '.' && std::isdigit(static_cast<unsigned char>(Peek(1))))) {
@@ -232,6 +237,7 @@ class Lexer {
   std::string_view sql_;
   SqlDialect dialect_;
   bool backslash_escapes_;
+  bool dollar_quotes_;
   size_t pos_ = 0;
   bool in_executable_comment_ = false;
   size_t executable_comment_start_ = 0;
@@ -417,7 +423,8 @@ Status CheckTokens(const std::vector<SqlToken>& tokens, SqlDialect dialect) {
 }  // namespace
 
 Result<std::vector<SqlToken>> TokenizeSql(std::string_view sql, SqlDialect dialect) {
-  return Lexer(sql, dialect, dialect == SqlDialect::kMySql || dialect == SqlDialect::kClickHouse)
+  return Lexer(sql, dialect, dialect == SqlDialect::kMySql || dialect == SqlDialect::kClickHouse,
+               dialect == SqlDialect::kPostgres)
       .Run();
 }
 
@@ -425,14 +432,23 @@ Status CheckReadOnlySql(std::string_view sql, SqlDialect dialect) {
   auto tokens = TokenizeSql(sql, dialect);
   if (!tokens.ok()) return tokens.status();
   TRIB_RETURN_IF_ERROR(CheckTokens(*tokens, dialect));
-  // A server mode can change what a backslash in '...' means: MySQL's NO_BACKSLASH_ESCAPES
-  // turns escapes off, PostgreSQL's standard_conforming_strings=off turns them on. The
-  // other reading must pass too whenever it yields complete tokens (when it does not, the
-  // engine in that mode cannot parse the query either, so it cannot run anything).
-  if ((dialect == SqlDialect::kMySql || dialect == SqlDialect::kPostgres) &&
-      sql.find('\\') != std::string_view::npos) {
-    auto other = Lexer(sql, dialect, dialect == SqlDialect::kPostgres).Run();
-    if (other.ok()) TRIB_RETURN_IF_ERROR(CheckTokens(*other, dialect));
+  // Where a server mode or version changes how quotes are read, the other reading must pass
+  // too whenever it yields complete tokens (when it does not, the engine in that mode cannot
+  // parse the query either, so it runs nothing):
+  // - MySQL's NO_BACKSLASH_ESCAPES turns backslash escapes off;
+  // - PostgreSQL's standard_conforming_strings=off turns them on in '...' strings;
+  // - ClickHouse releases after 18.16 read $$...$$ as a string (heredoc).
+  std::optional<Lexer> other;
+  if (dialect == SqlDialect::kMySql && sql.find('\\') != std::string_view::npos) {
+    other.emplace(sql, dialect, false, false);
+  } else if (dialect == SqlDialect::kPostgres && sql.find('\\') != std::string_view::npos) {
+    other.emplace(sql, dialect, true, true);
+  } else if (dialect == SqlDialect::kClickHouse && sql.find('$') != std::string_view::npos) {
+    other.emplace(sql, dialect, true, true);
+  }
+  if (other) {
+    auto other_tokens = other->Run();
+    if (other_tokens.ok()) TRIB_RETURN_IF_ERROR(CheckTokens(*other_tokens, dialect));
   }
   return Status::Ok();
 }
