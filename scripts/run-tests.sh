@@ -9,6 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 servers="$here/test-servers.sh"
 export TRIB_TEST_SERVERS_DIR=${TRIB_TEST_SERVERS_DIR:-$(cd "$build" && pwd)/test-servers}
 
+# shellcheck disable=SC2317  # called by the EXIT trap
 stop_servers() { "$servers" stop || echo "run-tests: could not stop every test server" >&2; }
 trap stop_servers EXIT
 trap 'exit 130' INT

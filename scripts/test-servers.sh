@@ -49,7 +49,7 @@ password_for() {
 }
 
 pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
-read_pid() { [[ -s "$1" ]] && head -n1 "$1" || true; }
+read_pid() { if [[ -s "$1" ]]; then head -n1 "$1"; fi; }
 
 # Prints the last lines of a server log, to explain a failed start.
 log_tail() {
@@ -102,11 +102,19 @@ pg_data=$dir/pg/data
 pg_sock=$dir/pg/socket
 pg_log=$dir/pg/server.log
 
-pg_pid() { [[ -f "$pg_data/postmaster.pid" ]] && head -n1 "$pg_data/postmaster.pid" || true; }
+# PostgreSQL refuses to run as root: as root it runs as `postgres`, otherwise as the caller.
+as_pg() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+# The superuser logs in through the socket with peer authentication: name it after the OS user.
+if [[ $(id -u) -eq 0 ]]; then pg_super=postgres; else pg_super=$(id -un); fi
+own_pg() { if [[ $(id -u) -eq 0 ]]; then chown postgres: "$@"; fi; }
+
+pg_pid() { read_pid "$pg_data/postmaster.pid"; }
 pg_running() { pid_alive "$(pg_pid)"; }
 pg_psql() {
-  runuser -u postgres -- "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$pg_sock" -p "$pg_port" \
-    -d postgres "$@"
+  as_pg "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$pg_sock" -p "$pg_port" \
+    -U "$pg_super" -d postgres "$@"
 }
 
 pg_start() {
@@ -117,10 +125,10 @@ pg_start() {
   if [[ ! -s "$pg_data/PG_VERSION" ]]; then
     rm -rf "$pg_data"
     mkdir -p "$pg_data"
-    chown postgres: "$pg_data"
+    own_pg "$pg_data"
     chmod 700 "$pg_data"
-    # initdb refuses to run as root; the superuser `postgres` only logs in through the socket.
-    runuser -u postgres -- "$pg_bin/initdb" -D "$pg_data" -U postgres --auth-local=peer \
+    # initdb refuses to run as root (see as_pg); the superuser only logs in through the socket.
+    as_pg "$pg_bin/initdb" -D "$pg_data" -U "$pg_super" --auth-local=peer \
       --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/pg/initdb.log" 2>&1 ||
       {
         log_tail "$dir/pg/initdb.log"
@@ -128,10 +136,10 @@ pg_start() {
       }
   fi
   mkdir -p "$pg_sock"
-  chown postgres: "$dir/pg" "$pg_sock"
-  touch "$pg_log" && chown postgres: "$pg_log"
+  own_pg "$dir/pg" "$pg_sock"
+  touch "$pg_log" && own_pg "$pg_log"
   port_in_use "$pg_port" && die "port $pg_port is taken by another process; stop it first"
-  runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_log" -w -t "$ready_cap_s" \
+  as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_log" -w -t "$ready_cap_s" \
     -o "-p $pg_port -k $pg_sock -c listen_addresses=127.0.0.1 -c fsync=off" start \
     </dev/null >/dev/null 2>&1 || {
     log_tail "$pg_log"
@@ -153,7 +161,7 @@ pg_stop() {
   local pid
   pid=$(pg_pid)
   pid_alive "$pid" || return 0
-  runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w -t 20 stop \
+  as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w -t 20 stop \
     </dev/null >/dev/null 2>&1 || stop_pid PostgreSQL "$pid"
 }
 
@@ -167,8 +175,9 @@ my_log=$my_dir/server.log
 # Our own pid file, written from $! at start (mariadbd writes its own only once it is up).
 my_ownpid=$my_dir/server.pid
 mariadb_running() { pid_alive "$(read_pid "$my_ownpid")"; }
+# Runs the SQL on stdin as root, through the socket.
 mariadb_root() {
-  MYSQL_PWD=$(password_for mariadb-root) mariadb --no-defaults -uroot -S "$my_sock" "$@"
+  MYSQL_PWD=$(password_for mariadb-root) mariadb --no-defaults -uroot -S "$my_sock"
 }
 
 mariadb_start() {
