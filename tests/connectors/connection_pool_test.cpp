@@ -226,6 +226,31 @@ TEST(ConnectionPool, IdleTimeoutExpiresAnIdleConnection) {
   EXPECT_EQ(f.pool->stats().open, 1);
 }
 
+TEST(ConnectionPool, IdleExpiryKeepsMinConnectionsAndPruneClosesTheRest) {
+  PoolOptions options = Options(3);
+  options.min_connections = 1;
+  options.idle_timeout = 30ms;
+  options.validate_on_borrow = false;
+  Fixture f(options);
+  CancelToken cancel;
+  {
+    auto a = f.pool->Acquire(In(1s), cancel);
+    auto b = f.pool->Acquire(In(1s), cancel);
+    auto c = f.pool->Acquire(In(1s), cancel);
+    ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  }
+  EXPECT_EQ(f.pool->stats().idle, 3);
+  std::this_thread::sleep_for(60ms);
+  f.pool->PruneIdle();
+  // Two closed in the background, the last one kept warm despite being idle too long.
+  EXPECT_EQ(f.counters->destroyed, 2);
+  EXPECT_EQ(f.pool->stats().open, 1);
+  auto kept = f.pool->Acquire(In(1s), cancel);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(f.counters->created, 3);
+  EXPECT_EQ(f.counters->destroyed, 2);
+}
+
 TEST(ConnectionPool, MaxLifetimeExpiresConnectionsIdleOrInUse) {
   PoolOptions options = Options(2);
   options.max_lifetime = 40ms;

@@ -7,8 +7,8 @@
 // - Idle connections older than `idle_timeout` or than `max_lifetime` since creation are
 //   closed instead of lent; with `validate_on_borrow`, a connection idle for more than
 //   `validate_after` is checked first and replaced when the check fails (server restarted).
-// - `min_connections` are kept open once the pool has been used (not opened eagerly, so a
-//   dead server does not delay start-up).
+// - Idle expiry never closes the last `min_connections` (max_lifetime still applies); they
+//   are opened on demand, not eagerly, so a dead server does not delay start-up.
 // Thread-safety: every member may be called from any thread; the pool must outlive its leases.
 #pragma once
 
@@ -125,10 +125,11 @@ class ConnectionPool {
       if (my_turn && !idle_.empty()) {
         typename Lease::Slot slot = std::move(idle_.front());
         idle_.pop_front();
+        const int64_t open_now = open_count();
         ++in_use_;
         leave_queue();
         lock.unlock();
-        auto usable = CheckIdleSlot(slot);
+        auto usable = CheckIdleSlot(slot, open_now);
         if (usable) return Lease(this, std::move(slot));
         slot.conn.reset();  // closed outside the lock: it may be a network round trip
         lock.lock();
@@ -172,6 +173,26 @@ class ConnectionPool {
                      created_total_, discarded_total_};
   }
 
+  //! Closes idle connections past idle_timeout (keeping min_connections) or max_lifetime.
+  //! Connectors call it from their periodic health check, so an idle pool shrinks without
+  //! waiting for the next borrower.
+  void PruneIdle() {
+    std::deque<typename Lease::Slot> to_close;
+    {
+      std::lock_guard lock(mu_);
+      auto now = Clock::now();
+      for (auto it = idle_.begin(); it != idle_.end();) {
+        if (Expired(*it, now, open_count())) {
+          to_close.push_back(std::move(*it));
+          it = idle_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    // `to_close` is destroyed here, outside the lock.
+  }
+
   //! Closes idle connections and fails current and future waiters; leases in use close
   //! their connection when returned.
   void Close() {
@@ -187,15 +208,17 @@ class ConnectionPool {
  private:
   int64_t open_count() const { return static_cast<int64_t>(idle_.size()) + in_use_; }
 
-  bool Expired(const typename Lease::Slot& slot, Clock::time_point now) const {
-    return now - slot.created > options_.max_lifetime ||
-           now - slot.last_used > options_.idle_timeout;
+  // `open` counts the slot itself. Idle expiry never takes the pool below min_connections;
+  // max_lifetime always applies.
+  bool Expired(const typename Lease::Slot& slot, Clock::time_point now, int64_t open) const {
+    if (now - slot.created > options_.max_lifetime) return true;
+    return open > options_.min_connections && now - slot.last_used > options_.idle_timeout;
   }
 
   // Runs outside the lock: validation is a network round trip.
-  bool CheckIdleSlot(typename Lease::Slot& slot) {
+  bool CheckIdleSlot(typename Lease::Slot& slot, int64_t open) {
     auto now = Clock::now();
-    if (Expired(slot, now)) return false;
+    if (Expired(slot, now, open)) return false;
     if (options_.validate_on_borrow && validator_ &&
         now - slot.last_used >= options_.validate_after) {
       return validator_(*slot.conn);
@@ -209,7 +232,7 @@ class ConnectionPool {
       std::lock_guard lock(mu_);
       --in_use_;
       slot.last_used = Clock::now();
-      if (discard || closed_ || Expired(slot, slot.last_used)) {
+      if (discard || closed_ || Expired(slot, slot.last_used, open_count() + 1)) {
         if (discard) ++discarded_total_;
         closing = std::move(slot.conn);
       } else {
