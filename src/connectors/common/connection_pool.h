@@ -125,7 +125,7 @@ class ConnectionPool {
       if (my_turn && !idle_.empty()) {
         typename Lease::Slot slot = std::move(idle_.front());
         idle_.pop_front();
-        const int64_t open_now = open_count();
+        const int64_t open_now = open_count() + 1;  // + the slot just taken out of idle_
         ++in_use_;
         leave_queue();
         lock.unlock();
