@@ -830,6 +830,8 @@ class MySqlConnector final : public Connector {
     auto interrupted = [&]() -> std::optional<Status> {
       const int who = fired->load();
       if (who == kNone) return std::nullopt;
+      // Rows may still be on the wire: drop the connection rather than drain them.
+      conn.CloseNow();
       discard = true;
       return InterruptStatus(who, request);
     };

@@ -11,10 +11,11 @@
 // Read-only in depth:
 // 1. User SQL passes CheckReadOnlySql(sql, SqlDialect::kMySql) (unless skip_statement_guard).
 // 2. Every session runs `SET SESSION TRANSACTION READ ONLY`, so a write that reaches the
-//    engine fails with error 1792 -> PERMISSION_DENIED. The engine still allows CREATE
-//    TEMPORARY TABLE and writes to temporary tables inside a read-only transaction (and DDL,
-//    which commits implicitly, is checked by privileges, not by the transaction mode): give
-//    the configured user only SELECT (and no CREATE TEMPORARY TABLES) for a third wall.
+//    engine fails with error 1792 -> PERMISSION_DENIED. On MariaDB 10.11 this also refuses DDL
+//    and CREATE TEMPORARY TABLE (tested); MySQL and older MariaDB releases allow writes to
+//    TEMPORARY tables in a read-only transaction. A session setting can be switched back by
+//    `SET SESSION TRANSACTION READ WRITE`, which only the guard stops: give the configured
+//    user only SELECT (no CREATE TEMPORARY TABLES, no write privileges) for a third wall.
 // 3. `SET SESSION max_statement_time` = the request's timeout (MariaDB; ignored by MySQL) is a
 //    server-side limit independent of this process.
 //

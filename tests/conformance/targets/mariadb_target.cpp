@@ -124,7 +124,8 @@ class MariaDbTarget final : public Target {
 
   std::vector<std::string> EngineWrites() const override {
     return {"INSERT INTO conf_numbers VALUES (0)", "UPDATE conf_types SET i32 = 0",
-            "DELETE FROM conf_numbers"};
+            "DELETE FROM conf_numbers", "CREATE TABLE conf_written (x INT)",
+            "CREATE TEMPORARY TABLE conf_scratch (x INT)"};
   }
 
   Status RestartServer() override {
