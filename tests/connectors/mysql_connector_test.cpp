@@ -197,6 +197,23 @@ TEST_F(MySqlConnectorTest, EngineRefusesWritesWithGuardSkipped) {
   EXPECT_EQ(count->ValueAt(0, 0), Value::Int64(0));
 }
 
+TEST_F(MySqlConnectorTest, GuardUsesTheMySqlDialect) {
+  TRIB_REQUIRE_MARIADB();
+  auto connector = OpenConnector();
+  for (const char* sql :
+       {"SELECT 1 INTO OUTFILE '/tmp/trib_mysql_outfile'", "SELECT 1; DROP TABLE mysql_t_writes",
+        "/*!50000 DROP TABLE x */", "SET SESSION TRANSACTION READ WRITE"}) {
+    auto result = connector->Execute(Request(sql));
+    ASSERT_FALSE(result.ok()) << sql;
+    EXPECT_TRUE(result.status().code() == ErrorCode::kPermissionDenied ||
+                result.status().code() == ErrorCode::kQueryError)
+        << sql << ": " << result.status().ToString();
+  }
+  // Comments and quoting in the MySQL style still pass.
+  auto ok = connector->Execute(Request("SELECT `id` # trailing comment\nFROM mysql_t_types -- x"));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+}
+
 TEST_F(MySqlConnectorTest, ServerErrorsKeepTheirCode) {
   TRIB_REQUIRE_MARIADB();
   auto connector = OpenConnector();
