@@ -149,7 +149,10 @@ class ConnectionPool {
           cv_.notify_all();
           return opened.status();
         }
-        ++created_total_;
+        {
+          std::lock_guard relock(mu_);
+          ++created_total_;
+        }
         auto now = Clock::now();
         return Lease(this, typename Lease::Slot{std::move(opened).value(), now, now});
       }
