@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "connectors/clickhouse/clickhouse_connector.h"
 #include "connectors/duckdb/duckdb_connector.h"
 
 namespace tributary {
@@ -9,6 +10,7 @@ namespace tributary {
 const std::vector<ConnectorFactory>& AllConnectors() {
   static const std::vector<ConnectorFactory> factories = [] {
     std::vector<ConnectorFactory> all = {
+        ClickHouseConnectorFactory(),
         DuckDbConnectorFactory(),
     };
     std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.type < b.type; });
