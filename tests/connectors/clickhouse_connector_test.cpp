@@ -119,7 +119,7 @@ TEST_F(ClickHouseLive, RowLimitStopsEarlyOnAnEndlessQuery) {
 TEST_F(ClickHouseLive, ByteLimit) {
   auto c = MakeConnector(LiveOptions());
   QueryRequest request;
-  request.sql = "SELECT repeat('x', 1000) FROM system.numbers LIMIT 1000";
+  request.sql = "SELECT arrayStringConcat(arrayMap(x -> 'x', range(1000))) FROM system.numbers LIMIT 1000";
   request.max_bytes = 10'000;
   auto r = c->Execute(request);
   ASSERT_TRUE(r.ok()) << r.status().ToString();

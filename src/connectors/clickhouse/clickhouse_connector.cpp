@@ -315,7 +315,8 @@ class ClickHouseConnector final : public Connector {
       }
       return response.status();
     }
-    if (response->aborted || (timed_out && !response->stopped_by_receiver)) {
+    // A deadline or cancel that fired after the body was complete does not spoil the result.
+    if (response->aborted) {
       KillQuery(query_id);
       return StoppedStatus(timed_out, options, cancel);
     }
