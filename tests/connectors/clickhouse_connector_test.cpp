@@ -119,7 +119,8 @@ TEST_F(ClickHouseLive, RowLimitStopsEarlyOnAnEndlessQuery) {
 TEST_F(ClickHouseLive, ByteLimit) {
   auto c = MakeConnector(LiveOptions());
   QueryRequest request;
-  request.sql = "SELECT arrayStringConcat(arrayMap(x -> 'x', range(1000))) FROM system.numbers LIMIT 1000";
+  request.sql =
+      "SELECT arrayStringConcat(arrayMap(x -> 'x', range(1000))) FROM system.numbers LIMIT 1000";
   request.max_bytes = 10'000;
   auto r = c->Execute(request);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -306,7 +307,7 @@ TEST_F(ClickHouseLive, EightThreads) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 5; ++i) {
         QueryRequest request;
-        request.sql = "SELECT ? + number FROM system.numbers LIMIT 3";
+        request.sql = "SELECT ? + toInt64(number) FROM system.numbers LIMIT 3";
         request.params = {Value::Int64(t * 100 + i)};
         auto r = c->Execute(request);
         if (r.ok() && r->row_count() == 3 &&

@@ -24,8 +24,9 @@ TEST(ClickHouseLiteral, Scalars) {
   EXPECT_EQ(Lit(Value::Null()), "NULL");
   EXPECT_EQ(Lit(Value::Bool(true)), "1");
   EXPECT_EQ(Lit(Value::Bool(false)), "0");
-  EXPECT_EQ(Lit(Value::Int64(-42)), "-42");
-  EXPECT_EQ(Lit(Value::Int64(std::numeric_limits<int64_t>::min())), "-9223372036854775808");
+  EXPECT_EQ(Lit(Value::Int64(-42)), "toInt64(-42)");
+  EXPECT_EQ(Lit(Value::Int64(std::numeric_limits<int64_t>::min())),
+            "toInt64(-9223372036854775808)");
   EXPECT_EQ(Lit(Value::Double(1.5)), "1.5");
   EXPECT_EQ(Lit(Value::Double(5)), "5.0");
   EXPECT_EQ(Lit(Value::Double(1e300)), "1e+300");
@@ -68,7 +69,8 @@ TEST(ClickHouseBind, ReplacesOnlyCodePlaceholders) {
       "SELECT ?, '?', \"?\", `?` -- ?\n, /* ? */ ? FROM t WHERE s = '\\'?'",
       {Value::Int64(1), Value::String("x'y")});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(*r, "SELECT 1, '?', \"?\", `?` -- ?\n, /* ? */ 'x\\'y' FROM t WHERE s = '\\'?'");
+  EXPECT_EQ(*r,
+            "SELECT toInt64(1), '?', \"?\", `?` -- ?\n, /* ? */ 'x\\'y' FROM t WHERE s = '\\'?'");
 }
 
 TEST(ClickHouseBind, CountMismatchAndUnterminated) {

@@ -131,9 +131,10 @@ Result<std::string> RenderClickHouseLiteral(const Value& value) {
       // 18.16 has no Bool type: UInt8 1/0, as ClickHouse's own comparisons return.
       return std::string(value.as_bool() ? "1" : "0");
     case ColumnType::kInt64: {
-      int64_t v = value.as_int();
-      // ClickHouse parses -9223372036854775808 as Int64; keep it a plain literal too.
-      return ToChars(v);
+      // A bare literal takes the smallest type that fits (9007199254740993 would be UInt64,
+      // read back as decimal): toInt64 keeps the parameter's type. The cost: `LIMIT ?` is
+      // refused, as 18.16 wants a literal there.
+      return "toInt64(" + ToChars(value.as_int()) + ")";
     }
     case ColumnType::kDouble: {
       double v = value.as_double();

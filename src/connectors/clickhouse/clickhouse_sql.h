@@ -3,10 +3,11 @@
 //
 // ClickHouse 18.16 has no bound parameters over HTTP (`{name:Type}` with `param_name=` arrived
 // in 19.x; 18.16 answers "Unknown setting param_x"). RenderClickHouseLiteral is therefore THE
-// ONE PLACE where a value reaches SQL text: every parameter becomes a strictly escaped literal
-// (strings escape every byte that is not printable ASCII as \xHH and backslash/quote with a
-// backslash; numbers come from std::to_chars; decimals are validated digit by digit; dates and
-// whole-second timestamps are rendered as toDate('...') / toDateTime(<seconds>, 'UTC')).
+// ONE PLACE where a value reaches SQL text: every parameter becomes a strictly escaped literal.
+// Strings: backslash and quote get a backslash, control bytes become \xHH, other bytes (UTF-8)
+// pass through. Integers: toInt64(<std::to_chars>). Floats: std::to_chars text, nan, inf.
+// Decimals: validated digit by digit, toDecimal128('<text>', scale). Dates and whole-second
+// timestamps: toDate('...') / toDateTime(<seconds>, 'UTC').
 // BindClickHouseParameters replaces each `?` placeholder outside strings, quoted identifiers
 // and comments with such a literal.
 // Thread-safety: pure functions.
