@@ -9,8 +9,9 @@
 //
 // Read-only in depth: user SQL passes CheckReadOnlySql(kClickHouse) (unless
 // skip_statement_guard) and every query carries readonly=1 as a URL setting, so ClickHouse
-// itself refuses writes (code 164 -> PERMISSION_DENIED). Each query also carries
-// max_execution_time (the timeout, rounded up to seconds), max_result_rows=<limit+1> with
+// itself refuses writes (code 164 -> PERMISSION_DENIED), SET, and on 18.16 also every table
+// function (numbers(), url(), file(), remote(): use system.numbers instead). Each query also
+// carries max_execution_time (the timeout, rounded up to seconds), max_result_rows=<limit+1> with
 // result_overflow_mode=break, a random query_id and default_format=
 // TabSeparatedWithNamesAndTypes; a FORMAT clause in user SQL is refused. The response is
 // parsed while it streams, so a row or byte limit stops the transfer early.
