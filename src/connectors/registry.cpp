@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "connectors/clickhouse/clickhouse_connector.h"
 #include "connectors/duckdb/duckdb_connector.h"
 #include "connectors/mysql/mysql_connector.h"
 
@@ -10,6 +11,7 @@ namespace tributary {
 const std::vector<ConnectorFactory>& AllConnectors() {
   static const std::vector<ConnectorFactory> factories = [] {
     std::vector<ConnectorFactory> all = {
+        ClickHouseConnectorFactory(),
         DuckDbConnectorFactory(),
         MySqlConnectorFactory(),
     };
