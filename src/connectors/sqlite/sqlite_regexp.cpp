@@ -61,7 +61,7 @@ class PatternRef {
     int error = 0;
     PCRE2_SIZE offset = 0;
     pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                     PCRE2_UTF | options, &error, &offset, nullptr);
+                                     PCRE2_UTF | PCRE2_UCP | options, &error, &offset, nullptr);
     if (code == nullptr) {
       const std::string message = std::string(function) + ": invalid regular expression '" +
                                   std::string(pattern) + "': " + Pcre2Message(error) +

@@ -12,7 +12,8 @@
 //                                               'g' replaces every match, 'i' ignores case.
 //                                               In the replacement \N or $N (N = 0..9) or ${N}
 //                                               insert group N, \\ and $$ a literal \ or $.
-// Any NULL argument gives NULL. Patterns are PCRE2 syntax compiled with PCRE2_UTF; an invalid
+// Any NULL argument gives NULL. Patterns are PCRE2 syntax compiled with PCRE2_UTF and
+// PCRE2_UCP (so `.` is a code point and \w, \d, \b and case-folding know Unicode); an invalid
 // pattern, an unknown group or invalid UTF-8 text makes the statement fail with a message
 // naming the function, the pattern and PCRE2's reason (the connector turns it into
 // QUERY_ERROR). The functions are deterministic and innocuous, so they work in views and
