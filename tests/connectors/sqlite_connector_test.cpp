@@ -99,6 +99,7 @@ class SqliteConnectorTest : public ::testing::Test {
              "CREATE TABLE numbers (n INTEGER NOT NULL)",
              "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000) "
              "INSERT INTO numbers SELECT x FROM c",
+             "CREATE INDEX numbers_n ON numbers (n)",
              "CREATE VIEW small AS SELECT n FROM numbers WHERE n <= 10",
              "CREATE TABLE bad_day (day DATE)",
              "INSERT INTO bad_day VALUES ('2024-01-01'), ('2024-01-02'), ('not a date')",
@@ -369,6 +370,8 @@ TEST_F(SqliteConnectorTest, EngineRefusesWritesWithTheGuardSkipped) {
       "VACUUM",
       "VACUUM INTO '" + (dir_ / "copy.db") + "'",
       "REINDEX",
+      "REINDEX numbers_n",
+      "UPDATE sqlite_master SET sql = 'x' WHERE name = 'numbers'",
       "ANALYZE",
       "SELECT load_extension('libm.so')",
       "INSERT INTO numbers VALUES (1) RETURNING n",
@@ -399,7 +402,7 @@ TEST_F(SqliteConnectorTest, EngineRefusesWritesWithTheGuardSkipped) {
   ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema", -1, &stmt, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(stmt, 0), 7);  // 6 tables (one is sqlite_sequence), 1 view
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 8);  // 6 tables (one is sqlite_sequence), view, index
   sqlite3_finalize(stmt);
   sqlite3_close(db);
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/deadline_watchdog.h"
@@ -102,6 +103,11 @@ int Authorize(void* /*unused*/, int action, const char* arg1, const char* arg2,
       return SQLITE_OK;
     case SQLITE_PRAGMA:
       return PragmaAllowed(arg1, arg2) ? SQLITE_OK : SQLITE_DENY;
+    case SQLITE_UPDATE:
+      // Preparing a read of an eponymous virtual table (pragma_table_info, json_each, ...)
+      // reports an UPDATE of sqlite_master. A real schema write is still refused by
+      // sqlite3_stmt_readonly, the read-only open, query_only and SQLITE_DBCONFIG_DEFENSIVE.
+      return arg1 != nullptr && std::string_view(arg1) == "sqlite_master" ? SQLITE_OK : SQLITE_DENY;
     default:
       return SQLITE_DENY;
   }

@@ -15,6 +15,9 @@
 // 3. An authorizer refuses every write action, ATTACH/DETACH, transactions and savepoints, and
 //    every PRAGMA except a list of read-only ones (table_info & co.; value pragmas such as
 //    user_version only without an assignment), so PRAGMA query_only = OFF cannot be run.
+//    (It lets through the UPDATE of sqlite_master that SQLite reports when preparing a read
+//    of an eponymous virtual table such as pragma_table_info; the other walls refuse a real
+//    schema write.)
 // 4. Each connection is opened SQLITE_OPEN_READONLY (with mode=ro in the URI) and runs with
 //    PRAGMA query_only = ON, SQLITE_DBCONFIG_DEFENSIVE (no writable_schema), extension
 //    loading disabled, untrusted schema, and SQLITE_LIMIT_ATTACHED = 0.
