@@ -7,6 +7,7 @@
 #include <climits>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -56,6 +57,28 @@ struct SqliteConnection {
     int expected = 0;
     stop_reason.compare_exchange_strong(expected, static_cast<int>(reason));
   }
+};
+
+// Lets interrupt callbacks reach a connection only while its statement runs.
+class InterruptGate {
+ public:
+  explicit InterruptGate(SqliteConnection& conn) : conn_(conn) {}
+  void Fire(StopReason reason) {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    conn_.MarkStopped(reason);
+    sqlite3_interrupt(conn_.db);
+  }
+  //! After this returns, Fire never touches the connection again.
+  void Close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+
+ private:
+  std::mutex mu_;
+  bool closed_ = false;
+  SqliteConnection& conn_;
 };
 
 int ProgressHandler(void* arg) {
@@ -293,18 +316,20 @@ Result<QueryResult> RunQuery(SqliteConnection& conn, const QueryRequest& request
   }
   TRIB_RETURN_IF_ERROR(BindParameters(db, statement.stmt, request.params));
 
-  // Both also stop SQLite at once, between progress handler calls.
-  CancelRegistration on_cancel(request.cancel, [&conn] {
-    conn.MarkStopped(StopReason::kCancel);
-    sqlite3_interrupt(conn.db);
-  });
+  // Both also stop SQLite at once, between progress handler calls. A cancel callback may
+  // still be running on another thread after its registration is gone, so it goes through a
+  // gate that is closed before the connection returns to the pool.
+  auto gate = std::make_shared<InterruptGate>(conn);
+  CancelRegistration on_cancel(request.cancel, [gate] { gate->Fire(StopReason::kCancel); });
   std::optional<ScopedDeadline> on_deadline;
   if (deadline != Clock::time_point::max()) {
-    on_deadline.emplace(DeadlineWatchdog::Shared(), deadline, [&conn] {
-      conn.MarkStopped(StopReason::kDeadline);
-      sqlite3_interrupt(conn.db);
-    });
+    on_deadline.emplace(DeadlineWatchdog::Shared(), deadline,
+                        [gate] { gate->Fire(StopReason::kDeadline); });
   }
+  struct CloseGate {
+    InterruptGate& gate;
+    ~CloseGate() { gate.Close(); }
+  } close_gate{*gate};
   auto stopped_status = [&]() -> Status {
     switch (static_cast<StopReason>(conn.stop_reason.load())) {
       case StopReason::kDeadline:
