@@ -206,6 +206,14 @@ TEST_F(SqliteConnectorTest, MixedStorageClassesInTheSample) {
   EXPECT_EQ(with_text.columns()[0].type, ColumnType::kString);
   EXPECT_EQ(with_text.ValueAt(0, 0), Value::String("1"));
   EXPECT_EQ(with_text.ValueAt(2, 0), Value::String("2.5"));
+  // Numbers in a text column read exactly as SQLite's own CAST(... AS TEXT) writes them.
+  QueryResult rendered = Must(
+      "SELECT column1 AS v, CAST(column1 AS TEXT) AS t FROM (VALUES ('a'), (1e20), (0.1), "
+      "(-3.0), (123456789.123456789), (-9223372036854775808), (1.5e-300))");
+  ASSERT_EQ(rendered.columns()[0].type, ColumnType::kString);
+  for (size_t r = 0; r < rendered.row_count(); ++r) {
+    EXPECT_EQ(rendered.ValueAt(r, 0), rendered.ValueAt(r, 1)) << r;
+  }
   QueryResult anything = Must("SELECT anything FROM typed ORDER BY id");
   EXPECT_EQ(anything.columns()[0].type, ColumnType::kString);
   EXPECT_EQ(anything.ValueAt(0, 0), Value::String("42"));

@@ -52,7 +52,8 @@ bool IsJsonNumber(std::string_view s) {
 std::string Quoted(const RawCell& cell) {
   if (cell.storage == SQLITE_BLOB)
     return "a BLOB of " + std::to_string(cell.bytes.size()) + " bytes";
-  std::string text = cell.bytes.size() > 80 ? cell.bytes.substr(0, 80) + "..." : cell.bytes;
+  std::string text = CellText(cell);
+  if (text.size() > 80) text = text.substr(0, 80) + "...";
   return "'" + text + "'";
 }
 
@@ -84,25 +85,42 @@ void ReadCell(sqlite3_stmt* stmt, int index, RawCell& cell) {
   switch (cell.storage) {
     case SQLITE_INTEGER:
       cell.integer = sqlite3_column_int64(stmt, index);
-      break;
+      return;
     case SQLITE_FLOAT:
       cell.real = sqlite3_column_double(stmt, index);
-      break;
+      return;
     case SQLITE_BLOB: {
       const void* blob = sqlite3_column_blob(stmt, index);
       const int size = sqlite3_column_bytes(stmt, index);
       if (blob != nullptr) cell.bytes.assign(static_cast<const char*>(blob), size);
       return;
     }
-    case SQLITE_NULL:
+    case SQLITE_TEXT: {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, index));
+      const int size = sqlite3_column_bytes(stmt, index);
+      if (text != nullptr) cell.bytes.assign(text, size);
       return;
+    }
     default:
-      break;
+      return;
   }
-  // Text, and the text rendering of numbers (used by kString and kDecimal columns).
-  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, index));
-  const int size = sqlite3_column_bytes(stmt, index);
-  if (text != nullptr) cell.bytes.assign(text, size);
+}
+
+std::string CellText(const RawCell& cell) {
+  switch (cell.storage) {
+    case SQLITE_INTEGER:
+      return std::to_string(cell.integer);
+    case SQLITE_FLOAT: {
+      // Exactly how SQLite 3.40 renders a REAL as text (CAST(x AS TEXT), sqlite3_column_text).
+      char buffer[64];
+      sqlite3_snprintf(sizeof(buffer), buffer, "%!.15g", cell.real);
+      return buffer;
+    }
+    case SQLITE_NULL:
+      return {};
+    default:
+      return cell.bytes;
+  }
 }
 
 ColumnType TypeFromSample(const std::vector<std::vector<RawCell>>& rows, size_t column,
@@ -199,15 +217,18 @@ Status AppendCell(const RawCell& cell, ColumnType type, const std::string& colum
       }
       return CellError(column_name, row_number, cell, "a boolean");
     }
-    case ColumnType::kDecimal:
-      if (cell.storage == SQLITE_BLOB || !IsJsonNumber(cell.bytes)) {
+    case ColumnType::kDecimal: {
+      if (cell.storage == SQLITE_BLOB) {
         return CellError(column_name, row_number, cell, "a decimal number");
       }
-      out.AppendString(cell.bytes);
+      std::string text = CellText(cell);
+      if (!IsJsonNumber(text)) return CellError(column_name, row_number, cell, "a decimal number");
+      out.AppendString(std::move(text));
       return Status::Ok();
+    }
     case ColumnType::kString:
     case ColumnType::kBytes:
-      out.AppendString(cell.bytes);
+      out.AppendString(CellText(cell));
       return Status::Ok();
     case ColumnType::kDate: {
       auto days = cell.storage == SQLITE_TEXT ? ParseDate(cell.bytes) : std::nullopt;

@@ -54,11 +54,15 @@ struct RawCell {
   int storage = SQLITE_NULL;  //!< SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB, NULL
   int64_t integer = 0;
   double real = 0;
-  std::string bytes;  //!< text or blob bytes; for numbers SQLite's text rendering
+  std::string bytes;  //!< text or blob bytes; empty for numbers
 };
 
 //! Reads column `index` of the current row of `stmt`.
 void ReadCell(sqlite3_stmt* stmt, int index, RawCell& cell);
+
+//! The cell as text: numbers as SQLite renders them (integers in full, REAL as %!.15g),
+//! text and blobs as their bytes.
+std::string CellText(const RawCell& cell);
 
 //! The type for a column without a usable declared type, from its sampled cells (rule 10).
 ColumnType TypeFromSample(const std::vector<std::vector<RawCell>>& rows, size_t column,
