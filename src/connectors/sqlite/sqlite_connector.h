@@ -6,7 +6,9 @@
 // 5000), immutable (open with immutable=1: no locking and no change detection, only for files
 // that never change while the service runs). A missing file is not an Open error: the source
 // reports UNAVAILABLE "database file not found: <path>" from HealthCheck and Execute until
-// the file appears; the connector never creates it.
+// the file appears; the connector never creates it. A WAL-mode file is read the way SQLite
+// always reads one: readers create its -wal and -shm files when missing (the directory must be
+// writable for that) unless `immutable` is set.
 //
 // Read-only in depth, each wall independent of the others:
 // 1. CheckReadOnlySql(sql, SqlDialect::kSqlite), unless QueryRequest::skip_statement_guard.
