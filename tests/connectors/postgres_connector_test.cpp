@@ -57,8 +57,9 @@ std::unique_ptr<Connector> Make(Options options, const std::string& id = "pg") {
   return connector;
 }
 
-//! Runs statements as the owner, outside the connector (fixtures only).
-void Admin(const std::vector<std::string>& statements) {
+//! Runs `prefix` as the owner, outside the connector; then `statements` unless the fixtures
+//! already exist (pg_t_writable, made last), and commits.
+void Admin(const std::vector<std::string>& prefix, const std::vector<std::string>& statements) {
   const std::string port = Env("TRIB_TEST_PG_PORT");
   const char* keys[] = {"host", "port", "dbname", "user", "password", nullptr};
   const std::string host = Env("TRIB_TEST_PG_HOST"), db = Env("TRIB_TEST_PG_DB"),
@@ -67,13 +68,20 @@ void Admin(const std::vector<std::string>& statements) {
                           user.c_str(), pw.c_str(),   nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, 0);
   ASSERT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
-  for (const auto& sql : statements) {
+  auto run = [&](const std::string& sql) {
     PGresult* r = PQexec(conn, sql.c_str());
     const auto st = PQresultStatus(r);
     EXPECT_TRUE(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         << sql << ": " << PQerrorMessage(conn);
+    const bool yes = st == PGRES_TUPLES_OK && PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
     PQclear(r);
+    return yes;
+  };
+  for (const auto& sql : prefix) run(sql);
+  if (!run("SELECT to_regclass('public.pg_t_writable') IS NOT NULL")) {
+    for (const auto& sql : statements) run(sql);
   }
+  run("COMMIT");
   PQfinish(conn);
 }
 
@@ -92,27 +100,32 @@ class PostgresConnector : public ::testing::Test {
     if (!HaveServer()) GTEST_FAIL();
     static bool prepared = false;
     if (!prepared) {
-      Admin({"DROP TABLE IF EXISTS pg_t_types CASCADE",
-             "CREATE TABLE pg_t_types (id int PRIMARY KEY, i16 smallint, i64 bigint, "
-             "dec numeric(20,6), f64 double precision, f32 real, flag boolean, txt text, "
-             "vc varchar(10), ch char(3), day date, ts timestamp, tstz timestamptz, doc jsonb, "
-             "js json, raw bytea, uid uuid, dur interval, tm time, ints int[], "
-             "texts text[], grid int[][], money_v money, addr inet, o oid)",
-             "INSERT INTO pg_t_types VALUES (1, -32768, 9223372036854775807, "
-             "'-12345678901234.123456', 0.1, 1.5, true, 'héllo ✓', 'v', 'ab', '2024-02-29', "
-             "'2024-02-29 12:34:56.123456', '2024-02-29 12:34:56.5+02', "
-             "'{\"a\": [1, 2.5, null]}', '{\"b\":1}', '\\x00ff41', "
-             "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '1 year 2 months 3 days 04:05:06', "
-             "'13:14:15', '{1,NULL,3}', '{\"a,b\",NULL,\"NULL\",\"q\\\"x\"}', "
-             "'{{1,2},{3,4}}', 12.5, '10.0.0.1/8', 42)",
-             "INSERT INTO pg_t_types (id) VALUES (2)",
-             "INSERT INTO pg_t_types (id, dec, f64, day, ts) VALUES "
-             "(3, 'NaN', 'NaN', '0044-03-15 BC', 'infinity')",
-             "CREATE OR REPLACE VIEW pg_t_view AS SELECT id, txt FROM pg_t_types",
-             "CREATE SCHEMA IF NOT EXISTS pg_t_other", "DROP TABLE IF EXISTS pg_t_other.hidden",
-             "CREATE TABLE pg_t_other.hidden (k int NOT NULL, \"Mixed Case\" text)",
-             "INSERT INTO pg_t_other.hidden VALUES (7, 'seven')",
-             "DROP TABLE IF EXISTS pg_t_writable", "CREATE TABLE pg_t_writable (x int)"});
+      // Test processes may run in parallel (ctest): the fixtures are made once, under a lock.
+      std::vector<std::string> create = {
+          "DROP TABLE IF EXISTS pg_t_types CASCADE",
+          "CREATE TABLE pg_t_types (id int PRIMARY KEY, i16 smallint, i64 bigint, "
+          "dec numeric(20,6), f64 double precision, f32 real, flag boolean, txt text, "
+          "vc varchar(10), ch char(3), day date, ts timestamp, tstz timestamptz, doc jsonb, "
+          "js json, raw bytea, uid uuid, dur interval, tm time, ints int[], "
+          "texts text[], grid int[][], money_v money, addr inet, o oid)",
+          "INSERT INTO pg_t_types VALUES (1, -32768, 9223372036854775807, "
+          "'-12345678901234.123456', 0.1, 1.5, true, 'héllo ✓', 'v', 'ab', '2024-02-29', "
+          "'2024-02-29 12:34:56.123456', '2024-02-29 12:34:56.5+02', "
+          "'{\"a\": [1, 2.5, null]}', '{\"b\":1}', '\\x00ff41', "
+          "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '1 year 2 months 3 days 04:05:06', "
+          "'13:14:15', '{1,NULL,3}', '{\"a,b\",NULL,\"NULL\",\"q\\\"x\"}', "
+          "'{{1,2},{3,4}}', 12.5, '10.0.0.1/8', 42)",
+          "INSERT INTO pg_t_types (id) VALUES (2)",
+          "INSERT INTO pg_t_types (id, dec, f64, day, ts) VALUES "
+          "(3, 'NaN', 'NaN', '0044-03-15 BC', 'infinity')",
+          "CREATE OR REPLACE VIEW pg_t_view AS SELECT id, txt FROM pg_t_types",
+          "CREATE SCHEMA IF NOT EXISTS pg_t_other",
+          "DROP TABLE IF EXISTS pg_t_other.hidden",
+          "CREATE TABLE pg_t_other.hidden (k int NOT NULL, \"Mixed Case\" text)",
+          "INSERT INTO pg_t_other.hidden VALUES (7, 'seven')",
+          "DROP TABLE IF EXISTS pg_t_writable",
+          "CREATE TABLE pg_t_writable (x int)"};
+      Admin({"BEGIN", "SELECT pg_advisory_xact_lock(71530001)"}, create);
       prepared = true;
     }
   }

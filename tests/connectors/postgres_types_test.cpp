@@ -22,7 +22,7 @@ TEST(PostgresTypes, ArrayTextToJson) {
                         CellKind::kText)
                 .value(),
             R"(["plain","with, comma","quote \" and \\ slash","NULL",null])");
-  EXPECT_EQ(ArrayToJson(R"({"{\"a\": 1}",NULL})", CellKind::kJson).value(), R"([{"a": 1},null])");
+  EXPECT_EQ(ArrayToJson(R"({"{\"a\": 1}",NULL})", CellKind::kJson).value(), R"([{"a":1},null])");
   EXPECT_EQ(ArrayToJson("{héllo,\"tab\there\"}", CellKind::kText).value(),
             "[\"héllo\",\"tab\\there\"]");
   EXPECT_FALSE(ArrayToJson("{1,2", CellKind::kInt).ok());

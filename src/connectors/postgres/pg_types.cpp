@@ -18,6 +18,8 @@ constexpr TypeOid kBool = 16, kBytea = 17, kChar = 18, kName = 19, kInt8 = 20, k
                   kBpchar = 1042, kVarchar = 1043, kDateOid = 1082, kTimestampOid = 1114,
                   kTimestampTz = 1184, kNumeric = 1700, kJsonb = 3802;
 
+std::string CompactJson(std::string_view text);
+
 std::optional<CellKind> ScalarKind(TypeOid oid) {
   switch (oid) {
     case kInt2:
@@ -232,11 +234,36 @@ void AppendElement(std::string& out, std::string_view text, bool quoted, CellKin
       out += (text == "t" || text == "true") ? "true" : "false";
       return;
     case CellKind::kJson:
-      out += text;
+      out += CompactJson(text);
       return;
     default:
       AppendJsonString(out, text);
   }
+}
+
+// jsonb prints with spaces after ':' and ','; results carry JSON compactly, whatever the
+// column's type (json keeps the text as it was inserted).
+std::string CompactJson(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out.push_back(c);
+      if (c == '\\' && i + 1 < text.size()) {
+        out.push_back(text[++i]);
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+      out.push_back(c);
+    } else if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
+      out.push_back(c);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -448,7 +475,7 @@ Result<Value> ConvertCell(const ColumnMapping& mapping, std::string_view text) {
       return Value::Timestamp(*micros);
     }
     case CellKind::kJson:
-      return Value::Json(std::string(text));
+      return Value::Json(CompactJson(text));
     case CellKind::kArray: {
       TRIB_ASSIGN_OR_RETURN(std::string doc, ArrayToJson(text, mapping.element));
       return Value::Json(std::move(doc));
