@@ -166,6 +166,37 @@ Result<std::unique_ptr<PgConnection>> Connect(const ConnectSettings& s, bool ses
 // Who stopped a running query.
 enum class Stopper { kNone, kDeadline, kCancel };
 
+//! The stop state of one running statement, shared with the callbacks that may stop it.
+struct StopState {
+  std::atomic<Stopper> stopper{Stopper::kNone};
+  std::unique_ptr<PGcancel, CancelDeleter> handle;
+  std::mutex mu;
+  bool finished = false;
+  bool cancel_sent = false;
+
+  //! Sends a cancel request for `who`, unless the statement already finished or was stopped.
+  //! PQcancel opens a connection of its own and may block, so it runs on a short-lived
+  //! thread: the shared watchdog thread is never held up.
+  void Fire(Stopper who) {
+    std::lock_guard lock(mu);
+    Stopper none = Stopper::kNone;
+    if (finished || !stopper.compare_exchange_strong(none, who) || !handle) return;
+    cancel_sent = true;
+    std::thread([cancel = std::shared_ptr<PGcancel>(std::move(handle))] {
+      char err[256];
+      PQcancel(cancel.get(), err, sizeof err);
+    }).detach();
+  }
+
+  //! Marks the statement finished; true when a cancel request was sent that may still arrive
+  //! (the connection must then not be reused).
+  bool Finish() {
+    std::lock_guard lock(mu);
+    finished = true;
+    return cancel_sent;
+  }
+};
+
 class PostgresConnector final : public Connector {
  public:
   explicit PostgresConnector(const SourceContext& context) : context_(context) {}
@@ -405,18 +436,10 @@ class PostgresConnector final : public Connector {
     if (!begin.ok()) return begin.status();
     started = true;
 
-    std::shared_ptr<PGcancel> cancel_handle(PQgetCancel(conn.get()), CancelDeleter{});
-    std::atomic<Stopper> stopper{Stopper::kNone};
-    std::atomic<bool> async_cancel_sent{false};
-    // PQcancel opens a connection of its own and may block; it runs on a short-lived thread
-    // so the shared watchdog thread is never held up.
-    auto send_cancel = [cancel_handle, &async_cancel_sent] {
-      async_cancel_sent = true;
-      std::thread([cancel_handle] {
-        char err[256];
-        if (cancel_handle) PQcancel(cancel_handle.get(), err, sizeof err);
-      }).detach();
-    };
+    // Shared with the watchdog and cancel callbacks, which may outlive this frame (a
+    // CancelToken does not wait for a callback that is running when it is unregistered).
+    auto stop = std::make_shared<StopState>();
+    stop->handle.reset(PQgetCancel(conn.get()));
     auto body = [&]() -> Result<QueryResult> {
       std::vector<const char*> values;
       std::vector<int> lengths, formats;
@@ -433,15 +456,10 @@ class PostgresConnector final : public Connector {
                            Trim(PQerrorMessage(conn.get())));
       }
       PQsetSingleRowMode(conn.get());
-      ScopedDeadline timer(DeadlineWatchdog::Shared(), deadline, [&stopper, send_cancel] {
-        Stopper none = Stopper::kNone;
-        if (stopper.compare_exchange_strong(none, Stopper::kDeadline)) send_cancel();
-      });
-      CancelRegistration on_cancel(request.cancel, [&stopper, send_cancel] {
-        Stopper none = Stopper::kNone;
-        if (stopper.compare_exchange_strong(none, Stopper::kCancel)) send_cancel();
-      });
-      return Fetch(conn, request, stopper);
+      ScopedDeadline timer(DeadlineWatchdog::Shared(), deadline,
+                           [stop] { stop->Fire(Stopper::kDeadline); });
+      CancelRegistration on_cancel(request.cancel, [stop] { stop->Fire(Stopper::kCancel); });
+      return Fetch(conn, request, stop->stopper);
     };
     auto result = body();
     // Drain whatever is left of the statement (after a limit, the cancelled remainder).
@@ -452,7 +470,7 @@ class PostgresConnector final : public Connector {
     }
     // A cancel request sent from another thread may still be on its way: it must not hit the
     // next query borrowed on this connection.
-    if (async_cancel_sent.load()) discard = true;
+    if (stop->Finish()) discard = true;
     return result;
   }
 
