@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "connectors/duckdb/duckdb_connector.h"
+#include "connectors/postgres/pg_connector.h"
 
 namespace tributary {
 
@@ -10,6 +11,7 @@ const std::vector<ConnectorFactory>& AllConnectors() {
   static const std::vector<ConnectorFactory> factories = [] {
     std::vector<ConnectorFactory> all = {
         DuckDbConnectorFactory(),
+        PostgresConnectorFactory(),
     };
     std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.type < b.type; });
     return all;
