@@ -4,6 +4,7 @@
 
 #include "connectors/duckdb/duckdb_connector.h"
 #include "connectors/postgres/pg_connector.h"
+#include "connectors/mysql/mysql_connector.h"
 
 namespace tributary {
 
@@ -12,6 +13,7 @@ const std::vector<ConnectorFactory>& AllConnectors() {
     std::vector<ConnectorFactory> all = {
         DuckDbConnectorFactory(),
         PostgresConnectorFactory(),
+        MySqlConnectorFactory(),
     };
     std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.type < b.type; });
     return all;
