@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "connectors/clickhouse/clickhouse_connector.h"
 #include "connectors/duckdb/duckdb_connector.h"
 #include "connectors/postgres/pg_connector.h"
 #include "connectors/mysql/mysql_connector.h"
@@ -12,6 +13,7 @@ namespace tributary {
 const std::vector<ConnectorFactory>& AllConnectors() {
   static const std::vector<ConnectorFactory> factories = [] {
     std::vector<ConnectorFactory> all = {
+        ClickHouseConnectorFactory(),
         DuckDbConnectorFactory(),
         PostgresConnectorFactory(),
         MySqlConnectorFactory(),

@@ -1,0 +1,89 @@
+// A small pooled HTTP client over libcurl for connectors that talk to an engine's HTTP API
+// (ClickHouse today; BigQuery, Prometheus and Elasticsearch later).
+//
+// One HttpHandle wraps one CURL easy handle; reusing it across requests keeps the HTTP
+// keep-alive connection, so a ConnectionPool<HttpHandle> is both the concurrency limit and the
+// connection cache. The response body is streamed to a callback chunk by chunk (so a caller
+// can stop early), and a request is aborted from any thread by setting its abort flag: the
+// transfer checks it in libcurl's progress callback (at least about once a second, more often
+// while data flows).
+// Thread-safety: an HttpHandle is used by one thread at a time (a pool lease); the abort flag
+// may be set from any thread; EnsureCurlGlobalInit may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+typedef void CURL;  // NOLINT: libcurl's own opaque typedef, repeated to keep curl.h private
+
+namespace tributary {
+
+//! Runs curl_global_init exactly once per process (std::call_once).
+void EnsureCurlGlobalInit();
+
+//! Percent-encodes a URL query component (RFC 3986 unreserved characters stay as they are).
+std::string UrlEncode(std::string_view text);
+
+struct HttpTlsOptions {
+  //! Verify the server certificate chain and host name (CURLOPT_SSL_VERIFYPEER/HOST).
+  bool verify = true;
+  //! CA bundle file; empty for the system default.
+  std::string ca_file;
+};
+
+struct HttpRequest {
+  //! Full URL including the query string (never credentials: use basic_user/basic_password
+  //! or headers).
+  std::string url;
+  //! POST body; an empty body with `post` false sends a GET.
+  std::string body;
+  bool post = true;
+  //! Extra "Name: value" header lines.
+  std::vector<std::string> headers;
+  //! HTTP basic authentication, sent in the Authorization header (never in the URL).
+  std::string basic_user;
+  std::string basic_password;
+  std::chrono::milliseconds connect_timeout{10'000};
+  //! Whole-transfer limit as a last resort (0 = none); callers normally abort via `abort`.
+  std::chrono::milliseconds total_timeout{0};
+  HttpTlsOptions tls;
+  //! Receives the body of a 2xx response chunk by chunk; return false to stop the transfer
+  //! (the response then has stopped_by_receiver set).
+  std::function<bool(std::string_view)> on_body;
+};
+
+struct HttpResponse {
+  long status = 0;  // NOLINT(google-runtime-int): libcurl's type
+  //! The body of a non-2xx response (first 64 KiB), or of a 2xx one without on_body.
+  std::string body;
+  //! on_body returned false and the transfer was cut short.
+  bool stopped_by_receiver = false;
+  //! The abort flag was seen set and the transfer was cut short.
+  bool aborted = false;
+};
+
+//! One reusable CURL easy handle (and so one keep-alive connection).
+class HttpHandle {
+ public:
+  HttpHandle();
+  ~HttpHandle();
+  HttpHandle(const HttpHandle&) = delete;
+  HttpHandle& operator=(const HttpHandle&) = delete;
+
+  //! Performs one request. Transport failures give UNAVAILABLE with a short reason
+  //! ("connection refused to 127.0.0.1:8123", "timed out connecting to ..."); an HTTP error
+  //! status is not a failure here (see HttpResponse::status). `abort` may be null.
+  Result<HttpResponse> Perform(const HttpRequest& request, const std::atomic<bool>* abort);
+
+ private:
+  CURL* curl_;
+};
+
+}  // namespace tributary
