@@ -13,7 +13,7 @@ packages=(
   libpq-dev libmariadb-dev libsqlite3-dev libcurl4-openssl-dev
   # test servers and the engines' own clients (started by scripts/test-servers.sh)
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client clickhouse-server
-  clickhouse-client sqlite3
+  clickhouse-client sqlite3 openssl
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev curl python3
 )

@@ -60,7 +60,9 @@ class ConnectionPool {
   class Lease {
    public:
     Lease(Lease&& other) noexcept
-        : pool_(std::exchange(other.pool_, nullptr)), slot_(std::move(other.slot_)) {}
+        : pool_(std::exchange(other.pool_, nullptr)),
+          slot_(std::move(other.slot_)),
+          discard_(other.discard_) {}
     Lease& operator=(Lease&&) = delete;
     Lease(const Lease&) = delete;
     ~Lease() {
@@ -128,8 +130,9 @@ class ConnectionPool {
         lock.unlock();
         auto usable = CheckIdleSlot(slot);
         if (usable) return Lease(this, std::move(slot));
-        ++discarded_total_;
+        slot.conn.reset();  // closed outside the lock: it may be a network round trip
         lock.lock();
+        ++discarded_total_;
         --in_use_;
         // The stale one is gone; fall through to open a replacement below.
         waiting_.push_front(ticket);
@@ -146,7 +149,10 @@ class ConnectionPool {
           cv_.notify_all();
           return opened.status();
         }
-        ++created_total_;
+        {
+          std::lock_guard relock(mu_);
+          ++created_total_;
+        }
         auto now = Clock::now();
         return Lease(this, typename Lease::Slot{std::move(opened).value(), now, now});
       }
