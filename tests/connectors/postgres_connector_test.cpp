@@ -345,8 +345,17 @@ TEST_F(PostgresConnector, GuardRefusesWrites) {
   auto r = Query(*c, "DELETE FROM pg_t_writable");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kPermissionDenied) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("only read-only SELECT"), std::string::npos)
+      << r.status().message();
   auto two = Query(*c, "SELECT 1; SELECT 2");
   ASSERT_FALSE(two.ok());
+  auto hidden = Query(*c, "WITH d AS (DELETE FROM pg_t_writable RETURNING *) SELECT * FROM d");
+  ASSERT_FALSE(hidden.ok());
+  EXPECT_EQ(hidden.status().code(), ErrorCode::kPermissionDenied);
+  auto trailing = Query(*c, "SELECT 1 AS one;");
+  EXPECT_TRUE(trailing.ok()) << trailing.status().ToString();
+  c->Close();
+  EXPECT_EQ(Query(*c, "SELECT 1").status().code(), ErrorCode::kUnavailable);
 }
 
 TEST_F(PostgresConnector, ServerErrorsCarryMessageAndSqlState) {
