@@ -119,10 +119,10 @@ class PostgresConnector : public ::testing::Test {
           "INSERT INTO pg_t_types (id, dec, f64, day, ts) VALUES "
           "(3, 'NaN', 'NaN', '0044-03-15 BC', 'infinity')",
           "CREATE OR REPLACE VIEW pg_t_view AS SELECT id, txt FROM pg_t_types",
-          "CREATE SCHEMA IF NOT EXISTS pg_t_other",
-          "DROP TABLE IF EXISTS pg_t_other.hidden",
-          "CREATE TABLE pg_t_other.hidden (k int NOT NULL, \"Mixed Case\" text)",
-          "INSERT INTO pg_t_other.hidden VALUES (7, 'seven')",
+          "CREATE SCHEMA IF NOT EXISTS trib_pg_other",
+          "DROP TABLE IF EXISTS trib_pg_other.hidden",
+          "CREATE TABLE trib_pg_other.hidden (k int NOT NULL, \"Mixed Case\" text)",
+          "INSERT INTO trib_pg_other.hidden VALUES (7, 'seven')",
           "DROP TABLE IF EXISTS pg_t_writable",
           "CREATE TABLE pg_t_writable (x int)"};
       Admin({"BEGIN", "SELECT pg_advisory_xact_lock(71530001)"}, create);
@@ -345,8 +345,17 @@ TEST_F(PostgresConnector, GuardRefusesWrites) {
   auto r = Query(*c, "DELETE FROM pg_t_writable");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kPermissionDenied) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("only read-only SELECT"), std::string::npos)
+      << r.status().message();
   auto two = Query(*c, "SELECT 1; SELECT 2");
   ASSERT_FALSE(two.ok());
+  auto hidden = Query(*c, "WITH d AS (DELETE FROM pg_t_writable RETURNING *) SELECT * FROM d");
+  ASSERT_FALSE(hidden.ok());
+  EXPECT_EQ(hidden.status().code(), ErrorCode::kPermissionDenied);
+  auto trailing = Query(*c, "SELECT 1 AS one;");
+  EXPECT_TRUE(trailing.ok()) << trailing.status().ToString();
+  c->Close();
+  EXPECT_EQ(Query(*c, "SELECT 1").status().code(), ErrorCode::kUnavailable);
 }
 
 TEST_F(PostgresConnector, ServerErrorsCarryMessageAndSqlState) {
@@ -407,14 +416,14 @@ TEST_F(PostgresConnector, UrlOptionAndSearchPath) {
                          Env("TRIB_TEST_PG_PASSWORD") + "@" + Env("TRIB_TEST_PG_HOST") + ":" +
                          Env("TRIB_TEST_PG_PORT") + "/" + Env("TRIB_TEST_PG_DB"),
                      true));
-  o.Set("search_path", Entry(std::string("pg_t_other, public")));
+  o.Set("search_path", Entry(std::string("trib_pg_other, public")));
   auto c = Make(o);
   auto r = Query(*c, "SELECT k FROM hidden");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->ValueAt(0, 0), Value::Int64(7));
   auto described = c->DescribeTable("hidden");
   ASSERT_TRUE(described.ok()) << described.status().ToString();
-  EXPECT_EQ(described->table.schema, "pg_t_other");
+  EXPECT_EQ(described->table.schema, "trib_pg_other");
   // The url and password are secret in the schema.
   for (const auto& spec : PostgresConnectorFactory().schema) {
     if (spec.name == "url" || spec.name == "password") {
@@ -453,7 +462,7 @@ TEST_F(PostgresConnector, SchemaIntrospection) {
     EXPECT_NE(t.schema, "information_schema");
     if (t.schema == "public" && t.name == "pg_t_types" && t.kind == "table") saw_table = true;
     if (t.schema == "public" && t.name == "pg_t_view" && t.kind == "view") saw_view = true;
-    if (t.schema == "pg_t_other" && t.name == "hidden") saw_other = true;
+    if (t.schema == "trib_pg_other" && t.name == "hidden") saw_other = true;
   }
   EXPECT_TRUE(saw_table && saw_view && saw_other);
   auto types = c->DescribeTable("pg_t_types");
@@ -464,7 +473,7 @@ TEST_F(PostgresConnector, SchemaIntrospection) {
   EXPECT_FALSE(types->columns[0].nullable);
   EXPECT_EQ(types->columns[3].type, ColumnType::kDecimal);
   EXPECT_EQ(types->columns[3].source_type, "numeric(20,6)");
-  auto hidden = c->DescribeTable("pg_t_other.hidden");
+  auto hidden = c->DescribeTable("trib_pg_other.hidden");
   ASSERT_TRUE(hidden.ok()) << hidden.status().ToString();
   ASSERT_EQ(hidden->columns.size(), 2u);
   EXPECT_EQ(hidden->columns[1].name, "Mixed Case");

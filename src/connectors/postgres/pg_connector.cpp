@@ -136,6 +136,8 @@ Result<std::unique_ptr<PgConnection>> Connect(const ConnectSettings& s, bool ses
   if (PQstatus(conn->get()) != CONNECTION_OK) {
     return ConnectError(s, PQerrorMessage(conn->get()));
   }
+  // Server notices (e.g. "there is no transaction in progress") would go to stderr.
+  PQsetNoticeProcessor(conn->get(), [](void*, const char*) {}, nullptr);
   if (!session_setup) return conn;
   auto setup = conn->Exec(
       "SET default_transaction_read_only = on; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD';"

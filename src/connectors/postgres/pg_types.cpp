@@ -286,10 +286,10 @@ ColumnMapping MapType(TypeOid oid, int typmod, const TypeCache& types) {
   }
   if (oid == kNumeric && typmod >= 4) {
     const int mod = typmod - 4;
-    m.source_type +=
-        "(" + std::to_string((mod >> 16) & 0xffff) + "," + std::to_string(mod & 0xffff) + ")";
+    m.source_type.append(1, '(').append(std::to_string((mod >> 16) & 0xffff)).append(1, ',');
+    m.source_type.append(std::to_string(mod & 0xffff)).append(1, ')');
   } else if ((oid == kVarchar || oid == kBpchar) && typmod >= 4) {
-    m.source_type += "(" + std::to_string(typmod - 4) + ")";
+    m.source_type.append(1, '(').append(std::to_string(typmod - 4)).append(1, ')');
   }
   m.type = TypeOfKind(m.kind);
   return m;
