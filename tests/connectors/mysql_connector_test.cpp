@@ -26,7 +26,7 @@ class MySqlConnectorTest : public ::testing::Test {
         "si SMALLINT, mi MEDIUMINT, i INT, bi BIGINT, ubi BIGINT UNSIGNED, dec_v DECIMAL(20,6), "
         "f FLOAT, d DOUBLE, c CHAR(3), vc VARCHAR(40), tx TEXT, e ENUM('a','b'), st SET('x','y'), "
         "dt DATE, dtm DATETIME(6), ts TIMESTAMP(6) NULL, tm TIME(3), yr YEAR, bt BIT(10), "
-        "js JSON, bin VARBINARY(8), bl BLOB, u UUID)",
+        "js JSON, bin VARBINARY(8), bl BLOB, u UUID) DEFAULT CHARSET = utf8mb4",
         "INSERT INTO mysql_t_types VALUES (1, -5, 1, -300, 70000, -2147483648, "
         "-9223372036854775808, 18446744073709551615, -12345678901234.123456, 1.2, "
         "3.141592653589793, 'ab', 'héllo 🌍', REPEAT('long ', 200), 'b', 'x,y', '1969-12-31', "

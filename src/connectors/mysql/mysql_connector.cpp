@@ -112,7 +112,9 @@ Status ConnectError(const ServerSettings& s, unsigned error, const std::string& 
                        ": check the database name" + detail);
   }
   if (error == ER_DBACCESS_DENIED_ERROR) {
-    return Unavailable("access to database '" + s.database + "' denied for " + where + detail);
+    // The server answers this (not 1049) when the user may not even learn whether it exists.
+    return Unavailable("unknown database '" + s.database + "', or no access to it, for " + where +
+                       ": check the database name and the user's grants" + detail);
   }
   if (error == 2002 || error == 2003) {
     return Unavailable("cannot connect to " + where +
