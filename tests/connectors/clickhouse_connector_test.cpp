@@ -209,6 +209,15 @@ TEST_F(ClickHouseLive, QueryErrors) {
   EXPECT_NE(missing.status().message().find("doesn't exist"), std::string::npos);
 }
 
+// An error after the first blocks were sent arrives as text appended to a 200 response.
+TEST_F(ClickHouseLive, ErrorAfterDataWasSent) {
+  auto c = MakeConnector(LiveOptions());
+  auto r = Run(*c, "SELECT number, throwIf(number = 900000) FROM system.numbers LIMIT 1000000", {},
+               2'000'000);
+  EXPECT_EQ(r.status().code(), ErrorCode::kQueryError) << r.status().ToString();
+  EXPECT_EQ(r.status().message().rfind("ClickHouse error 395", 0), 0u) << r.status().message();
+}
+
 TEST_F(ClickHouseLive, BadCredentials) {
   auto c = MakeConnector(LiveOptions({{"password", std::string("definitely-wrong")}}));
   auto health = c->HealthCheck();

@@ -9,6 +9,7 @@
 #include "connectors/clickhouse/clickhouse_sql.h"
 #include "connectors/clickhouse/clickhouse_tsv.h"
 #include "connectors/clickhouse/clickhouse_types.h"
+#include "connectors/common/http_client.h"
 #include "core/result_writer.h"
 
 namespace tributary::clickhouse {
@@ -113,6 +114,11 @@ TEST(ClickHouseErrors, Mapping) {
   EXPECT_EQ(map(394).code(), ErrorCode::kCancelled);
   EXPECT_EQ(MapClickHouseError(502, "bad gateway").code(), ErrorCode::kUnavailable);
   EXPECT_EQ(ClickHouseErrorCode("nothing"), -1);
+}
+
+TEST(ClickHouseHttp, UrlEncode) {
+  EXPECT_EQ(UrlEncode("abc-_.~XYZ09"), "abc-_.~XYZ09");
+  EXPECT_EQ(UrlEncode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
 }
 
 TEST(ClickHouseTypes, Mapping) {
