@@ -102,8 +102,10 @@ class PgConnection {
     const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
     std::string message = primary ? primary : Trim(PQerrorMessage(conn_));
     std::string code = state ? state : "";
-    if (code.empty() || PQstatus(conn_) != CONNECTION_OK || code.rfind("08", 0) == 0 ||
-        code == "57P01" || code == "57P02" || code == "57P03") {
+    // 08P01 (protocol violation, e.g. a wrong parameter count) leaves the session usable.
+    const bool connection_class = code.rfind("08", 0) == 0 && code != "08P01";
+    if (code.empty() || PQstatus(conn_) != CONNECTION_OK || connection_class || code == "57P01" ||
+        code == "57P02" || code == "57P03") {
       return Unavailable("lost the connection to PostgreSQL: " + message);
     }
     if (code == "25006" || code == "42501") {
@@ -137,7 +139,8 @@ Result<std::unique_ptr<PgConnection>> Connect(const ConnectSettings& s, bool ses
     return ConnectError(s, PQerrorMessage(conn->get()));
   }
   // Server notices (e.g. "there is no transaction in progress") would go to stderr.
-  PQsetNoticeProcessor(conn->get(), [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn->get(), [](void*, const char*) {}, nullptr);
   if (!session_setup) return conn;
   auto setup = conn->Exec(
       "SET default_transaction_read_only = on; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD';"

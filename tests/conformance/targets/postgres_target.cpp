@@ -57,7 +57,7 @@ class PostgresTarget final : public Target {
       run("CREATE TABLE conf_types (id int PRIMARY KEY, i16 smallint, i32 int, i64 bigint, "
           "dec numeric(20,6), f64 double precision, flag boolean, txt text, day date, "
           "ts timestamp, tstz timestamptz, doc jsonb, raw bytea, uid uuid, dur interval, "
-          "ints int[])");
+          "arr int[])");
       run("INSERT INTO conf_types VALUES "
           "(1, 1, 2, 3, '12.5', 0.25, true, 'hello', '2024-01-15', '2024-01-15 10:30:00', "
           "'2024-01-15 10:30:00+02', '{\"n\": [1, 2], \"k\": \"v\"}', '\\x48656c6c6f', "
@@ -93,7 +93,7 @@ class PostgresTarget final : public Target {
 
   std::string TypesQuery() const override {
     return "SELECT id, i16, i32, i64, dec, f64, flag, txt, day, ts, tstz, doc, raw, uid, dur, "
-           "ints FROM conf_types ORDER BY id";
+           "arr FROM conf_types ORDER BY id";
   }
   std::vector<ExpectedColumn> ExpectedTypeColumns() const override {
     return {{"id", ColumnType::kInt64},       {"i16", ColumnType::kInt64},
@@ -103,7 +103,7 @@ class PostgresTarget final : public Target {
             {"day", ColumnType::kDate},       {"ts", ColumnType::kTimestamp},
             {"tstz", ColumnType::kTimestamp}, {"doc", ColumnType::kJson},
             {"raw", ColumnType::kBytes},      {"uid", ColumnType::kString},
-            {"dur", ColumnType::kString},     {"ints", ColumnType::kJson}};
+            {"dur", ColumnType::kString},     {"arr", ColumnType::kJson}};
   }
   std::string ExpectedTypeRowsJson() const override {
     return R"([[1,1,2,3,12.500000,0.25,true,"hello","2024-01-15","2024-01-15T10:30:00Z",)"
