@@ -234,6 +234,12 @@ TEST_F(PostgresConnector, TypedParametersAreBoundNotSpliced) {
   EXPECT_EQ(r->ValueAt(0, 8), Value::String("x'); DROP TABLE pg_t_types; --"));
   EXPECT_EQ(r->ValueAt(0, 9), Value::Bool(true));
   EXPECT_EQ(r->ValueAt(0, 10), Value::String("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"));
+  auto extra = Query(*c, "SELECT $1::int AS a", {Value::Int64(1), Value::Int64(2)});
+  EXPECT_EQ(extra.status().code(), ErrorCode::kInvalidArgument) << extra.status().ToString();
+  auto missing = Query(*c, "SELECT $1::int + $2::int AS a", {Value::Int64(1)});
+  EXPECT_EQ(missing.status().code(), ErrorCode::kQueryError) << missing.status().ToString();
+  auto in_string = Query(*c, "SELECT '$2' AS a, $1::int AS b", {Value::Int64(1)});
+  EXPECT_TRUE(in_string.ok()) << in_string.status().ToString();
   auto table_still_there = Query(*c, "SELECT count(*) FROM pg_t_types");
   ASSERT_TRUE(table_still_there.ok());
   auto filtered = Query(*c, "SELECT id FROM pg_t_types WHERE uid = $1 AND day = $2",

@@ -370,10 +370,30 @@ class PostgresConnector final : public Connector {
     if (!request.skip_statement_guard) {
       TRIB_RETURN_IF_ERROR(CheckReadOnlySql(request.sql, SqlDialect::kPostgres));
     }
+    TRIB_RETURN_IF_ERROR(CheckParameterCount(request));
     return Run(request);
   }
 
  private:
+  // PostgreSQL accepts declared parameters that the statement never uses, so extra values
+  // would pass silently: refuse them. (Too few is reported by the server itself.)
+  static Status CheckParameterCount(const QueryRequest& request) {
+    if (request.params.empty()) return Status::Ok();
+    auto tokens = TokenizeSql(request.sql, SqlDialect::kPostgres);
+    if (!tokens.ok()) return Status::Ok();  // the server reports the malformed statement
+    size_t highest = 0;
+    for (const auto& token : *tokens) {
+      if (token.kind != SqlToken::Kind::kParameter || token.text.size() < 2) continue;
+      highest = std::max<size_t>(highest, std::strtoul(token.text.c_str() + 1, nullptr, 10));
+    }
+    if (request.params.size() > highest) {
+      return InvalidArgument(
+          std::to_string(request.params.size()) + " parameters were given but the statement uses " +
+          (highest == 0 ? std::string("none") : "$1..$" + std::to_string(highest)));
+    }
+    return Status::Ok();
+  }
+
   // Catalog queries: trusted SQL, the same path as user queries.
   Result<QueryResult> Internal(std::string sql, std::vector<Value> params) {
     if (!pool_) return Unavailable("source '" + context_.id + "' is not open");
