@@ -3,6 +3,7 @@
 // Fixtures are written through a separate libpq session as the owner user.
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -290,7 +291,9 @@ TEST_F(PostgresConnector, ByteLimitTruncates) {
 TEST_F(PostgresConnector, TimeoutCancelsOnTheServer) {
   auto c = Make(BaseOptions());
   QueryRequest request;
-  request.sql = "SELECT pg_sleep(20)";
+  // A marker unique to this process: other test processes may sleep at the same time.
+  const std::string marker = "timeout-test-" + std::to_string(::getpid());
+  request.sql = "SELECT pg_sleep(20) /* " + marker + " */";
   request.timeout = std::chrono::milliseconds(300);
   const auto start = Clock::now();
   auto r = c->Execute(request);
@@ -300,9 +303,11 @@ TEST_F(PostgresConnector, TimeoutCancelsOnTheServer) {
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(3));
   // Nothing of it keeps running on the server.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  auto active = Query(*c,
-                      "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)' "
-                      "AND state = 'active'");
+  auto active =
+      Query(*c,
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active' "
+            "AND pid <> pg_backend_pid()",
+            {Value::String("%" + marker + "%")});
   ASSERT_TRUE(active.ok()) << active.status().ToString();
   EXPECT_EQ(active->ValueAt(0, 0), Value::Int64(0));
 }
