@@ -16,7 +16,8 @@
 // never spliced into a conninfo string; search_path is set with set_config($1).
 //
 // Sessions run with TimeZone=UTC, DateStyle=ISO, IntervalStyle=iso_8601 (see pg_types.h for
-// the type mapping). Parameters are bound by PQexecParams with explicit type OIDs.
+// the type mapping). Parameters are bound by PQexecParams with explicit type OIDs; more
+// values than the statement's highest $N is INVALID_ARGUMENT (the server would ignore them).
 // Results stream in single-row mode: at the row or byte limit the rest is cancelled on the
 // server (PQcancel), drained and rolled back, so a LIMIT-less query over a large table does
 // not travel over the wire in full. The request's timeout is enforced twice: the shared
