@@ -5,6 +5,7 @@
 #include "connectors/clickhouse/clickhouse_connector.h"
 #include "connectors/duckdb/duckdb_connector.h"
 #include "connectors/mysql/mysql_connector.h"
+#include "connectors/postgres/pg_connector.h"
 #include "connectors/sqlite/sqlite_connector.h"
 
 namespace tributary {
@@ -15,6 +16,7 @@ const std::vector<ConnectorFactory>& AllConnectors() {
         ClickHouseConnectorFactory(),
         DuckDbConnectorFactory(),
         MySqlConnectorFactory(),
+        PostgresConnectorFactory(),
         SqliteConnectorFactory(),
     };
     std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.type < b.type; });

@@ -6,6 +6,13 @@
 // Live servers (PostgreSQL, MariaDB, ClickHouse) are started once per `make test` by
 // scripts/test-servers.sh, which exports their addresses in TRIB_TEST_* environment
 // variables; a target whose variable is missing FAILS (it never silently skips).
+//
+// Test names read `Conformance/ConformanceTest.<Case>/<target name>`. Under ctest every test
+// runs in its own process, two at a time, so PrepareFixtures must be idempotent and safe when
+// two processes run it at once; tests whose name contains `Restart` run alone.
+// Target objects are built while the test list is enumerated (gtest_discover_tests runs the
+// binary at build time), so constructors must be cheap and must not connect to anything.
+// Thread-safety: the suite calls a target from one thread at a time.
 #pragma once
 
 #include <functional>
@@ -68,10 +75,20 @@ class Target {
   virtual std::string TypesQuery() const = 0;
   virtual std::vector<ExpectedColumn> ExpectedTypeColumns() const = 0;
   //! ResultToJson(result)["rows"] of TypesQuery, exactly, as compact JSON.
+  //! Column names the suite relies on: `id` (1, 2, 3), `txt` (row 3 holds non-ASCII text);
+  //! when the matching capability is true it also looks for `tstz` (timestamp), a decimal
+  //! column, a json column, a bytes column, and columns named `arr`, `uid` and `dur` for
+  //! an array, a UUID and an interval (TypeCoverage).
   virtual std::string ExpectedTypeRowsJson() const = 0;
 
   //! Positional placeholder i (1-based): "$1" or "?".
   virtual std::string Placeholder(int i) const = 0;
+  //! Placeholder i for a parameter of a known type, for engines whose placeholders name a
+  //! type (ClickHouse's {p1:Int64}) or need a cast to type a bare `SELECT $1`.
+  virtual std::string TypedPlaceholder(int i, ColumnType type) const {
+    (void)type;
+    return Placeholder(i);
+  }
   //! A query that runs for at least `seconds` seconds unless interrupted.
   virtual std::string SlowQuery(int seconds) const = 0;
   //! Writes that reach the engine with the guard skipped, and must be refused by it.
