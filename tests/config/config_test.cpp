@@ -462,7 +462,7 @@ TEST(ConfigRender, RedactsPasswordsInUrls) {
 
 Config ConfigWithSecret(const std::string& password) {
   Config config = BuiltinConfig("/data");
-  SourceConfig pg{"pg", "postgres", {}, {}};
+  SourceConfig pg{"pg", "unregistered-engine", {}, {}};  // no schema: options render by name
   pg.options.Set("password", {OptionValue(password), {}, true});
   pg.options.Set("dsn",
                  {OptionValue("host=db user=app password=" + password + " port=5432"), {}, false});
@@ -477,7 +477,7 @@ TEST(ConfigRender, RedactsSecretOptions) {
   EXPECT_EQ(rendered.find("hunter2"), std::string::npos) << rendered;
   EXPECT_EQ(rendered.find("db2"), std::string::npos) << rendered;
   EXPECT_NE(rendered.find("  pg:\n"
-                          "    type: postgres\n"
+                          "    type: unregistered-engine\n"
                           "    dsn: host=db user=app password=*** port=5432\n"
                           "    password: \"***\"\n"
                           "    replicas: \"***\"\n"),

@@ -11,6 +11,7 @@
 
 #include "clickhouse_test_support.h"
 #include "core/result_writer.h"
+#include "support/fixture_once.h"
 
 namespace tributary::clickhouse_test {
 namespace {
@@ -21,13 +22,20 @@ class ClickHouseLive : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (LiveServer().url.empty()) return;
-    Admin("DROP TABLE IF EXISTS ch_items");
-    Admin(
+    // Log, not Memory: the rows must survive the serial Restart test.
+    static const std::vector<std::string> kFixtures = {
+        "DROP TABLE IF EXISTS ch_items",
         "CREATE TABLE ch_items (id Int32, name String, price Decimal(10, 2), "
-        "tag Nullable(String)) ENGINE = Memory");
-    Admin("INSERT INTO ch_items VALUES (1, 'apple', 1.25, 'red'), (2, 'pear', 0.5, NULL)");
-    Admin("DROP TABLE IF EXISTS ch_items_view");
-    Admin("CREATE VIEW ch_items_view AS SELECT id, name FROM ch_items");
+        "tag Nullable(String)) ENGINE = Log",
+        "INSERT INTO ch_items VALUES (1, 'apple', 1.25, 'red'), (2, 'pear', 0.5, NULL)",
+        "DROP TABLE IF EXISTS ch_items_view",
+        "CREATE VIEW ch_items_view AS SELECT id, name FROM ch_items",
+    };
+    std::string version;
+    for (const auto& sql : kFixtures) version += sql + ";\n";
+    test_support::RunFixtureSetupOnce("clickhouse-connector", version, [] {
+      for (const auto& sql : kFixtures) Admin(sql);
+    });
   }
 
   Result<QueryResult> Run(Connector& c, const std::string& sql, std::vector<Value> params = {},

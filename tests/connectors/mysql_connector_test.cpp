@@ -8,6 +8,7 @@
 #include "connectors/mysql_test_support.h"
 #include "core/result_writer.h"
 #include "core/time_util.h"
+#include "support/fixture_once.h"
 
 namespace tributary {
 namespace {
@@ -18,7 +19,7 @@ class MySqlConnectorTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!ServerEnv().ok()) return;
-    RunOwnerSql({
+    static const std::vector<std::string> kFixtures = {
         "DROP VIEW IF EXISTS mysql_t_view",
         "DROP TABLE IF EXISTS mysql_t_types",
         "DROP TABLE IF EXISTS mysql_t_writes",
@@ -36,7 +37,10 @@ class MySqlConnectorTest : public ::testing::Test {
         "INSERT INTO mysql_t_types (id) VALUES (2)",
         "CREATE TABLE mysql_t_writes (id INT)",
         "CREATE VIEW mysql_t_view AS SELECT id FROM mysql_t_types",
-    });
+    };
+    std::string version;
+    for (const auto& sql : kFixtures) version += sql + ";\n";
+    test_support::RunFixtureSetupOnce("mysql-connector", version, [] { RunOwnerSql(kFixtures); });
   }
 };
 
