@@ -20,7 +20,9 @@ using Clock = std::chrono::steady_clock;
 
 class ClickHouseLive : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  // In SetUp, not SetUpTestSuite: gtest reports a failed suite set-up as skipped tests,
+  // which ctest would not count as failures. The fixtures are still created only once.
+  void SetUp() override {
     if (LiveServer().url.empty()) return;
     // Log, not Memory: the rows must survive the serial Restart test.
     static const std::vector<std::string> kFixtures = {
