@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2153  # TRIB_TEST_* come from the test servers' env file, sourced below
 # Connector read benchmark: ours against each engine's own client, measured in one run.
 #
 # Usage: run-bench.sh BUILD_DIR      (`make bench` builds first and calls this)
@@ -15,8 +16,6 @@
 #    3) and prints ours, theirs and ours/theirs per engine.
 # An engine whose client, server or connector is missing is skipped with a message.
 set -euo pipefail
-# TRIB_TEST_* variables come from the test servers' env file, sourced below.
-# shellcheck disable=SC2153
 
 script_path=$(readlink -f "${BASH_SOURCE[0]}")
 repo_root=$(dirname "$(dirname "$script_path")")
