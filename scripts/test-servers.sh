@@ -95,6 +95,9 @@ stop_pid() {
   done
 }
 
+port_taken() {
+  die "port $1 is taken by another process: stop it, or pick a free port with $2=..."
+}
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -138,7 +141,7 @@ pg_start() {
   mkdir -p "$pg_sock"
   own_pg "$dir/pg" "$pg_sock"
   touch "$pg_log" && own_pg "$pg_log"
-  port_in_use "$pg_port" && die "port $pg_port is taken by another process; stop it first"
+  port_in_use "$pg_port" && port_taken "$pg_port" TRIB_TEST_SERVERS_PG_PORT
   as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_log" -w -t "$ready_cap_s" \
     -o "-p $pg_port -k $pg_sock -c listen_addresses=127.0.0.1 -c fsync=off" start \
     </dev/null >/dev/null 2>&1 || {
@@ -194,7 +197,7 @@ mariadb_start() {
       die "mariadb-install-db failed (see $my_dir/install.log)"
     }
   fi
-  port_in_use "$mariadb_port" && die "port $mariadb_port is taken by another process; stop it first"
+  port_in_use "$mariadb_port" && port_taken "$mariadb_port" TRIB_TEST_SERVERS_MARIADB_PORT
   mariadbd --no-defaults --user=root --datadir="$my_data" --port="$mariadb_port" \
     --bind-address=127.0.0.1 --socket="$my_sock" --pid-file="$my_pidfile" \
     --log-error="$my_log" --skip-name-resolve --innodb-buffer-pool-size=64M \
@@ -324,8 +327,8 @@ XML
 clickhouse_start() {
   if clickhouse_running; then return 0; fi
   clickhouse_write_config
-  port_in_use "$ch_http_port" && die "port $ch_http_port is taken by another process; stop it first"
-  port_in_use "$ch_tcp_port" && die "port $ch_tcp_port is taken by another process; stop it first"
+  port_in_use "$ch_http_port" && port_taken "$ch_http_port" TRIB_TEST_SERVERS_CLICKHOUSE_HTTP_PORT
+  port_in_use "$ch_tcp_port" && port_taken "$ch_tcp_port" TRIB_TEST_SERVERS_CLICKHOUSE_TCP_PORT
   rm -f "$ch_pidfile"
   # Run from the data folder: ClickHouse may write files relative to its working directory.
   (cd "$ch_dir" && exec clickhouse-server --config-file="$ch_dir/config.xml" \

@@ -74,6 +74,7 @@ TEST(SqlGuard, RefusesBypassAttemptsWithTheExactCode) {
       {D::kPostgres, "SELECT * FROM t FOR NO KEY UPDATE", kDenied},
       {D::kMySql, "SELECT * FROM t LOCK IN SHARE MODE", kDenied},
       {D::kMySql, "SELECT 1INTO @x", kDenied},
+      {D::kMySql, "SELECT @counter := @counter + 1 FROM t", kDenied},
       // Statements that are not reads.
       {D::kPostgres, "DELETE FROM t", kDenied},
       {D::kPostgres, "  \n\t delete from t", kDenied},

@@ -396,6 +396,10 @@ Status CheckTokens(const std::vector<SqlToken>& tokens, SqlDialect dialect) {
 
   for (size_t i = 0; i < tokens.size(); ++i) {
     const SqlToken& token = tokens[i];
+    // MySQL's @var := value changes the session, which pooled connections share.
+    if (dialect == SqlDialect::kMySql && IsPunct(tokens, i, ':') && IsPunct(tokens, i + 1, '=')) {
+      return Denied("':='", token.offset);
+    }
     const bool word = token.kind == SqlToken::Kind::kWord;
     if (!word && token.kind != SqlToken::Kind::kQuotedIdentifier) continue;
     const bool called = IsPunct(tokens, i + 1, '(');
