@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2153  # TRIB_TEST_* come from the test servers' env file, sourced below
 # Connector read benchmark: ours against each engine's own client, measured in one run.
 #
 # Usage: run-bench.sh BUILD_DIR      (`make bench` builds first and calls this)

@@ -77,8 +77,8 @@ class Target {
   //! ResultToJson(result)["rows"] of TypesQuery, exactly, as compact JSON.
   //! Column names the suite relies on: `id` (1, 2, 3), `txt` (row 3 holds non-ASCII text);
   //! when the matching capability is true it also looks for `tstz` (timestamp), a decimal
-  //! column, a json column, a bytes column, and columns named `arr`, `uid` and `dur` for
-  //! an array, a UUID and an interval (TypeCoverage).
+  //! column, a json column, a bytes column, one more json column for an array, and string
+  //! columns named `uid` and `dur` for a UUID and an interval (TypeCoverage).
   virtual std::string ExpectedTypeRowsJson() const = 0;
 
   //! Positional placeholder i (1-based): "$1" or "?".

@@ -370,7 +370,11 @@ TEST_P(ConformanceTest, TypeCoverage) {
         << "capability timestamp_with_zone: no timestamp column `tstz`";
   }
   if (c.arrays) {
-    EXPECT_TRUE(has_named("arr", ColumnType::kJson)) << "capability arrays: no json column `arr`";
+    // Any name: one json column for the JSON document (when `json`), another for the array.
+    const auto json_columns = std::count_if(columns.begin(), columns.end(), [](const auto& col) {
+      return col.type == ColumnType::kJson;
+    });
+    EXPECT_GE(json_columns, c.json ? 2 : 1) << "capability arrays: no json column for an array";
   }
   if (c.uuid) {
     EXPECT_TRUE(has_named("uid", ColumnType::kString)) << "capability uuid: no string column `uid`";
@@ -715,6 +719,9 @@ TEST_P(ConformanceTest, ConcurrentUse) {
   constexpr int kThreads = 16;
   constexpr int kQueriesEach = 20;
   const bool params = ConnectorHasParameters();
+  // Placeholders are built here: the target is only called from the test thread.
+  const std::string int_placeholder = Ph(1, ColumnType::kInt64);
+  const std::string string_placeholder = Ph(1, ColumnType::kString);
   std::atomic<int> correct{0};
   std::mutex mu;
   std::vector<std::string> failures;
@@ -726,14 +733,14 @@ TEST_P(ConformanceTest, ConcurrentUse) {
         QueryRequest request;
         std::string expected_tag;
         if (i % 2 == 0) {
-          request = params ? Request("SELECT count(*) FROM conf_numbers WHERE n <= " +
-                                         Ph(1, ColumnType::kInt64),
-                                     {Value::Int64(limit)})
-                           : Request("SELECT count(*) FROM conf_numbers WHERE n <= " +
-                                     std::to_string(limit));
+          request = params
+                        ? Request("SELECT count(*) FROM conf_numbers WHERE n <= " + int_placeholder,
+                                  {Value::Int64(limit)})
+                        : Request("SELECT count(*) FROM conf_numbers WHERE n <= " +
+                                  std::to_string(limit));
         } else {
           expected_tag = "thread " + std::to_string(t) + " query " + std::to_string(i);
-          request = params ? Request("SELECT " + Ph(1, ColumnType::kString) + " AS tag",
+          request = params ? Request("SELECT " + string_placeholder + " AS tag",
                                      {Value::String(expected_tag)})
                            : Request("SELECT '" + expected_tag + "' AS tag");
         }
