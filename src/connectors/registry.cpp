@@ -13,11 +13,8 @@ namespace tributary {
 const std::vector<ConnectorFactory>& AllConnectors() {
   static const std::vector<ConnectorFactory> factories = [] {
     std::vector<ConnectorFactory> all = {
-        ClickHouseConnectorFactory(),
-        DuckDbConnectorFactory(),
-        MySqlConnectorFactory(),
-        PostgresConnectorFactory(),
-        SqliteConnectorFactory(),
+        ClickHouseConnectorFactory(), DuckDbConnectorFactory(), MySqlConnectorFactory(),
+        PostgresConnectorFactory(),   SqliteConnectorFactory(),
     };
     std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.type < b.type; });
     return all;

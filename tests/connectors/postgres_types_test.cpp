@@ -18,10 +18,10 @@ TEST(PostgresTypes, ArrayTextToJson) {
   EXPECT_EQ(ArrayToJson("{t,f,NULL}", CellKind::kBool).value(), "[true,false,null]");
   EXPECT_EQ(ArrayToJson("{1.5,NaN,-Infinity}", CellKind::kFloat).value(),
             "[1.5,\"NaN\",\"-Infinity\"]");
-  EXPECT_EQ(ArrayToJson(R"({plain,"with, comma","quote \" and \\ slash","NULL",NULL})",
-                        CellKind::kText)
-                .value(),
-            R"(["plain","with, comma","quote \" and \\ slash","NULL",null])");
+  EXPECT_EQ(
+      ArrayToJson(R"({plain,"with, comma","quote \" and \\ slash","NULL",NULL})", CellKind::kText)
+          .value(),
+      R"(["plain","with, comma","quote \" and \\ slash","NULL",null])");
   EXPECT_EQ(ArrayToJson(R"({"{\"a\": 1}",NULL})", CellKind::kJson).value(), R"([{"a":1},null])");
   EXPECT_EQ(ArrayToJson("{héllo,\"tab\there\"}", CellKind::kText).value(),
             "[\"héllo\",\"tab\\there\"]");
@@ -38,8 +38,7 @@ TEST(PostgresTypes, TimestampsAndDates) {
             ParseTimestamp("2024-02-29T12:34:56.000123Z"));
   EXPECT_EQ(ParsePgTimestamp("infinity"), std::numeric_limits<int64_t>::max());
   EXPECT_EQ(ParsePgTimestamp("-infinity"), -std::numeric_limits<int64_t>::max());
-  EXPECT_EQ(ParsePgTimestamp("0001-01-01 00:00:00 BC"),
-            DaysFromCivil(0, 1, 1) * 86'400'000'000LL);
+  EXPECT_EQ(ParsePgTimestamp("0001-01-01 00:00:00 BC"), DaysFromCivil(0, 1, 1) * 86'400'000'000LL);
   EXPECT_FALSE(ParsePgTimestamp("2024-01-01 xx").has_value());
   EXPECT_EQ(ParsePgDate("1970-01-02"), 1);
   EXPECT_EQ(ParsePgDate("0044-03-15 BC"), DaysFromCivil(-43, 3, 15));
@@ -48,7 +47,9 @@ TEST(PostgresTypes, TimestampsAndDates) {
 }
 
 TEST(PostgresTypes, ByteaAndCells) {
-  EXPECT_EQ(DecodeBytea("\\x00ff41"), std::string("\0\xff" "A", 3));
+  EXPECT_EQ(DecodeBytea("\\x00ff41"), std::string("\0\xff"
+                                                  "A",
+                                                  3));
   EXPECT_EQ(DecodeBytea("\\x"), std::string());
   EXPECT_FALSE(DecodeBytea("\\x0").has_value());
   EXPECT_FALSE(DecodeBytea("abc").has_value());
@@ -77,8 +78,7 @@ TEST(PostgresTypes, ParamsCarryExplicitTypes) {
   EXPECT_EQ(BindParam(Value::Int64(-5), 1)->oid, 20u);
   EXPECT_EQ(BindParam(Value::Int64(-5), 1)->data, "-5");
   EXPECT_EQ(BindParam(Value::Double(0.1), 1)->data, "0.1");
-  EXPECT_EQ(BindParam(Value::Double(std::numeric_limits<double>::infinity()), 1)->data,
-            "Infinity");
+  EXPECT_EQ(BindParam(Value::Double(std::numeric_limits<double>::infinity()), 1)->data, "Infinity");
   EXPECT_EQ(BindParam(Value::Bool(true), 1)->oid, 16u);
   EXPECT_EQ(BindParam(Value::Decimal("1.50"), 1)->oid, 1700u);
   EXPECT_FALSE(BindParam(Value::Decimal("1; DROP"), 1).ok());
