@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdint>
 
+#include "core/json_text.h"
 #include "core/time_util.h"
 
 namespace tributary::clickhouse {
@@ -71,39 +72,6 @@ size_t DecodeEscape(std::string_view text, size_t i, std::string& out) {
       break;  // \\ \' \" and any other character stand for themselves
   }
   return i + 1;
-}
-
-void AppendJsonString(std::string_view raw, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (unsigned char c : raw) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
 }
 
 bool IsUtcZone(std::string_view zone) {

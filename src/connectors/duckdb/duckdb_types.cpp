@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "connectors/duckdb/duckdb_handles.h"
+#include "core/json_text.h"
 #include "core/result_writer.h"
 #include "core/time_util.h"
 
@@ -277,45 +278,6 @@ std::string FormatTimeOfDay(int64_t units, int64_t units_per_second, int fractio
     out += buf;
   }
   return out;
-}
-
-void AppendJsonString(std::string_view text, std::string& out) {
-  out.push_back('"');
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
 }
 
 DuckType DescribeType(duckdb_logical_type type) {

@@ -100,7 +100,5 @@ std::string UhugeintToString(uint64_t lower, uint64_t upper);
 std::string FormatInterval(int32_t months, int32_t days, int64_t micros);
 //! "HH:MM:SS" plus a fraction of `fraction_digits` digits (trailing zeros kept) when nonzero.
 std::string FormatTimeOfDay(int64_t units, int64_t units_per_second, int fraction_digits);
-//! Appends `text` as a JSON string literal with escapes.
-void AppendJsonString(std::string_view text, std::string& out);
 
 }  // namespace tributary::duckdb_internal

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "core/json_text.h"
 #include "core/time_util.h"
 
 namespace tributary::pg {
@@ -173,44 +174,6 @@ bool StripEra(std::string_view& text) {
   return false;
 }
 
-void AppendJsonString(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 // Writes one array element (unquoted elements may be numbers or booleans; quoted ones were
 // quoted because of their characters, never because of their type).
 void AppendElement(std::string& out, std::string_view text, bool quoted, CellKind element) {
@@ -227,7 +190,7 @@ void AppendElement(std::string& out, std::string_view text, bool quoted, CellKin
         out += text;
         return;
       }
-      AppendJsonString(out, text);  // NaN, Infinity
+      AppendJsonString(text, out);  // NaN, Infinity
       return;
     }
     case CellKind::kBool:
@@ -237,7 +200,7 @@ void AppendElement(std::string& out, std::string_view text, bool quoted, CellKin
       out += CompactJson(text);
       return;
     default:
-      AppendJsonString(out, text);
+      AppendJsonString(text, out);
   }
 }
 
