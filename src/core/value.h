@@ -60,7 +60,10 @@ struct Value {
   bool as_bool() const { return std::get<bool>(data); }
   int64_t as_int() const { return std::get<int64_t>(data); }
   double as_double() const { return std::get<double>(data); }
-  const std::string& as_string() const { return std::get<std::string>(data); }
+  const std::string& as_string() const& { return std::get<std::string>(data); }
+  //! On a temporary (e.g. `result.ValueAt(r, c).as_string()`) the text is moved out, so a
+  //! `const std::string&` bound to it cannot dangle.
+  std::string as_string() && { return std::get<std::string>(std::move(data)); }
 
   bool operator==(const Value&) const = default;
 };

@@ -159,7 +159,7 @@ class ClickHouseConnector final : public Connector {
                   QueryOptions{}, Clock::now() + kCatalogTimeout, CancelToken()));
     std::vector<TableInfo> tables;
     for (size_t row = 0; row < result.row_count(); ++row) {
-      const std::string& engine = result.ValueAt(row, 2).as_string();
+      std::string engine = result.ValueAt(row, 2).as_string();
       tables.push_back(
           TableInfo{result.ValueAt(row, 0).as_string(), result.ValueAt(row, 1).as_string(),
                     engine == "View" || engine == "MaterializedView" ? "view" : "table"});
@@ -195,7 +195,7 @@ class ClickHouseConnector final : public Connector {
                                         database_expr + " AND table = " + name_literal,
                                     QueryOptions{}, deadline, CancelToken()));
     TableSchema schema;
-    const std::string& engine = tables.ValueAt(0, 2).as_string();
+    std::string engine = tables.ValueAt(0, 2).as_string();
     schema.table = TableInfo{tables.ValueAt(0, 0).as_string(), tables.ValueAt(0, 1).as_string(),
                              engine == "View" || engine == "MaterializedView" ? "view" : "table"};
     for (size_t row = 0; row < columns.row_count(); ++row) {
