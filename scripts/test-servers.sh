@@ -13,7 +13,8 @@
 #
 # DIR is ${TRIB_TEST_SERVERS_DIR:-build/test-servers} (relative to the repository root).
 # Ports: PostgreSQL 55432, MariaDB 53306, ClickHouse HTTP 58123 and native 59000; override
-# with TRIB_TEST_SERVERS_{PG,MARIADB,CLICKHOUSE_HTTP,CLICKHOUSE_TCP}_PORT.
+# with TRIB_TEST_SERVERS_{PG,MARIADB,CLICKHOUSE_HTTP,CLICKHOUSE_TCP}_PORT. The env file records
+# them, so a `restart` run from a test that sourced it keeps the same ports.
 # Passwords are random (openssl rand -hex) at the first start and reused afterwards.
 set -euo pipefail
 
@@ -356,6 +357,10 @@ write_env() {
 # Written by scripts/test-servers.sh; \`source\` it before running the integration tests.
 export TRIB_TEST_SERVERS_SCRIPT=$script_path
 export TRIB_TEST_SERVERS_DIR=$dir
+export TRIB_TEST_SERVERS_PG_PORT=$pg_port
+export TRIB_TEST_SERVERS_MARIADB_PORT=$mariadb_port
+export TRIB_TEST_SERVERS_CLICKHOUSE_HTTP_PORT=$ch_http_port
+export TRIB_TEST_SERVERS_CLICKHOUSE_TCP_PORT=$ch_tcp_port
 export TRIB_TEST_PG_HOST=127.0.0.1
 export TRIB_TEST_PG_PORT=$pg_port
 export TRIB_TEST_PG_USER=$db_user
