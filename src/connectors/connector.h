@@ -92,6 +92,11 @@ class Connector {
   virtual Result<QueryResult> Execute(const QueryRequest& request) = 0;
 };
 
+//! DEADLINE_EXCEEDED "query exceeded its timeout of N ms": every connector's timeout error.
+Status QueryTimeoutError(std::chrono::milliseconds timeout);
+//! CANCELLED with the token's reason ("query cancelled" when it gave none).
+Status QueryCancelledError(const CancelToken& cancel);
+
 //! Everything a factory knows about one configured source.
 struct SourceContext {
   std::string id;

@@ -20,7 +20,5 @@ void AppendCsvRow(const QueryResult& result, size_t row, std::string& out);
 std::string CellToJson(const QueryResult& result, size_t row, size_t col);
 //! Encodes one cell as plain text (CSV and the CLI table): no quotes, nulls as "".
 std::string CellToText(const QueryResult& result, size_t row, size_t col);
-//! Standard base64 with padding.
-std::string Base64Encode(std::string_view raw);
 
 }  // namespace tributary

@@ -36,36 +36,6 @@ std::string NewRequestId() {
   return out;
 }
 
-namespace {
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
-
-std::optional<std::string> PercentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c != '%') {
-      out.push_back(c);
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    int hi = HexDigit(text[i + 1]);
-    int lo = HexDigit(text[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    char decoded = static_cast<char>(hi * 16 + lo);
-    if (decoded == '\0') return std::nullopt;
-    out.push_back(decoded);
-    i += 2;
-  }
-  return out;
-}
-
 bool WantsCsv(std::string_view accept) {
   auto lower = [](std::string_view s) {
     std::string out(s);

@@ -19,10 +19,6 @@ bool IsValidRequestId(std::string_view id);
 //! A fresh random id: 16 lowercase hex digits.
 std::string NewRequestId();
 
-//! Decodes %XX escapes of one path segment. '+' stays '+' (that rule is for query strings).
-//! nullopt for a malformed escape or a decoded NUL byte.
-std::optional<std::string> PercentDecode(std::string_view text);
-
 //! True when the Accept header asks for CSV ahead of JSON (e.g. "text/csv",
 //! "text/csv, application/json"). Anything else gets JSON.
 bool WantsCsv(std::string_view accept);

@@ -4,6 +4,7 @@
 #include <limits>
 #include <regex>
 
+#include "core/encoding.h"
 #include "core/time_util.h"
 
 namespace tributary {
@@ -192,34 +193,6 @@ Result<std::optional<int64_t>> OptionalInt(const json::object& obj, std::string_
 }
 
 }  // namespace
-
-std::optional<std::string> Base64Decode(std::string_view text) {
-  auto digit = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int d = digit(c);
-    if (d < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
-}
 
 Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config) {
   if (body.empty()) {

@@ -18,7 +18,4 @@ namespace tributary {
 //! `config` has exactly one source. The returned query has a fresh CancelToken.
 Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config);
 
-//! Decodes standard base64 (padding optional, no whitespace); nullopt when malformed.
-std::optional<std::string> Base64Decode(std::string_view text);
-
 }  // namespace tributary

@@ -1,5 +1,6 @@
 #include "server/router.h"
 
+#include "core/encoding.h"
 #include "server/http_util.h"
 
 namespace tributary {

@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/encoding.h"
 #include "core/result_writer.h"
 #include "core/time_util.h"
 #include "server/csv_stream.h"

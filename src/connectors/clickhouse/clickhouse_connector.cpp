@@ -323,7 +323,7 @@ class ClickHouseConnector final : public Connector {
     if (response->status < 200 || response->status >= 300) {
       Status error = MapClickHouseError(response->status, response->body);
       if (error.code() == ErrorCode::kDeadlineExceeded || error.code() == ErrorCode::kCancelled) {
-        if (cancelled) return Cancelled("query cancelled: " + cancel.reason());
+        if (cancelled) return QueryCancelledError(cancel);
         if (options.timeout.count() > 0) return StoppedStatus(true, options, cancel);
       }
       return error;
@@ -345,7 +345,7 @@ class ClickHouseConnector final : public Connector {
   Status ServerSideStatus(const Status& status, bool cancelled, const QueryOptions& options,
                           const CancelToken& cancel) const {
     if (status.code() == ErrorCode::kDeadlineExceeded || status.code() == ErrorCode::kCancelled) {
-      if (cancelled) return Cancelled("query cancelled: " + cancel.reason());
+      if (cancelled) return QueryCancelledError(cancel);
       if (options.timeout.count() > 0) return StoppedStatus(true, options, cancel);
     }
     return status;
@@ -354,11 +354,9 @@ class ClickHouseConnector final : public Connector {
   Status StoppedStatus(bool timed_out, const QueryOptions& options,
                        const CancelToken& cancel) const {
     if (timed_out) {
-      return DeadlineExceeded("query exceeded its timeout of " +
-                              std::to_string(options.timeout.count()) + " ms");
+      return QueryTimeoutError(options.timeout);
     }
-    std::string reason = cancel.reason();
-    return Cancelled(reason.empty() ? "query cancelled" : "query cancelled: " + reason);
+    return QueryCancelledError(cancel);
   }
 
   // Stops a query on the server. Sent on a fresh connection (the pool may be exhausted and the

@@ -25,6 +25,7 @@
 
 #include "common/cancel.h"
 #include "common/status.h"
+#include "connectors/connector.h"
 
 namespace tributary {
 
@@ -115,7 +116,7 @@ class ConnectionPool {
     while (true) {
       if (cancel.cancelled()) {
         leave_queue();
-        return Cancelled(cancel.reason());
+        return QueryCancelledError(cancel);
       }
       if (closed_) {
         leave_queue();

@@ -1,5 +1,7 @@
 #include "connectors/duckdb/connection_pool.h"
 
+#include "connectors/connector.h"
+
 namespace tributary::duckdb_internal {
 
 ConnectionPool::ConnectionPool(std::string source_id, std::vector<ConnectionHandle> connections)
@@ -27,10 +29,7 @@ Result<ConnectionPool::Lease> ConnectionPool::Acquire(Clock::time_point deadline
   } else {
     cv_.wait_until(lock, deadline, ready);
   }
-  if (cancel.cancelled()) {
-    std::string reason = cancel.reason();
-    return Cancelled(reason.empty() ? "query cancelled" : reason);
-  }
+  if (cancel.cancelled()) return QueryCancelledError(cancel);
   if (idle_.empty()) {
     return ResourceExhausted("all " + std::to_string(connections_.size()) +
                              " connections of source " + source_id_ + " are busy");

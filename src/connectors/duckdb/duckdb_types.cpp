@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "connectors/duckdb/duckdb_handles.h"
+#include "core/encoding.h"
 #include "core/json_text.h"
 #include "core/result_writer.h"
 #include "core/time_util.h"

@@ -207,11 +207,9 @@ Status BindParams(duckdb_prepared_statement prepared, const std::vector<Value>& 
 
 Status InterruptStatus(Interrupter::Reason reason, const QueryRequest& request) {
   if (reason == Interrupter::Reason::kDeadline) {
-    return DeadlineExceeded("query exceeded its timeout of " +
-                            std::to_string(request.timeout.count()) + " ms");
+    return QueryTimeoutError(request.timeout);
   }
-  std::string why = request.cancel.reason();
-  return Cancelled(why.empty() ? "query cancelled" : why);
+  return QueryCancelledError(request.cancel);
 }
 
 Status ResultError(ResultHandle& result) {

@@ -22,6 +22,7 @@
 #include "connectors/common/connection_pool.h"
 #include "connectors/common/sql_guard.h"
 #include "connectors/mysql/mysql_types.h"
+#include "core/encoding.h"
 #include "core/time_util.h"
 
 namespace tributary {
@@ -427,20 +428,6 @@ std::string FormatStatementTime(std::chrono::milliseconds timeout) {
   return buf;
 }
 
-std::string PercentDecode(std::string_view in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  return out;
-}
-
 std::string Upper(std::string text) {
   for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
@@ -472,14 +459,25 @@ Status ParseUrl(const std::string& url, ServerSettings& s) {
   }
   const size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
-  if (slash != std::string_view::npos) s.database = PercentDecode(rest.substr(slash + 1));
+  // The message names the part, never its (possibly secret) text.
+  auto decode = [&](std::string_view part, const char* what, std::string& out) -> Status {
+    auto decoded = PercentDecode(part);
+    if (!decoded) return ConfigError(where + ": malformed %-escape in the " + what);
+    out = std::move(*decoded);
+    return Status::Ok();
+  };
+  if (slash != std::string_view::npos) {
+    TRIB_RETURN_IF_ERROR(decode(rest.substr(slash + 1), "database", s.database));
+  }
   const size_t at = authority.rfind('@');
   if (at != std::string_view::npos) {
     std::string_view userinfo = authority.substr(0, at);
     authority.remove_prefix(at + 1);
     const size_t colon = userinfo.find(':');
-    s.user = PercentDecode(userinfo.substr(0, colon));
-    if (colon != std::string_view::npos) s.password = PercentDecode(userinfo.substr(colon + 1));
+    TRIB_RETURN_IF_ERROR(decode(userinfo.substr(0, colon), "user", s.user));
+    if (colon != std::string_view::npos) {
+      TRIB_RETURN_IF_ERROR(decode(userinfo.substr(colon + 1), "password", s.password));
+    }
   }
   std::string_view host = authority;
   std::string_view port;
@@ -740,11 +738,9 @@ class MySqlConnector final : public Connector {
 
   Status InterruptStatus(int who, const QueryRequest& request) const {
     if (who == kDeadline) {
-      return DeadlineExceeded("query exceeded its timeout of " +
-                              std::to_string(request.timeout.count()) + " ms");
+      return QueryTimeoutError(request.timeout);
     }
-    const std::string why = request.cancel.reason();
-    return Cancelled(why.empty() ? "query cancelled" : why);
+    return QueryCancelledError(request.cancel);
   }
 
   // Borrows a connection and runs one statement within the request's limits.

@@ -452,8 +452,7 @@ class PostgresConnector final : public Connector {
     const auto remaining =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (remaining <= 0) {
-      return DeadlineExceeded("query exceeded its timeout of " +
-                              std::to_string(request.timeout.count()) + " ms");
+      return QueryTimeoutError(request.timeout);
     }
     // The server-side wall: a little later than the watchdog's, which reports first.
     auto begin = conn.Exec("BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = " +
@@ -507,11 +506,9 @@ class PostgresConnector final : public Connector {
     std::vector<pg::ColumnMapping> mappings;
     auto stopped_status = [&](Stopper who) -> Status {
       if (who == Stopper::kCancel) {
-        std::string why = request.cancel.reason();
-        return Cancelled(why.empty() ? "query cancelled" : why);
+        return QueryCancelledError(request.cancel);
       }
-      return DeadlineExceeded("query exceeded its timeout of " +
-                              std::to_string(request.timeout.count()) + " ms");
+      return QueryTimeoutError(request.timeout);
     };
     auto stop_early = [&](const char* by) {
       out->stats().truncated = true;

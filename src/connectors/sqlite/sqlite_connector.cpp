@@ -333,12 +333,9 @@ Result<QueryResult> RunQuery(SqliteConnection& conn, const QueryRequest& request
   auto stopped_status = [&]() -> Status {
     switch (static_cast<StopReason>(conn.stop_reason.load())) {
       case StopReason::kDeadline:
-        return DeadlineExceeded("query exceeded its timeout of " +
-                                std::to_string(request.timeout.count()) + " ms");
-      case StopReason::kCancel: {
-        std::string why = request.cancel.reason();
-        return Cancelled(why.empty() ? "query cancelled" : why);
-      }
+        return QueryTimeoutError(request.timeout);
+      case StopReason::kCancel:
+        return QueryCancelledError(request.cancel);
       case StopReason::kNone:
         break;
     }
