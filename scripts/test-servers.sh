@@ -102,9 +102,15 @@ port_taken() {
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # ---------------------------------------------------------------- PostgreSQL
-pg_data=$dir/pg/data
-pg_sock=$dir/pg/socket
-pg_log=$dir/pg/server.log
+pg_root=$dir/pg
+if [[ $(id -u) -eq 0 ]] && ! runuser -u postgres -- test -x "$dir" 2>/dev/null; then
+  # A parent of DIR is closed to other users (e.g. a checkout under `mktemp -d`): PostgreSQL
+  # runs as `postgres`, so it keeps its files in a directory of its own, named after DIR.
+  pg_root=/var/tmp/tributary-test-pg-$(printf '%s' "$dir" | sha256sum | cut -c1-12)
+fi
+pg_data=$pg_root/data
+pg_sock=$pg_root/socket
+pg_log=$pg_root/server.log
 
 # PostgreSQL refuses to run as root: as root it runs as `postgres`, otherwise as the caller.
 as_pg() {
@@ -125,7 +131,7 @@ pg_start() {
   if pg_running; then return 0; fi
   local password
   password=$(password_for pg)
-  mkdir -p "$dir/pg"
+  mkdir -p "$pg_root"
   if [[ ! -s "$pg_data/PG_VERSION" ]]; then
     rm -rf "$pg_data"
     mkdir -p "$pg_data"
@@ -133,14 +139,14 @@ pg_start() {
     chmod 700 "$pg_data"
     # initdb refuses to run as root (see as_pg); the superuser only logs in through the socket.
     as_pg "$pg_bin/initdb" -D "$pg_data" -U "$pg_super" --auth-local=peer \
-      --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/pg/initdb.log" 2>&1 ||
+      --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$pg_root/initdb.log" 2>&1 ||
       {
-        log_tail "$dir/pg/initdb.log"
-        die "initdb failed (see $dir/pg/initdb.log)"
+        log_tail "$pg_root/initdb.log"
+        die "initdb failed (see $pg_root/initdb.log)"
       }
   fi
   mkdir -p "$pg_sock"
-  own_pg "$dir/pg" "$pg_sock"
+  own_pg "$pg_root" "$pg_sock"
   touch "$pg_log" && own_pg "$pg_log"
   port_in_use "$pg_port" && port_taken "$pg_port" TRIB_TEST_SERVERS_PG_PORT
   as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_log" -w -t "$ready_cap_s" \
