@@ -14,6 +14,7 @@
 #include "core/result_writer.h"
 #include "core/time_util.h"
 #include "demo/demo_data.h"
+#include "metrics/metric_runner.h"
 #include "orchestrator/query_service.h"
 #include "orchestrator/runtime.h"
 #include "server/server.h"
@@ -204,6 +205,52 @@ int RunSourcesCommand(const std::optional<std::string>& config_path, const std::
   return all_ok ? kExitOk : kExitRuntime;
 }
 
+struct MetricArgs {
+  std::optional<std::string> config;
+  std::string data_dir = "./data";
+  std::string project;
+  std::string pack;
+  std::string metric;
+  std::vector<std::string> params;
+  bool explain = false;
+};
+
+int RunMetricCommand(const MetricArgs& args) {
+  auto config = LoadConfigOrDemo(args.config, args.data_dir);
+  if (!config.ok()) return Fail(config.status());
+  MetricCall call;
+  call.project = args.project;
+  call.pack = args.pack;
+  call.metric = args.metric;
+  for (const auto& p : args.params) {
+    size_t eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Fail(InvalidArgument("--param '" + p + "' is not NAME=VALUE; write e.g. days=7"));
+    }
+    call.params.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  }
+  auto runtime = Runtime::Open(std::move(config).value());
+  if (args.explain) {
+    auto planned = ExplainMetric(*runtime, call);
+    if (!planned.ok()) return Fail(planned.status());
+    for (const auto& q : *planned) {
+      std::cout << "-- " << q.part << "\n" << q.sql.sql << "\n";
+      for (size_t i = 0; i < q.sql.params.size(); ++i) {
+        QueryResult one({{"v", q.sql.params[i].type, ""}});
+        one.AppendRow({q.sql.params[i]});
+        std::cout << "-- param " << (i + 1) << " " << q.sql.param_names[i] << " = "
+                  << (q.sql.params[i].is_null() ? "NULL" : CellToText(one, 0, 0)) << "\n";
+      }
+    }
+    return kExitOk;
+  }
+  auto answer = RunMetric(*runtime, call);
+  if (!answer.ok()) return Fail(answer.status());
+  if (!answer->failure.ok()) return Fail(answer->failure);
+  std::cout << MetricEnvelopeJson(*answer) << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -243,6 +290,23 @@ int RunCli(int argc, char** argv) {
       ->capture_default_str();
   query_cmd->callback([&] { exit_code = RunQueryCommand(query); });
 
+  MetricArgs metric;
+  auto* metric_cmd = app.add_subcommand(
+      "metric", "Compute one pack metric for a project and print its JSON envelope");
+  metric_cmd->add_option("pack", metric.pack, "Pack name, e.g. llm or web")->required();
+  metric_cmd->add_option("metric", metric.metric, "Metric name, e.g. daily_traffic")->required();
+  metric_cmd->add_option("--config,-c", metric.config, "Config file (default: the demo)")
+      ->check(CLI::ExistingFile);
+  metric_cmd->add_option("--project", metric.project, "Project id (default: default_project)");
+  metric_cmd->add_option("--param,-p", metric.params,
+                         "A metric parameter NAME=VALUE, as in the HTTP API: days=7, "
+                         "start=2026-11-01, end=2026-11-21, asOf=2026-11-21T13:00:00Z, ...");
+  metric_cmd->add_flag("--explain", metric.explain,
+                       "Print the SQL and bound parameters instead of running them");
+  metric_cmd->add_option("--data-dir", metric.data_dir, "Where the demo database lives")
+      ->capture_default_str();
+  metric_cmd->callback([&] { exit_code = RunMetricCommand(metric); });
+
   std::optional<std::string> sources_config;
   std::string sources_format = "table";
   std::string sources_data_dir = "./data";
@@ -265,6 +329,11 @@ int RunCli(int argc, char** argv) {
     auto config = LoadConfigFile(check_path);
     if (!config.ok()) {
       exit_code = Fail(config.status());
+      return;
+    }
+    auto packs = LoadPacks(*config);
+    if (!packs.ok()) {
+      exit_code = Fail(packs.status());
       return;
     }
     std::cout << RenderConfig(*config) << "\n";

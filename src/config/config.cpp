@@ -99,7 +99,7 @@ constexpr ServerIntSetting kServerInts[] = {
 
 const std::vector<std::string>& ServerKeys() {
   static const std::vector<std::string> keys = [] {
-    std::vector<std::string> all = {"listen"};
+    std::vector<std::string> all = {"listen", "packs_dir"};
     for (const auto& setting : kServerInts) all.emplace_back(setting.name);
     return all;
   }();
@@ -219,6 +219,15 @@ class ConfigParser {
         TRIB_ASSIGN_OR_RETURN(server.listen, reader_.String(field.value));
         if (auto problem = ListenProblem(server.listen))
           return reader_.Error(field.value, *problem);
+        continue;
+      }
+      if (field.key == "packs_dir") {
+        TRIB_ASSIGN_OR_RETURN(server.packs_dir, reader_.String(field.value));
+        if (server.packs_dir.empty()) {
+          return reader_.Error(field.value,
+                               "empty packs_dir; name a folder of metric packs or remove the key "
+                               "to use the packs built into the binary");
+        }
         continue;
       }
       auto setting = std::find_if(std::begin(kServerInts), std::end(kServerInts),
@@ -528,6 +537,11 @@ Result<Config> LoadConfigText(const std::string& text, const std::string& name,
   ConfigParser parser(reader);
   try {
     TRIB_RETURN_IF_ERROR(parser.Parse(root, config));
+    if (!config.server.packs_dir.empty() &&
+        std::filesystem::path(config.server.packs_dir).is_relative()) {
+      config.server.packs_dir =
+          (std::filesystem::path(base_dir) / config.server.packs_dir).lexically_normal().string();
+    }
   } catch (const YAML::Exception& e) {
     // Node accessors only throw on misuse, which the reader's type checks rule out; should
     // one slip through it is still a config error with a location, not a crash.

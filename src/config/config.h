@@ -41,6 +41,9 @@ struct ServerConfig {
   int64_t max_result_bytes = 64ll << 20;
   //! On SIGTERM, in-flight requests get this long to finish.
   int64_t shutdown_grace_ms = 10000;
+  //! A folder of metric packs read instead of the packs built into the binary (resolved
+  //! against the config file's folder). Empty: the built-in packs.
+  std::string packs_dir;
 };
 
 struct SourceConfig {

@@ -70,6 +70,10 @@ class ConfigEmitter {
     out_ << YAML::Key << "server" << YAML::Value << YAML::BeginMap;
     out_ << YAML::Key << "listen" << YAML::Value;
     EmitString(server.listen);
+    if (!server.packs_dir.empty()) {
+      out_ << YAML::Key << "packs_dir" << YAML::Value;
+      EmitString(server.packs_dir);
+    }
     const std::pair<const char*, int64_t> ints[] = {
         {"max_body_bytes", server.max_body_bytes},
         {"max_header_bytes", server.max_header_bytes},

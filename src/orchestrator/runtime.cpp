@@ -66,6 +66,11 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
   generation_ = next_generation.fetch_add(1);
 }
 
+Result<std::shared_ptr<const PackCatalog>> LoadPacks(const Config& config) {
+  if (config.server.packs_dir.empty()) return PackCatalog::LoadEmbedded();
+  return PackCatalog::LoadDirectory(config.server.packs_dir);
+}
+
 std::shared_ptr<Runtime> Runtime::Open(Config config) {
   std::shared_ptr<Runtime> rt(new Runtime(std::move(config)));
   // Sources open in parallel: a slow or dead source must not delay the others.
@@ -91,6 +96,10 @@ std::shared_ptr<Runtime> Runtime::Open(Config config) {
     }));
   }
   for (auto& f : opening) rt->sources_.push_back(f.get());
+  rt->packs_ = LoadPacks(rt->config_);
+  if (!rt->packs_.ok()) {
+    spdlog::error("metric packs are unusable: {}", rt->packs_.status().ToString());
+  }
   return rt;
 }
 

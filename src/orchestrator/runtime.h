@@ -17,6 +17,7 @@
 #include "common/status.h"
 #include "config/config.h"
 #include "connectors/connector.h"
+#include "metrics/pack.h"
 
 namespace tributary {
 
@@ -72,13 +73,20 @@ class Runtime {
   void CheckAllHealth();
   //! A monotonically increasing number, one per Runtime built in this process.
   uint64_t generation() const { return generation_; }
+  //! The metric packs (server.packs_dir, or the built-in ones); CONFIG_ERROR naming the file
+  //! and line when they do not load.
+  const Result<std::shared_ptr<const PackCatalog>>& packs() const { return packs_; }
 
  private:
   explicit Runtime(Config config);
   Config config_;
+  Result<std::shared_ptr<const PackCatalog>> packs_ = Internal("packs not loaded");
   std::vector<std::unique_ptr<SourceHandle>> sources_;
   uint64_t generation_ = 0;
 };
+
+//! The packs a config asks for: server.packs_dir when set, else the built-in packs.
+Result<std::shared_ptr<const PackCatalog>> LoadPacks(const Config& config);
 
 class RuntimeHolder {
  public:

@@ -5,7 +5,8 @@
 #include "core/time_util.h"
 #include "orchestrator/query_service.h"
 #include "server/http_util.h"
-#include "server/json_out.h"
+#include "server/metrics_api.h"
+#include "core/json_out.h"
 #include "server/query_body.h"
 
 namespace tributary {
@@ -220,6 +221,7 @@ Api::Api() {
   router_.Add("GET", "/api/v1/sources/{id}/tables", ListTables, /*blocking=*/true);
   router_.Add("GET", "/api/v1/sources/{id}/tables/{table}", DescribeTable, /*blocking=*/true);
   router_.Add("POST", "/api/v1/query", Query, /*blocking=*/true);
+  AddMetricRoutes(router_);
 }
 
 }  // namespace tributary

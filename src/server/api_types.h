@@ -20,6 +20,8 @@ struct ApiRequest {
   //! The path without its query string, not decoded.
   std::string path;
   std::map<std::string, std::string> path_params;
+  //! The query string after '?', not decoded (ParseQueryString decodes it).
+  std::string query;
   std::string body;
   std::string accept;
   std::string request_id;

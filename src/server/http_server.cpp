@@ -15,10 +15,10 @@
 #include <unordered_map>
 
 #include "common/metrics.h"
+#include "core/json_out.h"
 #include "core/result_writer.h"
 #include "server/csv_stream.h"
 #include "server/http_util.h"
-#include "server/json_out.h"
 
 namespace tributary {
 
@@ -190,6 +190,8 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string request_id;
     std::string method = "-";
     std::string path = "-";
+    //! The raw query string after '?', not decoded.
+    std::string query;
     std::string route = "unmatched";
     std::chrono::steady_clock::time_point start;
     bool keep_alive = false;
@@ -392,6 +394,7 @@ class Session : public std::enable_shared_from_this<Session> {
     areq.method = cur_.method;
     areq.path = cur_.path;
     areq.path_params = std::move(match.params);
+    areq.query = cur_.query;
     areq.body = std::move(req.body());
     areq.accept = std::string(req[http::field::accept]);
     areq.request_id = cur_.request_id;
@@ -429,7 +432,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void NoteRequestLineFrom(const http::request<http::string_body>& req) {
     cur_.method = std::string(req.method_string());
     std::string_view target = req.target();
-    cur_.path = std::string(target.substr(0, target.find('?')));
+    size_t question = target.find('?');
+    cur_.path = std::string(target.substr(0, question));
+    cur_.query = question == std::string_view::npos ? "" : std::string(target.substr(question + 1));
     std::string_view id = req["X-Request-Id"];
     cur_.request_id = IsValidRequestId(id) ? std::string(id) : NewRequestId();
     cur_.version = req.version();

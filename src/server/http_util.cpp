@@ -1,11 +1,13 @@
 #include "server/http_util.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <random>
 
+#include "core/encoding.h"
+#include "core/json_out.h"
 #include "core/time_util.h"
-#include "server/json_out.h"
 
 namespace tributary {
 
@@ -97,6 +99,33 @@ std::string NowIso8601() {
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
   return FormatTimestamp(micros);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> ParseQueryString(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;  // "a=1&&b=2" and a trailing '&' are harmless
+    size_t eq = pair.find('=');
+    std::string name(pair.substr(0, eq));
+    std::string value(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    std::replace(name.begin(), name.end(), '+', ' ');
+    std::replace(value.begin(), value.end(), '+', ' ');
+    std::optional<std::string> decoded_name = PercentDecode(name);
+    std::optional<std::string> decoded_value = PercentDecode(value);
+    if (!decoded_name || !decoded_value) {
+      return InvalidArgument("malformed percent-escape in the query string near '" +
+                             std::string(pair.substr(0, 64)) + "'; escape '%' as %25");
+    }
+    if (decoded_name->empty()) {
+      return InvalidArgument("a query parameter has no name near '" +
+                             std::string(pair.substr(0, 64)) + "'; write name=value");
+    }
+    pairs.emplace_back(std::move(*decoded_name), std::move(*decoded_value));
+  }
+  return pairs;
 }
 
 }  // namespace tributary

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 
@@ -18,6 +20,10 @@ namespace tributary {
 bool IsValidRequestId(std::string_view id);
 //! A fresh random id: 16 lowercase hex digits.
 std::string NewRequestId();
+
+//! The name=value pairs of a URL query string, in order, percent-decoded ('+' is a space).
+//! INVALID_ARGUMENT for a malformed escape or a pair without a name.
+Result<std::vector<std::pair<std::string, std::string>>> ParseQueryString(std::string_view query);
 
 //! True when the Accept header asks for CSV ahead of JSON (e.g. "text/csv",
 //! "text/csv, application/json"). Anything else gets JSON.

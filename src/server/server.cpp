@@ -78,6 +78,12 @@ class ServerProcess {
         server_(std::make_unique<HttpServer>(ioc_, pool_, api_, holder_)) {}
 
   int Run(Config config, const ListenAddress& listen) {
+    // Broken packs fail the start, like a broken config: serving without metrics would hide it.
+    if (auto packs = LoadPacks(config); !packs.ok()) {
+      std::cerr << "tributary: " << packs.status().ToString() << "\n";
+      Stop();
+      return ToExitCode(packs.status().code());
+    }
     Status st = server_->Listen(listen.host, listen.port);
     if (!st.ok()) {
       spdlog::error("{}", st.message());
@@ -163,6 +169,11 @@ class ServerProcess {
       Result<Config> config = LoadConfigFile(path);
       if (!config.ok()) {
         spdlog::error("config reload failed: {}", config.status().message());
+        return;
+      }
+      if (auto packs = LoadPacks(*config); !packs.ok()) {
+        spdlog::error("config reload failed, keeping the current config: {}",
+                      packs.status().message());
         return;
       }
       std::shared_ptr<Runtime> old = holder_.current();

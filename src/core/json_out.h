@@ -1,4 +1,4 @@
-// JsonOut: a thin chaining wrapper over RapidJSON's Writer for the server's JSON output.
+// JsonOut: a thin chaining wrapper over RapidJSON's Writer for the API's JSON documents.
 // RapidJSON rather than Boost.JSON for output: it writes doubles as plain decimals (0.21, not
 // 2.1E-1) and streams without building a document first.
 // Thread-safety: one instance per document, used by one thread.

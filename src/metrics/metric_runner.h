@@ -1,0 +1,90 @@
+// Running one pack metric for one project: find the dataset binding and its source, check the
+// bound table and columns against the source's schema, render the dialect's SQL, run it with
+// the server's limits, and shape the rows into the pack's declared result (the spec's
+// envelope `{data, meta}`). Shared by the HTTP API, the compatibility routes and the CLI.
+// Thread-safety: RunMetric may be called concurrently; the schema check cache is locked.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/cancel.h"
+#include "common/status.h"
+#include "config/config.h"
+#include "metrics/metric_params.h"
+#include "metrics/pack.h"
+#include "orchestrator/runtime.h"
+
+namespace tributary {
+
+struct MetricCall {
+  //! Empty: the config's default project.
+  std::string project;
+  std::string pack;
+  std::string metric;
+  RawParams params;
+  CancelToken cancel;
+};
+
+//! What happened at one source (meta.sources).
+struct SourceOutcome {
+  std::string id;
+  //! "ok", "error", "timeout" or "skipped".
+  std::string status;
+  int64_t rows = 0;
+  double elapsed_ms = 0;
+  Status error;
+};
+
+struct MetricAnswer {
+  std::string project;
+  std::string pack;
+  std::string metric;
+  //! The `data` member: the shaped result as JSON text.
+  std::string data_json;
+  int64_t now = 0;
+  std::optional<int64_t> from;
+  std::optional<int64_t> to;
+  bool cached = false;
+  std::vector<SourceOutcome> sources;
+  //! Set when no source answered: `data_json` is empty and this is the (first) source error.
+  //! The API answers 502, or 504 when every source timed out, with `sources` in the body.
+  Status failure;
+};
+
+//! Runs the metric. NOT_FOUND (listing what exists) for an unknown project, pack or metric;
+//! INVALID_ARGUMENT for bad parameters; CONFIG_ERROR when the project's binding does not fit
+//! the source (missing table or column, no SQL for the source's dialect). A failing source is
+//! not an error of the call: it is reported in `sources` and `failure`.
+Result<MetricAnswer> RunMetric(const Runtime& runtime, const MetricCall& call);
+
+//! `{"data": ..., "meta": {...}}` (spec: "Envelope").
+std::string MetricEnvelopeJson(const MetricAnswer& answer);
+
+//! One rendered query of a metric: `part` is "main" or a list field's name.
+struct PlannedQuery {
+  std::string part;
+  RenderedSql sql;
+};
+
+//! The SQL a metric runs for a dialect, without touching a source: `table_sql` is what
+//! {{table}} becomes (see QuoteTable). For golden-file tests and `tributary metric --explain`.
+Result<std::vector<PlannedQuery>> PlanMetricSql(const Pack& pack, const MetricDef& metric,
+                                                const DialectSql& dialect,
+                                                const ResolvedParams& params,
+                                                const DatasetBinding& binding,
+                                                const std::string& table_sql);
+
+//! The SQL and parameters RunMetric would run for `call` (checked against the source's schema),
+//! without running them.
+Result<std::vector<PlannedQuery>> ExplainMetric(const Runtime& runtime, const MetricCall& call);
+
+//! A table name as the dialect's quoted identifier: each dotted part quoted on its own, or the
+//! whole name as one identifier when the dialect says so (BigQuery).
+std::string QuoteTable(const DialectSql& dialect, std::string_view table);
+//! One identifier quoted with `quote`, the quote doubled inside.
+std::string QuoteIdentifier(char quote, std::string_view name);
+
+}  // namespace tributary
