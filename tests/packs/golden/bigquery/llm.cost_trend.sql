@@ -1,0 +1,15 @@
+-- Golden file of tests/packs/bigquery_golden_test.cpp: pack llm, metric cost_trend, dialect bigquery.
+-- Request: asOf=2026-11-21T13:00:00.250000Z days=7
+
+-- part: main
+-- @from = timestamp 2026-11-15T00:00:00Z
+-- @to = timestamp 2026-11-22T00:00:00Z
+SELECT
+  DATE(l.`timestamp`) AS `date`,
+  SUM(l.cost_usd) AS totalCost,
+  COUNT(*) AS requests,
+  COALESCE(SAFE_DIVIDE(SUM(l.cost_usd), COUNT(*)), 0) AS costPerRequest
+FROM `my-project.gateway.llm_logs` AS l
+WHERE l.`timestamp` >= @from AND l.`timestamp` < @to
+GROUP BY `date`
+ORDER BY `date` ASC
