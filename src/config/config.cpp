@@ -335,9 +335,12 @@ class ConfigParser {
       } else if (field.key == "datasets") {
         TRIB_ASSIGN_OR_RETURN(std::vector<Field> datasets, reader_.Mapping(field.value, "dataset"));
         for (const auto& dataset_field : datasets) {
-          if (std::find(kDatasetNames.begin(), kDatasetNames.end(), dataset_field.key) ==
-              kDatasetNames.end()) {
-            return reader_.UnknownKey(dataset_field, kDatasetNames, "datasets", "dataset");
+          // Which datasets exist is up to the metric packs (data, loaded later): the names
+          // are checked against them when the packs load (CheckDatasetBindings).
+          if (!config_internal::IsValidId(dataset_field.key)) {
+            return reader_.Error(dataset_field.key_location, dataset_field.value.path,
+                                 "invalid dataset name; use letters, digits, '_' and '-', e.g. " +
+                                     kDatasetNames.front());
           }
           DatasetBinding binding;
           Value source_value;

@@ -393,6 +393,39 @@ std::string StatusName(const Status& error) {
 
 }  // namespace
 
+Status CheckDatasetBindings(const Config& config, const PackCatalog& packs) {
+  std::vector<std::string> datasets;
+  for (const auto& pack : packs.packs()) {
+    if (std::find(datasets.begin(), datasets.end(), pack.dataset) == datasets.end()) {
+      datasets.push_back(pack.dataset);
+    }
+  }
+  for (const auto& project : config.projects) {
+    for (const auto& [name, binding] : project.datasets) {
+      const std::string where =
+          binding.location.ToString() + ": projects." + project.id + ".datasets." + name + ": ";
+      const Pack* reader = nullptr;
+      for (const auto& pack : packs.packs()) {
+        if (pack.dataset == name) reader = &pack;
+      }
+      if (!reader) {
+        return ConfigError(where + "no metric pack reads a dataset '" + name + "'; " +
+                           DidYouMean(name, datasets) + "datasets: " + JoinNames(datasets));
+      }
+      std::vector<std::string> canonical;
+      for (const auto& c : reader->columns) canonical.push_back(c.name);
+      for (const auto& [canon, actual] : binding.columns) {
+        if (std::find(canonical.begin(), canonical.end(), canon) == canonical.end()) {
+          return ConfigError(where + "columns maps '" + canon + "', which is not a column of " +
+                             name + "; " + DidYouMean(canon, canonical) +
+                             "columns: " + JoinNames(canonical));
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 std::string QuoteIdentifier(char quote, std::string_view name) {
   std::string out(1, quote);
   for (char c : name) {

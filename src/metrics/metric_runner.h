@@ -60,6 +60,10 @@ struct MetricAnswer {
 //! not an error of the call: it is reported in `sources` and `failure`.
 Result<MetricAnswer> RunMetric(const Runtime& runtime, const MetricCall& call);
 
+//! Checks every project's dataset bindings against the packs: each dataset is one a pack
+//! reads, and `columns` renames only canonical columns. CONFIG_ERROR at the binding's location.
+Status CheckDatasetBindings(const Config& config, const PackCatalog& packs);
+
 //! `{"data": ..., "meta": {...}}` (spec: "Envelope").
 std::string MetricEnvelopeJson(const MetricAnswer& answer);
 

@@ -5,6 +5,7 @@
 #include <future>
 
 #include "connectors/registry.h"
+#include "metrics/metric_runner.h"
 
 namespace tributary {
 
@@ -67,8 +68,12 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
 }
 
 Result<std::shared_ptr<const PackCatalog>> LoadPacks(const Config& config) {
-  if (config.server.packs_dir.empty()) return PackCatalog::LoadEmbedded();
-  return PackCatalog::LoadDirectory(config.server.packs_dir);
+  Result<std::shared_ptr<const PackCatalog>> packs =
+      config.server.packs_dir.empty() ? PackCatalog::LoadEmbedded()
+                                      : PackCatalog::LoadDirectory(config.server.packs_dir);
+  if (!packs.ok()) return packs;
+  TRIB_RETURN_IF_ERROR(CheckDatasetBindings(config, **packs));
+  return packs;
 }
 
 std::shared_ptr<Runtime> Runtime::Open(Config config) {

@@ -85,7 +85,8 @@ class Runtime {
   uint64_t generation_ = 0;
 };
 
-//! The packs a config asks for: server.packs_dir when set, else the built-in packs.
+//! The packs a config asks for (server.packs_dir when set, else the built-in packs), with the
+//! config's dataset bindings checked against them.
 Result<std::shared_ptr<const PackCatalog>> LoadPacks(const Config& config);
 
 class RuntimeHolder {

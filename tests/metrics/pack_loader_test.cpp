@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "config/config.h"
+#include "metrics/metric_runner.h"
 #include "metrics/pack.h"
 #include "support/server_harness.h"
 
@@ -154,6 +156,30 @@ TEST(PackLoader, PacksDirectoryIsReadFromDisk) {
   auto missing = PackCatalog::LoadDirectory(dir.File("nope"));
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("does not exist"), std::string::npos);
+}
+
+TEST(PackLoader, DatasetBindingsAreCheckedAgainstThePacks) {
+  std::vector<EmbeddedFile> files = {{"p/pack.yaml", kPack}, {"p/duckdb.yaml", kDialect}};
+  auto catalog = PackCatalog::Load(files, "packs");
+  ASSERT_TRUE(catalog.ok());
+  auto check = [&](const std::string& datasets) {
+    auto config = LoadConfigText(
+        "sources:\n  db: {type: duckdb}\nprojects:\n  x:\n"
+        "    sources: [db]\n    datasets:\n" +
+            datasets,
+        "cfg.yaml", "/tmp");
+    EXPECT_TRUE(config.ok()) << config.status().ToString();
+    if (!config.ok()) return std::string();
+    Status st = CheckDatasetBindings(*config, **catalog);
+    return st.ok() ? std::string("(ok)") : st.ToString();
+  };
+  EXPECT_EQ(check("      things: {source: db, columns: {ts: event_time}}\n"), "(ok)");
+  EXPECT_EQ(check("      thing: {source: db}\n"),
+            "CONFIG_ERROR: cfg.yaml:7:7: projects.x.datasets.thing: no metric pack reads a "
+            "dataset 'thing'; did you mean 'things'? datasets: things");
+  EXPECT_EQ(check("      things: {source: db, columns: {tz: event_time}}\n"),
+            "CONFIG_ERROR: cfg.yaml:7:7: projects.x.datasets.things: columns maps 'tz', which is "
+            "not a column of things; did you mean 'ts'? columns: ts");
 }
 
 }  // namespace
