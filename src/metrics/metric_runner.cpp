@@ -87,6 +87,14 @@ Result<std::string> BuildTableSql(const Pack& pack, const DialectSql& dialect,
                          "canonical columns: " + JoinNames(canonical));
     }
   }
+  if (!dialect.canonical_columns) {
+    if (!binding.columns.empty()) {
+      return ConfigError(where + ": the " + dialect.dialect + " SQL of pack '" + pack.name +
+                         "' reads the engine's native layout, so columns cannot be renamed; "
+                         "remove datasets." + binding.name + ".columns");
+    }
+    return QuoteTable(dialect, binding.table);
+  }
   if (!connector->capabilities().schema_introspection) {
     // Nothing to check against: names are still only ever quoted identifiers.
     if (binding.columns.empty()) return QuoteTable(dialect, binding.table);

@@ -113,7 +113,7 @@ const std::vector<std::string> kParamKeys = {"name",      "type",     "descripti
 const std::vector<std::string> kResultKeys = {"shape", "fields"};
 const std::vector<std::string> kFieldKeys = {"name", "type", "nullable", "description", "fields"};
 const std::vector<std::string> kDialectKeys = {"dialect", "placeholder", "quote", "table_quoting",
-                                               "metrics"};
+                                               "dataset_layout", "metrics"};
 const std::vector<std::string> kWindowNames = {"none", "range", "days", "hours", "last_24_hours"};
 const std::vector<std::string> kScalarTypes = {"int",  "double", "string",
                                                "bool", "date",   "timestamp"};
@@ -232,6 +232,12 @@ class PackLoader {
           return reader_.Error(field.value, "table_quoting must be parts or whole");
         }
         dialect.quote_table_whole = how == "whole";
+      } else if (field.key == "dataset_layout") {
+        TRIB_ASSIGN_OR_RETURN(std::string layout, Raw(field.value));
+        if (layout != "canonical" && layout != "native") {
+          return reader_.Error(field.value, "dataset_layout must be canonical or native");
+        }
+        dialect.canonical_columns = layout == "canonical";
       } else if (field.key == "metrics") {
         metrics_field = &field;
       } else {

@@ -99,6 +99,10 @@ struct DialectSql {
   //! True when a dotted table name is one identifier (BigQuery's `project.dataset.table`),
   //! false when each part is quoted on its own ("schema"."table").
   bool quote_table_whole = false;
+  //! False when the dialect reads the engine's native layout of the dataset (BigQuery's GA4
+  //! export) rather than the canonical columns: the binding's table is used as is and its
+  //! columns are neither checked nor renamed.
+  bool canonical_columns = true;
   //! metric -> part -> template. A single-query metric has the one part "main"; an object
   //! with list fields has "main" and one part per list field.
   std::map<std::string, std::map<std::string, SqlTemplate>> metrics;
