@@ -91,7 +91,8 @@ Result<std::string> BuildTableSql(const Pack& pack, const DialectSql& dialect,
     if (!binding.columns.empty()) {
       return ConfigError(where + ": the " + dialect.dialect + " SQL of pack '" + pack.name +
                          "' reads the engine's native layout, so columns cannot be renamed; "
-                         "remove datasets." + binding.name + ".columns");
+                         "remove datasets." +
+                         binding.name + ".columns");
     }
     return QuoteTable(dialect, binding.table);
   }

@@ -112,8 +112,8 @@ const std::vector<std::string> kParamKeys = {"name",      "type",     "descripti
                                              "min_items", "max_items"};
 const std::vector<std::string> kResultKeys = {"shape", "fields"};
 const std::vector<std::string> kFieldKeys = {"name", "type", "nullable", "description", "fields"};
-const std::vector<std::string> kDialectKeys = {"dialect", "placeholder", "quote", "table_quoting",
-                                               "dataset_layout", "metrics"};
+const std::vector<std::string> kDialectKeys = {"dialect",       "placeholder",    "quote",
+                                               "table_quoting", "dataset_layout", "metrics"};
 const std::vector<std::string> kWindowNames = {"none", "range", "days", "hours", "last_24_hours"};
 const std::vector<std::string> kScalarTypes = {"int",  "double", "string",
                                                "bool", "date",   "timestamp"};

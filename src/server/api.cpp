@@ -1,12 +1,12 @@
 #include "server/api.h"
 
 #include "common/metrics.h"
+#include "core/json_out.h"
 #include "core/result_writer.h"
 #include "core/time_util.h"
 #include "orchestrator/query_service.h"
 #include "server/http_util.h"
 #include "server/metrics_api.h"
-#include "core/json_out.h"
 #include "server/query_body.h"
 
 namespace tributary {
