@@ -136,7 +136,10 @@ TEST(PackLoader, BuiltInPacksLoadAndEveryMetricHasSqlForEveryDialect) {
     for (const char* dialect :
          {"duckdb", "postgres", "mysql", "sqlite", "clickhouse", "bigquery"}) {
       auto d = pack.dialects.find(dialect);
-      ASSERT_NE(d, pack.dialects.end()) << pack.name << " has no " << dialect << " SQL";
+      if (d == pack.dialects.end()) {
+        ADD_FAILURE() << pack.name << " has no " << dialect << " SQL";
+        continue;
+      }
       for (const auto& metric : pack.metrics) {
         EXPECT_TRUE(d->second.metrics.count(metric.name))
             << pack.name << "/" << metric.name << " has no " << dialect << " SQL";
