@@ -11,7 +11,8 @@
 //   postgres_timestamp           PostgreSQL timestamp (UTC), schema sql_duckpg_test
 //   postgres_timestamptz_renamed PostgreSQL timestamptz, with renamed columns
 // PostgreSQL text columns use the ICU English collation, which sorts 'a' before 'B': only an
-// explicit byte-order sort gives the contract's order. `*_overrides` projects bind web_events
+// explicit byte-order sort gives the contract's order; web currency uses a case-insensitive
+// collation, under which 'usd' = 'USD'. `*_overrides` projects bind web_events
 // with their own client_pattern and feature rules.
 //
 // asOf has a fractional second (13:00:00.25), and rows sit one microsecond either side of the
@@ -242,6 +243,10 @@ void CreatePgFixture() {
   std::vector<std::string> statements = {
       std::string("DROP SCHEMA IF EXISTS ") + kPgSchema + " CASCADE",
       std::string("CREATE SCHEMA ") + kPgSchema,
+      // Case-insensitive equality ('usd' = 'USD'): the currency filter must still be exact.
+      "CREATE COLLATION " + s +
+          "case_insensitive (provider = icu, locale = 'und-u-ks-level2', "
+          "deterministic = false)",
       "CREATE TABLE " + s + "llm_ts(request_id " + text + ", \"timestamp\" timestamp, tenant_id " +
           text + ", user_id " + text + ", model " + text + ", status " + text + ", error_type " +
           text +
@@ -252,7 +257,7 @@ void CreatePgFixture() {
       "CREATE TABLE " + s + "web_ts(event_timestamp timestamp, event_name " + text +
           ", user_pseudo_id " + text + ", user_id " + text +
           ", ga_session_id bigint, page_location " + text +
-          ", purchase_revenue double precision, currency " + text + ")",
+          ", purchase_revenue double precision, currency text COLLATE " + s + "case_insensitive)",
       "INSERT INTO " + s + "web_ts VALUES " + kWebRows,
       "CREATE TABLE " + s + "llm_tstz AS " +
           Replace(Replace(kLlmRenamedSelect, "{ts}", "\"timestamp\" AT TIME ZONE 'UTC'"),
@@ -344,7 +349,7 @@ Fixture& Shared() {
     // re-created once, whichever test process gets there first.
     test_support::RunFixtureSetupOnce(
         "sql_duckpg_test",
-        std::string("v1\n") + kLlmRows + kWebRows + kLlmRenamedSelect + kWebRenamedSelect,
+        std::string("v2\n") + kLlmRows + kWebRows + kLlmRenamedSelect + kWebRenamedSelect,
         CreatePgFixture);
     RunDuckDb(f->dir.File("fixture.duckdb"), DuckDbFixture(f->dir.path()));
     if (::testing::Test::HasFailure()) {
