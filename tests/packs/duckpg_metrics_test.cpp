@@ -6,6 +6,7 @@
 //
 // The same rows are stored the ways the contract says users store them, one project each:
 //   duckdb_timestamp             DuckDB TIMESTAMP columns
+//   duckdb_timestamp_ns          DuckDB TIMESTAMP_NS (as Parquet files from other tools bring)
 //   duckdb_timestamptz_renamed   DuckDB TIMESTAMPTZ, with column names renamed by the binding
 //   duckdb_parquet / duckdb_csv  Parquet / CSV files declared as tables of the source
 //   postgres_timestamp           PostgreSQL timestamp (UTC), schema sql_duckpg_test
@@ -132,6 +133,10 @@ std::vector<std::string> DuckDbFixture(const std::string& dir) {
       "user_id VARCHAR, ga_session_id BIGINT, page_location VARCHAR, purchase_revenue DOUBLE, "
       "currency VARCHAR)",
       std::string("INSERT INTO web_ts VALUES ") + kWebRows,
+      "CREATE TABLE llm_ts_ns AS SELECT * REPLACE (CAST(\"timestamp\" AS TIMESTAMP_NS) AS "
+      "\"timestamp\") FROM llm_ts",
+      "CREATE TABLE web_ts_ns AS SELECT * REPLACE (CAST(event_timestamp AS TIMESTAMP_NS) AS "
+      "event_timestamp) FROM web_ts",
       "CREATE TABLE llm_tstz AS " + llm_tstz,
       "CREATE TABLE web_tstz AS " + web_tstz,
       // Parquet: llm as a plain TIMESTAMP, web as TIMESTAMPTZ (an instant, isAdjustedToUTC).
@@ -324,6 +329,7 @@ projects:
       "{match: /buybox, name: buy}, {match: deals, name: Deals}, {match: /home, name: Main}, "
       "{match: '/integrations|/settings', name: Zed}]";
   project("duckdb_timestamp", "duck", "llm_ts", "web_ts", "", "");
+  project("duckdb_timestamp_ns", "duck", "llm_ts_ns", "web_ts_ns", "", "");
   project("duckdb_timestamptz_renamed", "duck", "llm_tstz", "web_tstz", llm_renamed, web_renamed);
   project("duckdb_parquet", "duck", "llm_parquet", "web_parquet", "", "");
   project("duckdb_csv", "duck", "llm_csv", "web_csv", "", "");
@@ -765,13 +771,15 @@ std::string ProjectName(const ::testing::TestParamInfo<std::string>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(DuckPg, LlmPack,
-                         ::testing::Values("duckdb_timestamp", "duckdb_timestamptz_renamed",
-                                           "duckdb_parquet", "duckdb_csv", "postgres_timestamp",
+                         ::testing::Values("duckdb_timestamp", "duckdb_timestamp_ns",
+                                           "duckdb_timestamptz_renamed", "duckdb_parquet",
+                                           "duckdb_csv", "postgres_timestamp",
                                            "postgres_timestamptz_renamed"),
                          ProjectName);
 INSTANTIATE_TEST_SUITE_P(DuckPg, WebPack,
-                         ::testing::Values("duckdb_timestamp", "duckdb_timestamptz_renamed",
-                                           "duckdb_parquet", "duckdb_csv", "postgres_timestamp",
+                         ::testing::Values("duckdb_timestamp", "duckdb_timestamp_ns",
+                                           "duckdb_timestamptz_renamed", "duckdb_parquet",
+                                           "duckdb_csv", "postgres_timestamp",
                                            "postgres_timestamptz_renamed"),
                          ProjectName);
 INSTANTIATE_TEST_SUITE_P(DuckPg, WebSettings,
