@@ -342,14 +342,30 @@ projects:
   return yaml;
 }
 
+// Built by the first test that needs it; closed and its files removed after the last test
+// (FixtureCleanup), before static destruction, while the connectors can still shut down cleanly.
+std::unique_ptr<Fixture>& SharedSlot() {
+  static std::unique_ptr<Fixture> fixture;
+  return fixture;
+}
+
+class FixtureCleanup : public ::testing::Environment {
+ public:
+  void TearDown() override { SharedSlot().reset(); }
+};
+[[maybe_unused]] ::testing::Environment* const kFixtureCleanup =
+    ::testing::AddGlobalTestEnvironment(new FixtureCleanup);
+
 Fixture& Shared() {
-  static Fixture* fixture = [] {
-    auto* f = new Fixture;
+  if (SharedSlot()) return *SharedSlot();
+  SharedSlot() = std::make_unique<Fixture>();
+  Fixture* f = SharedSlot().get();
+  [&] {
     if (Env("TRIB_TEST_PG_HOST").empty()) {
       f->error =
           "TRIB_TEST_PG_* variables are not set: run via `make test` or source the test servers' "
           "env file";
-      return f;
+      return;
     }
     // Bump the version when the rows or the tables change: the PostgreSQL fixture is then
     // re-created once, whichever test process gets there first.
@@ -360,17 +376,16 @@ Fixture& Shared() {
     RunDuckDb(f->dir.File("fixture.duckdb"), DuckDbFixture(f->dir.path()));
     if (::testing::Test::HasFailure()) {
       f->error = "fixture setup failed (see above)";
-      return f;
+      return;
     }
     Result<Config> config = LoadConfigText(ConfigYaml(f->dir.path()), "duckpg.yaml", f->dir.path());
     if (!config.ok()) {
       f->error = config.status().ToString();
-      return f;
+      return;
     }
     f->runtime = Runtime::Open(std::move(config).value());
-    return f;
   }();
-  return *fixture;
+  return *f;
 }
 
 // ---- Comparing answers -------------------------------------------------------------------------
