@@ -15,6 +15,10 @@
 # 3. Runs build/connectors_bench (Execute into the result model, then ResultToJson; median of
 #    3) and prints ours, theirs and ours/theirs per engine.
 # An engine whose client, server or connector is missing is skipped with a message.
+# 4. Metric packs on DuckDB: build/packs_bench writes TRIB_BENCH_PACKS_ROWS rows of llm_logs
+#    (default 10M; the file is reused) and times every llm metric through the runner and the
+#    same SQL on the DuckDB C API (median of TRIB_BENCH_PACKS_REPS, default 5); prints both and
+#    runner/C API per metric.
 set -euo pipefail
 
 script_path=$(readlink -f "${BASH_SOURCE[0]}")
@@ -241,3 +245,46 @@ print()
 print("ours = Execute into the result model + ResultToJson; a '-' means that side did not run")
 print("(see the messages above).")
 EOF
+
+# ------------------------------------------------------------------ metric packs (DuckDB)
+packs_bench="$build/packs_bench"
+packs_rows=${TRIB_BENCH_PACKS_ROWS:-10000000}
+if [[ -x "$packs_bench" ]]; then
+  packs_file="$data/packs-llm-$packs_rows.duckdb"
+  if [[ ! -s "$packs_file" ]]; then
+    log "packs: writing $packs_rows rows of llm_logs to $packs_file"
+    "$packs_bench" --prepare-duckdb="$packs_file" --rows="$packs_rows" ||
+      die "cannot prepare $packs_file"
+  fi
+  log "running $packs_bench"
+  TRIB_BENCH_PACKS_PATH=$packs_file "$packs_bench" --benchmark_out="$data/packs.json" \
+    --benchmark_out_format=json
+  python3 - "$data/packs.json" "$packs_rows" <<'EOF'
+import json, sys
+
+with open(sys.argv[1]) as f:
+    report = json.load(f)
+medians = {}
+for b in report.get("benchmarks", []):
+    if b.get("aggregate_name") != "median" or b.get("error_occurred"):
+        continue
+    factor = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[b.get("time_unit", "ns")]
+    # run_name is e.g. "BM_Runner/tenant_usage/iterations:1/repeats:5/real_time".
+    kind, metric = b["run_name"].split("/")[:2]
+    medians[(kind, metric)] = b["real_time"] * factor
+print()
+print(f"llm pack on DuckDB, {int(sys.argv[2]):,} rows of llm_logs; p50 (median) per metric")
+print(f"{'metric':<18} {'runner ms':>10} {'C API ms':>9} {'runner/C API':>13}")
+for metric in sorted({m for _, m in medians}):
+    ours, theirs = medians.get(("BM_Runner", metric)), medians.get(("BM_CApi", metric))
+    ratio = f"{ours / theirs:.2f}" if ours and theirs else "-"
+    ours_text = f"{ours:.1f}" if ours is not None else "-"
+    theirs_text = f"{theirs:.1f}" if theirs is not None else "-"
+    print(f"{metric:<18} {ours_text:>10} {theirs_text:>9} {ratio:>13}")
+print()
+print("runner = RunMetric (binding check, SQL template, connector, result JSON); C API = the same")
+print("SQL and parameters prepared and fetched on the DuckDB C API without conversion.")
+EOF
+else
+  log "packs: $packs_bench not built; skipped"
+fi
