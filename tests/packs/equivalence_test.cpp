@@ -37,6 +37,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -527,6 +528,12 @@ std::vector<Case> AllCases() {
     }
   }
   return cases;
+}
+
+// gtest prints a failing case with this instead of its bytes.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.project.id << " " << c.pack << "/" << c.metric << " [" << c.set << "]";
+  for (const auto& [k, v] : c.params) *os << " " << k << "=" << v;
 }
 
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
