@@ -106,6 +106,8 @@ WebSettings CustomWebSettings() {
   s.features = {{"^https://[^/]+/buybox", "Buybox root"},
                 {"deals|properties", "Deals or properties"},
                 {"/$", "Root page"},
+                {"/v1.0", "Docs v1"},          // '.' is any character: matches /docs/v1x0
+                {"api_tokens", "API tokens"},  // '_' is itself, not a LIKE wildcard
                 {"caf", "Caf\xC3\xA9"}};
   return s;
 }
@@ -627,6 +629,9 @@ TEST(PacksEquivalenceDataset, HoldsTheNastyCases) {
   EXPECT_TRUE(web_has([](const auto& r) {
     return r.page_location && r.page_location->find("://ACME.8020rei.com") != std::string::npos;
   }));
+  EXPECT_TRUE(web_has([](const auto& r) { return r.ga_session_id == 9007199254740993LL; }));
+  EXPECT_TRUE(web_has([](const auto& r) { return r.user_id == std::optional<std::string>(""); }));
+  EXPECT_TRUE(web_has([](const auto& r) { return r.purchase_revenue && *r.purchase_revenue < 0; }));
   // Whole-second copy: same rows, floored timestamps.
   const Dataset& whole = Rows(true);
   ASSERT_EQ(whole.llm.size(), d.llm.size());

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <string_view>
+#include <tuple>
 
 #include "connectors/common/http_client.h"
 
@@ -99,6 +100,7 @@ std::string LlmUser(Rng& rng) {
   if (k == 41) return "u-003 ";       // trailing space: not u-003
   if (k == 42) return "jos\xC3\xA9";  // non-ASCII
   if (k == 43) return "Jos\xC3\xA9";
+  if (k == 39 && rng.Chance(30)) return "";  // empty, not NULL: a user of its own
   return "u-" + Padded(k + 1, 3);
 }
 
@@ -115,7 +117,8 @@ LlmRow RandomLlm(Rng& rng, int64_t ts, const std::string& tenant, const std::str
     if (k < 2) {
       r.error_type = std::nullopt;  // counts as unknown
     } else if (k == 2) {
-      r.error_type = "unknown";  // the same group as NULL
+      // "unknown" is the same group as NULL; "" is not NULL and stays its own type.
+      r.error_type = rng.Chance(80) ? "unknown" : "";
     } else {
       r.error_type = rng.Pick(kErrorTypes);
     }
@@ -182,7 +185,11 @@ const std::vector<std::string> kPaths = {"/home",
                                          "/home/buybox",
                                          "/properties/buybox",
                                          "/",
-                                         "/caf\xC3\xA9/home"};
+                                         "/caf\xC3\xA9/home",
+                                         "/docs/v1x0",
+                                         "/api_tokens",
+                                         "/apiXtokens",
+                                         "/50%_off"};
 const std::vector<std::string> kEventNames = {
     "page_view",      "page_view",     "page_view", "page_view",   "page_view",
     "page_view",      "page_view",     "page_view", "page_view",   "page_view",
@@ -231,6 +238,8 @@ std::vector<Device> MakeDevices(Rng& rng) {
        "1",
        "user-\xC3\xBC"});                                  // non-ASCII
   devices.push_back({"dev-777", std::string("dev-002")});  // user_id equal to another device
+  devices.push_back({"dev-empty", std::string("")});       // empty user_id is not NULL
+  devices.push_back({"dev-big", std::nullopt});            // session ids beyond 2^53
   return devices;
 }
 
@@ -242,10 +251,13 @@ WebRow RandomWeb(Rng& rng, int64_t ts, const std::vector<Device>& devices) {
   if (d.user_id && rng.Chance(70)) r.user_id = d.user_id;
   // A few sessions per device and day; session ids repeat across devices on purpose.
   r.ga_session_id = 1763000000 + (ts / kDay) % 1000 * 10 + rng.Below(3);
+  // Two sessions a double cannot tell apart: counting them through a float merges them.
+  if (d.pseudo_id == "dev-big") r.ga_session_id = 9007199254740992LL + rng.Below(2);
   r.event_name = rng.Pick(kEventNames);
-  if (!rng.Chance(8)) r.page_location = RandomUrl(rng);
+  if (!rng.Chance(8)) r.page_location = rng.Chance(2) ? std::string() : RandomUrl(rng);
   if (r.event_name == "purchase") {
     if (!rng.Chance(20)) r.purchase_revenue = static_cast<double>(rng.Below(100000)) / 100.0;
+    if (r.purchase_revenue && rng.Chance(4)) r.purchase_revenue = -*r.purchase_revenue;  // refund
     if (!rng.Chance(10)) r.currency = rng.Pick(kCurrencies);
   } else if (r.event_name == "add_to_cart" && rng.Chance(50)) {
     r.currency = rng.Pick(kCurrencies);  // a currency without revenue
@@ -378,7 +390,7 @@ std::string DatasetVersion() {
       mix(r.currency.value_or("\x01"));
     }
   }
-  mix("layout-3");  // bump when a loader's table layout changes
+  mix("layout-4");  // bump when a loader's table layout changes
   char buf[32];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
@@ -659,10 +671,23 @@ std::string LoadDuckDb(const std::string& path, const Dataset& data) {
   auto add = [&](std::vector<std::string> more) {
     for (auto& s : more) all.push_back(std::move(s));
   };
+  all.push_back("BEGIN");
   add(TableStatements(Engine::kDuckDb, "llm_logs", "web_events", data, QuoteWith('"')));
-  add(TableStatements(Engine::kDuckDbTz, "llm_logs_tz", "web_events_tz", data, QuoteWith('"')));
-  add(TableStatements(Engine::kDuckDb, "llm_logs_renamed", "web_events_renamed", data,
-                      [](const std::string& c) { return "\"" + RenamedColumn(c) + "\""; }));
+  // The variants are copies of the same rows (parsing the VALUES again would triple the load
+  // time): TIMESTAMPTZ columns, and every column renamed.
+  for (const auto& [table, columns, ts] :
+       {std::tuple{std::string("llm_logs"), kLlmColumns, std::string("timestamp")},
+        std::tuple{std::string("web_events"), kWebColumns, std::string("event_timestamp")}}) {
+    all.push_back("CREATE TABLE " + table + "_tz AS SELECT * REPLACE (CAST(\"" + ts +
+                  "\" AS TIMESTAMPTZ) AS \"" + ts + "\") FROM " + table);
+    std::string renamed;
+    for (const auto& c : columns) {
+      if (!renamed.empty()) renamed.append(", ");
+      renamed.append("\"" + c + "\" AS \"" + RenamedColumn(c) + "\"");
+    }
+    all.push_back("CREATE TABLE " + table + "_renamed AS SELECT " + renamed + " FROM " + table);
+  }
+  all.push_back("COMMIT");
   std::string error;
   for (const auto& sql : all) {
     duckdb_result result;
