@@ -83,15 +83,18 @@ const std::vector<Project>& Projects() {
       {"eq_duckdb", Engine::kDuckDb, "duckdb"},
       {"eq_duckdb_tz", Engine::kDuckDb, "duckdb"},
       {"eq_duckdb_renamed", Engine::kDuckDb, "duckdb"},
+      {"eq_duckdb_parquet", Engine::kDuckDb, "duckdb"},
       {"eq_duckdb_custom", Engine::kDuckDb, "duckdb", false, true, true},
       {"eq_postgres", Engine::kPostgres, "postgres"},
       {"eq_postgres_ts", Engine::kPostgres, "postgres"},
       {"eq_postgres_custom", Engine::kPostgres, "postgres", false, true, true},
       {"eq_mariadb", Engine::kMariaDb, "mysql"},
+      {"eq_mariadb_ts", Engine::kMariaDb, "mysql"},
       {"eq_mariadb_custom", Engine::kMariaDb, "mysql", false, true, true},
       {"eq_sqlite", Engine::kSqlite, "sqlite"},
       {"eq_sqlite_custom", Engine::kSqlite, "sqlite", false, true, true},
       {"eq_clickhouse", Engine::kClickHouse, "clickhouse", true},
+      {"eq_clickhouse_dt", Engine::kClickHouse, "clickhouse", true},
       {"eq_clickhouse_custom", Engine::kClickHouse, "clickhouse", true, true, true},
   };
   return projects;
@@ -188,8 +191,12 @@ std::string ConfigYaml(Engine engine) {
   };
   switch (engine) {
     case Engine::kDuckDb: {
-      y += "sources:\n  duck:\n    type: duckdb\n    path: " +
-           YamlQuoted(TempPath("_duckdb.duckdb")) + "\n";
+      const std::string db = TempPath("_duckdb.duckdb");
+      y += "sources:\n  duck:\n    type: duckdb\n    path: " + YamlQuoted(db) +
+           "\n    tables:\n      llm_logs_parquet: " +
+           YamlQuoted(packs_test::DuckDbParquetPath(db, "llm_logs")) +
+           "\n      web_events_parquet: " +
+           YamlQuoted(packs_test::DuckDbParquetPath(db, "web_events")) + "\n";
       std::string llm_cols, web_cols;
       for (const char* c : {"timestamp", "request_id", "tenant_id", "user_id", "model", "status",
                             "error_type", "latency_ms", "prompt_tokens", "completion_tokens",
@@ -212,6 +219,8 @@ std::string ConfigYaml(Engine engine) {
                        "}\n      web_events:\n        source: duck\n        table: "
                        "web_events_renamed\n        columns: {" +
                        web_cols + "}\n");
+      y += project("eq_duckdb_parquet", "duck",
+                   PlainBindings("duck", "llm_logs_parquet", "web_events_parquet"));
       y += project("eq_duckdb_custom", "duck", CustomWebBinding("duck", "web_events"));
       break;
     }
@@ -231,6 +240,8 @@ std::string ConfigYaml(Engine engine) {
            "    user: ${TRIB_TEST_MARIADB_USER}\n    password: ${TRIB_TEST_MARIADB_PASSWORD}\n";
       y += "projects:\n";
       y += project("eq_mariadb", "mdb", PlainBindings("mdb", ns + "_llm_logs", ns + "_web_events"));
+      y += project("eq_mariadb_ts", "mdb",
+                   PlainBindings("mdb", ns + "_llm_logs_ts", ns + "_web_events_ts"));
       y += project("eq_mariadb_custom", "mdb", CustomWebBinding("mdb", ns + "_web_events"));
       break;
     case Engine::kSqlite:
@@ -248,6 +259,7 @@ std::string ConfigYaml(Engine engine) {
            "    password: ${TRIB_TEST_CLICKHOUSE_PASSWORD}\n";
       y += "projects:\n";
       y += project("eq_clickhouse", "ch", PlainBindings("ch", "llm_logs", "web_events"));
+      y += project("eq_clickhouse_dt", "ch", PlainBindings("ch", "llm_logs_dt", "web_events_dt"));
       y += project("eq_clickhouse_custom", "ch", CustomWebBinding("ch", "web_events"));
       break;
   }
@@ -266,7 +278,12 @@ std::string LoadFileOnce(const std::string& path,
   std::ifstream in(path + ".version");
   std::string existing((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::string error;
-  if (existing != version || !std::filesystem::exists(path)) {
+  const bool present =
+      std::filesystem::exists(path) &&
+      (path.find(".duckdb") == std::string::npos ||
+       (std::filesystem::exists(packs_test::DuckDbParquetPath(path, "llm_logs")) &&
+        std::filesystem::exists(packs_test::DuckDbParquetPath(path, "web_events"))));
+  if (existing != version || !present) {
     error = load(path);
     if (error.empty()) std::ofstream(path + ".version", std::ios::trunc) << version;
   }
@@ -471,6 +488,8 @@ std::vector<std::pair<std::string, OracleParams>> ParamSets(const std::string& m
   if (window == "range") {
     add("default", {{"asOf", kAsOf}});
     add("start_end", {{"asOf", kAsOf}, {"start", "2026-11-10"}, {"end", "2026-11-20"}});
+    // The longest range allowed (366 days), ending after the last row.
+    add("range_366_days", {{"asOf", kAsOf}, {"start", "2025-11-27"}, {"end", "2026-11-27"}});
     add("one_day_range", {{"asOf", kAsOf}, {"start", "2026-11-21"}, {"end", "2026-11-21"}});
     add("days1", {{"asOf", kAsOf}, {"days", "1"}});
     add("days7_fractional_asof", {{"asOf", kFractionalAsOf}, {"days", "7"}});

@@ -390,7 +390,7 @@ std::string DatasetVersion() {
       mix(r.currency.value_or("\x01"));
     }
   }
-  mix("layout-4");  // bump when a loader's table layout changes
+  mix("layout-6");  // bump when a loader's table layout changes
   char buf[32];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
@@ -656,6 +656,17 @@ std::string Env(const char* name) {
 
 }  // namespace
 
+std::string DuckDbParquetPath(const std::string& duckdb_path, const std::string& table) {
+  std::string base = duckdb_path;
+  if (base.size() > 7 && base.compare(base.size() - 7, 7, ".duckdb") == 0) {
+    base.resize(base.size() - 7);
+  }
+  base.append("_");
+  base.append(table);
+  base.append(".parquet");
+  return base;
+}
+
 std::string LoadDuckDb(const std::string& path, const Dataset& data) {
   std::error_code ec;
   std::filesystem::remove(path, ec);
@@ -688,6 +699,12 @@ std::string LoadDuckDb(const std::string& path, const Dataset& data) {
     all.push_back("CREATE TABLE " + table + "_renamed AS SELECT " + renamed + " FROM " + table);
   }
   all.push_back("COMMIT");
+  // Parquet files, as a DuckDB source also reads them (`tables:`).
+  for (const std::string table : {"llm_logs", "web_events"}) {
+    const std::string file = DuckDbParquetPath(path, table);
+    std::filesystem::remove(file, ec);
+    all.push_back("COPY " + table + " TO '" + file + "' (FORMAT PARQUET)");
+  }
   std::string error;
   for (const auto& sql : all) {
     duckdb_result result;
@@ -761,6 +778,17 @@ std::string LoadMariaDb(const std::string& prefix, const Dataset& data) {
   std::vector<std::string> all =
       TableStatements(Engine::kMariaDb, "`" + prefix + "_llm_logs`", "`" + prefix + "_web_events`",
                       data, QuoteWith('`'), " DEFAULT CHARSET=utf8mb4");
+  // TIMESTAMP(6) copies (the session is UTC, so the stored instants are the same).
+  for (const auto& [table, ts] :
+       {std::pair<std::string, std::string>{"llm_logs", "timestamp"},
+        std::pair<std::string, std::string>{"web_events", "event_timestamp"}}) {
+    const std::string from = "`" + prefix + "_" + table + "`";
+    const std::string to = "`" + prefix + "_" + table + "_ts`";
+    all.push_back("DROP TABLE IF EXISTS " + to);
+    all.push_back("CREATE TABLE " + to + " LIKE " + from);
+    all.push_back("ALTER TABLE " + to + " MODIFY `" + ts + "` TIMESTAMP(6) NOT NULL");
+    all.push_back("INSERT INTO " + to + " SELECT * FROM " + from);
+  }
   std::string error;
   for (const auto& sql : all) {
     if (mysql_real_query(h, sql.data(), sql.size()) != 0) {
@@ -810,6 +838,19 @@ std::string LoadClickHouse(const std::string& database, const Dataset& data) {
   for (auto& s : TableStatements(Engine::kClickHouse, q + ".llm_logs", q + ".web_events", data,
                                  QuoteWith('`'), " ENGINE = MergeTree() ORDER BY tuple()")) {
     all.push_back(std::move(s));
+  }
+  // Copies with a plain DateTime column (the server's zone, UTC here).
+  for (const auto& [table, ddl] :
+       {std::pair<std::string, std::string>{"llm_logs",
+                                            LlmDdl(Engine::kClickHouse, QuoteWith('`'))},
+        std::pair<std::string, std::string>{"web_events",
+                                            WebDdl(Engine::kClickHouse, QuoteWith('`'))}}) {
+    std::string plain = ddl;
+    const std::string zoned = "DateTime('UTC')";
+    plain.replace(plain.find(zoned), zoned.size(), "DateTime");
+    all.push_back("CREATE TABLE " + q + "." + table + "_dt (" + plain +
+                  ") ENGINE = MergeTree() ORDER BY tuple()");
+    all.push_back("INSERT INTO " + q + "." + table + "_dt SELECT * FROM " + q + "." + table);
   }
   HttpHandle http;
   for (const auto& sql : all) {

@@ -75,18 +75,22 @@ std::string RenamedColumn(const std::string& canonical);
 
 //! A DuckDB file at `path` (replaced) with llm_logs/web_events as TIMESTAMP, llm_logs_tz/
 //! web_events_tz as TIMESTAMPTZ, and llm_logs_renamed/web_events_renamed with every column
-//! renamed (RenamedColumn).
+//! renamed (RenamedColumn); and llm_logs/web_events also as Parquet files (DuckDbParquetPath).
 std::string LoadDuckDb(const std::string& path, const Dataset& data);
+//! `<path without .duckdb>_<table>.parquet`.
+std::string DuckDbParquetPath(const std::string& duckdb_path, const std::string& table);
 //! PostgreSQL schema `schema` (re-created): llm_logs/web_events as timestamptz and
 //! llm_logs_ts/web_events_ts as timestamp without time zone holding UTC.
 std::string LoadPostgres(const std::string& schema, const Dataset& data);
 //! MariaDB: the test user may use only its own database, so the tables are
-//! `<prefix>_llm_logs` / `<prefix>_web_events` there, DATETIME(6) and TINYINT(1).
+//! `<prefix>_llm_logs` / `<prefix>_web_events` there, DATETIME(6) and TINYINT(1), and
+//! `<prefix>_llm_logs_ts` / `<prefix>_web_events_ts` with TIMESTAMP(6) instead.
 std::string LoadMariaDb(const std::string& prefix, const Dataset& data);
 //! A SQLite file at `path` (replaced): TEXT timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]` (the
 //! fraction only when it is not zero, as Python's str(datetime) writes them), INTEGER 0/1.
 std::string LoadSqlite(const std::string& path, const Dataset& data);
-//! ClickHouse database `database` (re-created): DateTime('UTC'), UInt8, Nullable(String).
+//! ClickHouse database `database` (re-created): DateTime('UTC'), UInt8, Nullable(String);
+//! llm_logs_dt / web_events_dt the same with a plain DateTime (the server's zone, UTC).
 //! `data` must be whole-second rows.
 std::string LoadClickHouse(const std::string& database, const Dataset& data);
 
