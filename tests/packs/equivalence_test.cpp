@@ -604,6 +604,13 @@ TEST_P(PacksEquivalence, MatchesOracle) {
                              c.project.custom_web_settings ? CustomWebSettings() : WebSettings());
   ASSERT_EQ(oracle.error, "");
 
+  // The window the runner used (meta), derived independently from the same parameters.
+  packs_test::OracleWindow window = packs_test::OracleWindowOf(c.metric, c.params);
+  ASSERT_EQ(window.error, "");
+  EXPECT_EQ(answer->now, window.now) << "meta.asOf";
+  EXPECT_EQ(answer->from, window.from) << "meta.from";
+  EXPECT_EQ(answer->to, window.to) << "meta.to";
+
   rapidjson::Document expected, actual;
   expected.Parse(oracle.json.c_str());
   ASSERT_FALSE(expected.HasParseError()) << oracle.json;

@@ -714,6 +714,44 @@ std::vector<std::string> OracleMetricNames(const std::string& pack) {
   return {};
 }
 
+OracleWindow OracleWindowOf(const std::string& metric, const OracleParams& params) {
+  static const std::map<std::string, Kind> kinds = {{"realtime_kpi", Kind::kLast24},
+                                                    {"hourly_traffic", Kind::kRange},
+                                                    {"daily_traffic", Kind::kDays},
+                                                    {"tenant_usage", Kind::kRange},
+                                                    {"usage_heatmap", Kind::kDays},
+                                                    {"error_analysis", Kind::kRange},
+                                                    {"token_efficiency", Kind::kRange},
+                                                    {"anomaly_stats", Kind::kHours},
+                                                    {"cost_trend", Kind::kDays},
+                                                    {"query_patterns", Kind::kRange},
+                                                    {"sample_logs", Kind::kNone},
+                                                    {"summary", Kind::kDays},
+                                                    {"daily", Kind::kDays},
+                                                    {"features", Kind::kDays},
+                                                    {"clients", Kind::kDays},
+                                                    {"kpis", Kind::kRange},
+                                                    {"session_trends", Kind::kRange},
+                                                    {"funnel", Kind::kRange}};
+  OracleWindow out;
+  auto kind = kinds.find(metric);
+  if (kind == kinds.end()) {
+    out.error = "unknown metric " + metric;
+    return out;
+  }
+  try {
+    Window w = Resolve(kind->second, params);
+    out.now = w.now;
+    if (kind->second != Kind::kNone) {
+      out.from = w.from;
+      out.to = w.to;
+    }
+  } catch (const std::exception& e) {
+    out.error = e.what();
+  }
+  return out;
+}
+
 OracleAnswer OracleData(const Dataset& data, const std::string& pack, const std::string& metric,
                         const OracleParams& params, const WebSettings& settings) {
   OracleAnswer answer;

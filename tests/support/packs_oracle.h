@@ -47,6 +47,15 @@ struct OracleAnswer {
 OracleAnswer OracleData(const Dataset& data, const std::string& pack, const std::string& metric,
                         const OracleParams& params, const WebSettings& settings = WebSettings());
 
+//! The window a metric reads for `params` (meta.asOf, meta.from, meta.to): no bounds for
+//! sample_logs. Empty `error` when the parameters are well formed.
+struct OracleWindow {
+  int64_t now = 0;
+  std::optional<int64_t> from, to;
+  std::string error;
+};
+OracleWindow OracleWindowOf(const std::string& metric, const OracleParams& params);
+
 //! UTC microseconds as `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (the fraction only when non-zero).
 std::string IsoTimestamp(int64_t micros);
 
