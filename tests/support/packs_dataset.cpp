@@ -86,9 +86,11 @@ int64_t RandomTime(Rng& rng) {
 // --- llm_logs -------------------------------------------------------------------------------
 
 const std::vector<std::string> kTenants = {
-    "globex", "initech", "umbrella", "\xC3\x9Cmlaut-Corp", "\xC3\xA9mile-sa", "hooli", "O'Reilly"};
+    "globex",          "initech", "umbrella", "\xC3\x9Cmlaut-Corp",
+    "\xC3\xA9mile-sa", "hooli",   "O'Reilly", "globex "};  // a trailing space is another tenant
 const std::vector<std::string> kModels = {"gpt-4o", "claude-3", "llama-3", "mistral"};
-const std::vector<std::string> kCategories = {"chat", "rag", "embedding", "completion"};
+const std::vector<std::string> kCategories = {"chat", "rag", "embedding", "completion",
+                                              "chat", "rag", "chat "};
 const std::vector<std::string> kErrorTypes = {"timeout", "rate_limit", "server_error",
                                               "content_filter", "bad_request"};
 const std::vector<std::string> kAnomalyTypes = {
@@ -194,9 +196,10 @@ const std::vector<std::string> kEventNames = {
     "page_view",      "page_view",     "page_view", "page_view",   "page_view",
     "page_view",      "page_view",     "page_view", "page_view",   "page_view",
     "session_start",  "session_start", "scroll",    "add_to_cart", "add_to_cart",
-    "begin_checkout", "purchase",      "purchase",  "Page_View",   "user_engagement"};
-const std::vector<std::string> kCurrencies = {"USD", "USD", "USD", "MXN",
-                                              "MXN", "COP", "usd", "EUR"};
+    "begin_checkout", "purchase",      "purchase",  "Page_View",   "user_engagement",
+    "purchase ",      "PURCHASE"};  // not purchases: a trailing space, another case
+const std::vector<std::string> kCurrencies = {"USD", "USD", "USD", "MXN", "MXN",
+                                              "COP", "usd", "EUR", "USD "};
 
 std::string RandomUrl(Rng& rng) {
   // Skewed towards the first clients so that events differ per client.
@@ -319,6 +322,14 @@ Dataset GenerateDataset(uint64_t seed, bool whole_seconds) {
   for (int64_t t : times) data.llm.push_back(RandomLlm(rng, t, rng.Pick(kTenants), id()));
   // A tenant with only zero-token rows.
   for (int i = 0; i < 30; ++i) data.llm.push_back(RandomLlm(rng, RandomTime(rng), "zeta", id()));
+  // One request with token counts beyond 32 bits (int64 columns): sums through a 32-bit
+  // integer would wrap. It lands inside the last day, so most windows see it.
+  LlmRow whale = RandomLlm(rng, kAsOfMicros - 3 * kHour - 123457, "globex", id());
+  whale.prompt_tokens = 4000000000LL;
+  whale.completion_tokens = 3000000001LL;
+  whale.cost_usd =
+      static_cast<double>(whale.prompt_tokens * 3 + whale.completion_tokens * 15) / 1e6;
+  data.llm.push_back(whale);
   // Twin rows: two requests at the same instant that differ only in the case of their tenant,
   // category, error and anomaly type, so every grouping of them ties in every window and only
   // a byte-order tie-break orders them ('ACME' < 'acme'). Their ids differ only in case too.
@@ -390,7 +401,7 @@ std::string DatasetVersion() {
       mix(r.currency.value_or("\x01"));
     }
   }
-  mix("layout-6");  // bump when a loader's table layout changes
+  mix("layout-7");  // bump when a loader's table layout changes
   char buf[32];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
