@@ -499,6 +499,7 @@ std::vector<std::pair<std::string, OracleParams>> ParamSets(const std::string& m
     add("days1", {{"asOf", kAsOf}});
     sets.back().second.emplace_back("days", "1");
     add("days7_fractional_asof", {{"asOf", kFractionalAsOf}, {"days", "7"}});
+    add("days366", {{"asOf", kAsOf}, {"days", "366"}});
     add("empty", {{"asOf", kEmptyAsOf}, {"days", "3"}});
   } else if (window == "hours") {
     add("default", {{"asOf", kAsOf}});
