@@ -8,12 +8,15 @@
 // oracle (tests/support/packs_oracle.h), plain C++ over the rows. Each (project, metric,
 // parameter set) is its own test; a failure names the first differing JSON path.
 //
-// Projects: eq_duckdb (TIMESTAMP), eq_duckdb_tz (TIMESTAMPTZ), eq_duckdb_renamed (every column
-// renamed through the binding's `columns`), eq_postgres (timestamptz), eq_postgres_ts
-// (timestamp), eq_mariadb (DATETIME(6), TINYINT(1)), eq_sqlite (TEXT, INTEGER 0/1),
-// eq_clickhouse (DateTime('UTC'), UInt8; whole-second rows, compared with an oracle over the
-// same whole-second rows), and eq_<engine>_custom (web only: a custom client_pattern and
-// feature rules).
+// Projects, one per way an engine's users store the rows (spec: "How engines store the
+// canonical types"): eq_duckdb (TIMESTAMP), eq_duckdb_tz (TIMESTAMPTZ), eq_duckdb_parquet
+// (Parquet files declared as tables), eq_postgres (timestamptz), eq_postgres_ts (timestamp),
+// eq_mariadb (DATETIME(6), TINYINT(1)), eq_mariadb_ts (TIMESTAMP(6)), eq_sqlite (TEXT, INTEGER
+// 0/1), eq_clickhouse (DateTime('UTC'), UInt8, Nullable(String)) and eq_clickhouse_dt (plain
+// DateTime on the UTC server). ClickHouse 18.16 keeps whole seconds only, so its tables hold the
+// whole-second copy of the rows and are compared with an oracle over that same copy. Besides:
+// eq_<engine>_renamed (every column renamed, mapped back through the binding's `columns`) and
+// eq_<engine>_custom (web only: a custom client_pattern and feature rules).
 //
 // Environment:
 //   TRIB_TEST_PACKS_DIR        read the packs from this folder (server.packs_dir) instead of the
@@ -87,14 +90,18 @@ const std::vector<Project>& Projects() {
       {"eq_duckdb_custom", Engine::kDuckDb, "duckdb", false, true, true},
       {"eq_postgres", Engine::kPostgres, "postgres"},
       {"eq_postgres_ts", Engine::kPostgres, "postgres"},
+      {"eq_postgres_renamed", Engine::kPostgres, "postgres"},
       {"eq_postgres_custom", Engine::kPostgres, "postgres", false, true, true},
       {"eq_mariadb", Engine::kMariaDb, "mysql"},
       {"eq_mariadb_ts", Engine::kMariaDb, "mysql"},
+      {"eq_mariadb_renamed", Engine::kMariaDb, "mysql"},
       {"eq_mariadb_custom", Engine::kMariaDb, "mysql", false, true, true},
       {"eq_sqlite", Engine::kSqlite, "sqlite"},
+      {"eq_sqlite_renamed", Engine::kSqlite, "sqlite"},
       {"eq_sqlite_custom", Engine::kSqlite, "sqlite", false, true, true},
       {"eq_clickhouse", Engine::kClickHouse, "clickhouse", true},
       {"eq_clickhouse_dt", Engine::kClickHouse, "clickhouse", true},
+      {"eq_clickhouse_renamed", Engine::kClickHouse, "clickhouse", true},
       {"eq_clickhouse_custom", Engine::kClickHouse, "clickhouse", true, true, true},
   };
   return projects;
@@ -180,6 +187,26 @@ std::string PlainBindings(const std::string& source, const std::string& llm,
          "}\n      web_events: {source: " + source + ", table: " + YamlQuoted(web) + "}\n";
 }
 
+// Bindings of the renamed tables: `columns` maps every canonical name onto the stored one.
+std::string RenamedBindings(const std::string& source, const std::string& llm,
+                            const std::string& web) {
+  std::string llm_cols, web_cols;
+  for (const char* c : {"timestamp", "request_id", "tenant_id", "user_id", "model", "status",
+                        "error_type", "latency_ms", "prompt_tokens", "completion_tokens",
+                        "cost_usd", "query_category", "is_anomaly", "anomaly_type"}) {
+    llm_cols += (llm_cols.empty() ? "" : ", ") + std::string(c) + ": " +
+                YamlQuoted(packs_test::RenamedColumn(c));
+  }
+  for (const char* c : {"event_timestamp", "event_name", "user_pseudo_id", "user_id",
+                        "ga_session_id", "page_location", "purchase_revenue", "currency"}) {
+    web_cols += (web_cols.empty() ? "" : ", ") + std::string(c) + ": " +
+                YamlQuoted(packs_test::RenamedColumn(c));
+  }
+  return "      llm_logs:\n        source: " + source + "\n        table: " + YamlQuoted(llm) +
+         "\n        columns: {" + llm_cols + "}\n      web_events:\n        source: " + source +
+         "\n        table: " + YamlQuoted(web) + "\n        columns: {" + web_cols + "}\n";
+}
+
 // The config of one engine: its source and its projects.
 std::string ConfigYaml(Engine engine) {
   std::string y;
@@ -197,28 +224,11 @@ std::string ConfigYaml(Engine engine) {
            YamlQuoted(packs_test::DuckDbParquetPath(db, "llm_logs")) +
            "\n      web_events_parquet: " +
            YamlQuoted(packs_test::DuckDbParquetPath(db, "web_events")) + "\n";
-      std::string llm_cols, web_cols;
-      for (const char* c : {"timestamp", "request_id", "tenant_id", "user_id", "model", "status",
-                            "error_type", "latency_ms", "prompt_tokens", "completion_tokens",
-                            "cost_usd", "query_category", "is_anomaly", "anomaly_type"}) {
-        llm_cols += (llm_cols.empty() ? "" : ", ") + std::string(c) + ": " +
-                    YamlQuoted(packs_test::RenamedColumn(c));
-      }
-      for (const char* c : {"event_timestamp", "event_name", "user_pseudo_id", "user_id",
-                            "ga_session_id", "page_location", "purchase_revenue", "currency"}) {
-        web_cols += (web_cols.empty() ? "" : ", ") + std::string(c) + ": " +
-                    YamlQuoted(packs_test::RenamedColumn(c));
-      }
       y += "projects:\n";
       y += project("eq_duckdb", "duck", PlainBindings("duck", "llm_logs", "web_events"));
       y += project("eq_duckdb_tz", "duck", PlainBindings("duck", "llm_logs_tz", "web_events_tz"));
       y += project("eq_duckdb_renamed", "duck",
-                   "      llm_logs:\n        source: duck\n        table: llm_logs_renamed\n"
-                   "        columns: {" +
-                       llm_cols +
-                       "}\n      web_events:\n        source: duck\n        table: "
-                       "web_events_renamed\n        columns: {" +
-                       web_cols + "}\n");
+                   RenamedBindings("duck", "llm_logs_renamed", "web_events_renamed"));
       y += project("eq_duckdb_parquet", "duck",
                    PlainBindings("duck", "llm_logs_parquet", "web_events_parquet"));
       y += project("eq_duckdb_custom", "duck", CustomWebBinding("duck", "web_events"));
@@ -232,6 +242,8 @@ std::string ConfigYaml(Engine engine) {
       y += project("eq_postgres", "pg", PlainBindings("pg", ns + ".llm_logs", ns + ".web_events"));
       y += project("eq_postgres_ts", "pg",
                    PlainBindings("pg", ns + ".llm_logs_ts", ns + ".web_events_ts"));
+      y += project("eq_postgres_renamed", "pg",
+                   RenamedBindings("pg", ns + ".llm_logs_renamed", ns + ".web_events_renamed"));
       y += project("eq_postgres_custom", "pg", CustomWebBinding("pg", ns + ".web_events"));
       break;
     case Engine::kMariaDb:
@@ -242,6 +254,8 @@ std::string ConfigYaml(Engine engine) {
       y += project("eq_mariadb", "mdb", PlainBindings("mdb", ns + "_llm_logs", ns + "_web_events"));
       y += project("eq_mariadb_ts", "mdb",
                    PlainBindings("mdb", ns + "_llm_logs_ts", ns + "_web_events_ts"));
+      y += project("eq_mariadb_renamed", "mdb",
+                   RenamedBindings("mdb", ns + "_llm_logs_renamed", ns + "_web_events_renamed"));
       y += project("eq_mariadb_custom", "mdb", CustomWebBinding("mdb", ns + "_web_events"));
       break;
     case Engine::kSqlite:
@@ -249,6 +263,8 @@ std::string ConfigYaml(Engine engine) {
            "\n";
       y += "projects:\n";
       y += project("eq_sqlite", "lite", PlainBindings("lite", "llm_logs", "web_events"));
+      y += project("eq_sqlite_renamed", "lite",
+                   RenamedBindings("lite", "llm_logs_renamed", "web_events_renamed"));
       y += project("eq_sqlite_custom", "lite", CustomWebBinding("lite", "web_events"));
       break;
     case Engine::kClickHouse:
@@ -260,6 +276,8 @@ std::string ConfigYaml(Engine engine) {
       y += "projects:\n";
       y += project("eq_clickhouse", "ch", PlainBindings("ch", "llm_logs", "web_events"));
       y += project("eq_clickhouse_dt", "ch", PlainBindings("ch", "llm_logs_dt", "web_events_dt"));
+      y += project("eq_clickhouse_renamed", "ch",
+                   RenamedBindings("ch", "llm_logs_renamed", "web_events_renamed"));
       y += project("eq_clickhouse_custom", "ch", CustomWebBinding("ch", "web_events"));
       break;
   }

@@ -401,7 +401,7 @@ std::string DatasetVersion() {
       mix(r.currency.value_or("\x01"));
     }
   }
-  mix("layout-7");  // bump when a loader's table layout changes
+  mix("layout-8");  // bump when a loader's table layout changes
   char buf[32];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
@@ -660,6 +660,28 @@ std::function<std::string(const std::string&)> QuoteWith(char q) {
   };
 }
 
+// `CREATE TABLE <to>[ <options>] AS SELECT` of `from` with every column renamed
+// (RenamedColumn), the same rows under the names a project binding maps back.
+std::vector<std::string> RenamedCopies(const std::string& from_prefix, const std::string& to_prefix,
+                                       const std::string& suffix, char quote,
+                                       const std::string& options = "") {
+  std::vector<std::string> out;
+  auto q = QuoteWith(quote);
+  for (const auto& [table, columns] : {std::pair{std::string("llm_logs"), kLlmColumns},
+                                       std::pair{std::string("web_events"), kWebColumns}}) {
+    std::string renamed;
+    for (const auto& c : columns) {
+      if (!renamed.empty()) renamed.append(", ");
+      renamed.append(q(c) + " AS " + q(RenamedColumn(c)));
+    }
+    const std::string to = to_prefix + q(table + suffix);
+    out.push_back("DROP TABLE IF EXISTS " + to);
+    out.push_back("CREATE TABLE " + to + options + " AS SELECT " + renamed + " FROM " +
+                  from_prefix + q(table));
+  }
+  return out;
+}
+
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
@@ -754,6 +776,7 @@ std::string LoadPostgres(const std::string& schema, const Dataset& data) {
   add(TableStatements(Engine::kPostgres, q + ".llm_logs", q + ".web_events", data, QuoteWith('"')));
   add(TableStatements(Engine::kPostgresTs, q + ".llm_logs_ts", q + ".web_events_ts", data,
                       QuoteWith('"')));
+  add(RenamedCopies(q + ".", q + ".", "_renamed", '"'));
   all.push_back("COMMIT");
   std::string error;
   for (const auto& sql : all) {
@@ -800,6 +823,18 @@ std::string LoadMariaDb(const std::string& prefix, const Dataset& data) {
     all.push_back("ALTER TABLE " + to + " MODIFY `" + ts + "` TIMESTAMP(6) NOT NULL");
     all.push_back("INSERT INTO " + to + " SELECT * FROM " + from);
   }
+  for (const std::string table : {"llm_logs", "web_events"}) {
+    // RenamedCopies quotes one name per table; MariaDB's tables carry the prefix in it.
+    std::string renamed;
+    for (const auto& c : table == "llm_logs" ? kLlmColumns : kWebColumns) {
+      if (!renamed.empty()) renamed.append(", ");
+      renamed.append("`" + c + "` AS `" + RenamedColumn(c) + "`");
+    }
+    const std::string to = "`" + prefix + "_" + table + "_renamed`";
+    all.push_back("DROP TABLE IF EXISTS " + to);
+    all.push_back("CREATE TABLE " + to + " AS SELECT " + renamed + " FROM `" + prefix + "_" +
+                  table + "`");
+  }
   std::string error;
   for (const auto& sql : all) {
     if (mysql_real_query(h, sql.data(), sql.size()) != 0) {
@@ -825,6 +860,7 @@ std::string LoadSqlite(const std::string& path, const Dataset& data) {
   for (auto& s : TableStatements(Engine::kSqlite, "llm_logs", "web_events", data, QuoteWith('"'))) {
     all.push_back(std::move(s));
   }
+  for (auto& s : RenamedCopies("", "", "_renamed", '"')) all.push_back(std::move(s));
   all.push_back("COMMIT");
   std::string error;
   for (const auto& sql : all) {
@@ -862,6 +898,10 @@ std::string LoadClickHouse(const std::string& database, const Dataset& data) {
     all.push_back("CREATE TABLE " + q + "." + table + "_dt (" + plain +
                   ") ENGINE = MergeTree() ORDER BY tuple()");
     all.push_back("INSERT INTO " + q + "." + table + "_dt SELECT * FROM " + q + "." + table);
+  }
+  for (auto& s :
+       RenamedCopies(q + ".", q + ".", "_renamed", '`', " ENGINE = MergeTree() ORDER BY tuple()")) {
+    all.push_back(std::move(s));
   }
   HttpHandle http;
   for (const auto& sql : all) {

@@ -80,7 +80,9 @@ std::string LoadDuckDb(const std::string& path, const Dataset& data);
 //! `<path without .duckdb>_<table>.parquet`.
 std::string DuckDbParquetPath(const std::string& duckdb_path, const std::string& table);
 //! PostgreSQL schema `schema` (re-created): llm_logs/web_events as timestamptz and
-//! llm_logs_ts/web_events_ts as timestamp without time zone holding UTC.
+//! llm_logs_ts/web_events_ts as timestamp without time zone holding UTC. Every server and
+//! SQLite loader also writes llm_logs_renamed/web_events_renamed (`<prefix>_..._renamed` on
+//! MariaDB): the rows with every column renamed (RenamedColumn), as DuckDB does.
 std::string LoadPostgres(const std::string& schema, const Dataset& data);
 //! MariaDB: the test user may use only its own database, so the tables are
 //! `<prefix>_llm_logs` / `<prefix>_web_events` there, DATETIME(6) and TINYINT(1), and
