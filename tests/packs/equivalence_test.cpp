@@ -644,6 +644,169 @@ TEST_P(PacksEquivalence, MatchesOracle) {
 
 INSTANTIATE_TEST_SUITE_P(Packs, PacksEquivalence, ::testing::ValuesIn(AllCases()), CaseName);
 
+// The oracle itself against answers worked out by hand from the spec on a handful of rows, so a
+// misreading shared by the oracle and every dialect still shows up somewhere.
+TEST(PacksOracle, MatchesHandComputedAnswers) {
+  auto at = [](const char* iso) {
+    packs_test::OracleWindow w = packs_test::OracleWindowOf("sample_logs", {{"asOf", iso}});
+    EXPECT_EQ(w.error, "");
+    return w.now;
+  };
+  auto llm = [&](const char* ts, const char* id, const char* tenant, const char* user,
+                 const char* status, std::optional<std::string> error, double latency,
+                 int64_t prompt, int64_t completion, double cost, const char* category,
+                 bool anomaly, std::optional<std::string> anomaly_type) {
+    packs_test::LlmRow r;
+    r.ts = at(ts);
+    r.request_id = id;
+    r.tenant_id = tenant;
+    r.user_id = user;
+    r.model = "m";
+    r.status = status;
+    r.error_type = std::move(error);
+    r.latency_ms = latency;
+    r.prompt_tokens = prompt;
+    r.completion_tokens = completion;
+    r.cost_usd = cost;
+    r.query_category = category;
+    r.is_anomaly = anomaly;
+    r.anomaly_type = std::move(anomaly_type);
+    return r;
+  };
+  auto web = [&](const char* ts, const char* name, const char* pseudo,
+                 std::optional<std::string> user, int64_t session, std::optional<std::string> url,
+                 std::optional<double> revenue, std::optional<std::string> currency) {
+    packs_test::WebRow r;
+    r.ts = at(ts);
+    r.event_name = name;
+    r.user_pseudo_id = pseudo;
+    r.user_id = std::move(user);
+    r.ga_session_id = session;
+    r.page_location = std::move(url);
+    r.purchase_revenue = revenue;
+    r.currency = std::move(currency);
+    return r;
+  };
+  const auto none = std::nullopt;
+  Dataset d;
+  // asOf 2026-11-21T13:00:00Z is a Saturday; a4 is exactly now, a0 exactly now - 24 h.
+  d.llm = {llm("2026-11-21T12:00:00Z", "a1", "t1", "u1", "success", none, 100, 10, 5, 0.5, "chat",
+               false, none),
+           llm("2026-11-21T12:30:00.5Z", "a2", "t1", "u2", "error", none, 300, 20, 0, 0.25, "chat",
+               true, none),
+           llm("2026-11-20T23:59:59.999999Z", "a3", "t2", "u1", "error", "unknown", 50, 0, 0, 0,
+               "rag", true, "spike"),
+           llm("2026-11-21T13:00:00Z", "a4", "t2", "u3", "success", none, 10, 1, 1, 1, "rag", false,
+               none),
+           llm("2026-11-20T13:00:00Z", "a0", "t1", "u1", "success", none, 20, 2, 2, 0.25, "chat",
+               false, none)};
+  d.web = {web("2026-11-21T10:00:00Z", "page_view", "p1", none, 1, "https://acme.8020rei.com/home",
+               none, none),
+           web("2026-11-21T10:05:00Z", "add_to_cart", "p1", "U", 1,
+               "https://ACME.8020rei.com/buybox/deals/1", none, none),
+           web("2026-11-21T10:10:00Z", "purchase", "p1", "U", 2, none, 10.5, "USD"),
+           web("2026-11-21T11:00:00Z", "purchase", "p2", none, 1,
+               "https://globex.8020rei.com/properties", 4.0, "usd"),
+           web("2026-11-20T09:00:00Z", "page_view", "p2", none, 7, "https://x.example.com/home",
+               none, none),
+           web("2026-11-20T09:00:00Z", "page_view", "p3", none, 7, "http://acme.8020rei.com/buybox",
+               none, none)};
+  struct Expectation {
+    const char* pack;
+    const char* metric;
+    OracleParams params;
+    const char* json;
+  };
+  const std::vector<Expectation> expectations = {
+      {"llm",
+       "realtime_kpi",
+       {{"asOf", kAsOf}},
+       R"({"totalRequests":4,"successRate":50.0,"avgResponseTime":117.5,"totalTokens":39,)"
+       R"("activeUsers":2,"errorCount":2})"},
+      {"llm",
+       "error_analysis",
+       {{"asOf", kAsOf}, {"start", "2026-11-20"}, {"end", "2026-11-21"}},
+       R"([{"errorType":"unknown","count":2,"percentage":100.0,"affectedTenants":2,)"
+       R"("lastOccurrence":"2026-11-21T12:30:00.500000Z"}])"},
+      {"llm",
+       "usage_heatmap",
+       {{"asOf", kAsOf}, {"days", "2"}},
+       R"([{"dayOfWeek":5,"hour":13,"requests":1},{"dayOfWeek":5,"hour":23,"requests":1},)"
+       R"({"dayOfWeek":6,"hour":12,"requests":2},{"dayOfWeek":6,"hour":13,"requests":1}])"},
+      {"llm",
+       "token_efficiency",
+       {{"asOf", kAsOf}, {"start", "2026-11-20"}, {"end", "2026-11-20"}},
+       R"([{"tenantId":"t1","avgPromptTokens":2.0,"avgCompletionTokens":2.0,)"
+       R"("completionRatio":1.0,"costPer1kTokens":62.5},{"tenantId":"t2","avgPromptTokens":0.0,)"
+       R"("avgCompletionTokens":0.0,"completionRatio":0.0,"costPer1kTokens":0.0}])"},
+      {"llm",
+       "anomaly_stats",
+       {{"asOf", kAsOf}, {"hours", "1"}},
+       R"({"totalAnomalies":1,"anomalyRate":50.0,"topAnomalyTypes":[{"type":"unknown","count":1}]})"},
+      {"llm",
+       "hourly_traffic",
+       {{"asOf", kAsOf}, {"start", "2026-11-21"}, {"end", "2026-11-21"}},
+       R"([{"hour":"2026-11-21T12:00:00Z","requests":2,"errors":1,"avgLatencyMs":200.0,)"
+       R"("totalTokens":35},{"hour":"2026-11-21T13:00:00Z","requests":1,"errors":0,)"
+       R"("avgLatencyMs":10.0,"totalTokens":2}])"},
+      {"web",
+       "kpis",
+       {{"asOf", kAsOf}, {"start", "2026-11-21"}, {"end", "2026-11-21"}, {"currency", "USD"}},
+       R"([{"date":"2026-11-21","users":3,"sessions":4,"events":4,"conversions":2,"revenue":10.5}])"},
+      {"web",
+       "kpis",
+       {{"asOf", kAsOf}, {"start", "2026-11-21"}, {"end", "2026-11-21"}},
+       R"([{"date":"2026-11-21","users":3,"sessions":4,"events":4,"conversions":2,"revenue":14.5}])"},
+      {"web",
+       "session_trends",
+       {{"asOf", kAsOf}, {"start", "2026-11-21"}, {"end", "2026-11-21"}},
+       R"({"current":{"sessions":4,"users":3},"previous":{"sessions":2,"users":2},)"
+       R"("sessionsGrowth":100.0,"usersGrowth":50.0})"},
+      {"web",
+       "funnel",
+       {{"asOf", kAsOf}, {"start", "2026-11-21"}, {"end", "2026-11-21"}},
+       R"([{"step":"page_view","users":1,"conversionRate":100.0,"dropOff":0},)"
+       R"({"step":"add_to_cart","users":0,"conversionRate":0.0,"dropOff":1},)"
+       R"({"step":"begin_checkout","users":0,"conversionRate":0.0,"dropOff":0},)"
+       R"({"step":"purchase","users":0,"conversionRate":0.0,"dropOff":0}])"},
+      {"web", "funnel", {{"asOf", kAsOf}, {"start", "2026-01-01"}, {"end", "2026-01-01"}}, "[]"},
+      {"web",
+       "features",
+       {{"asOf", kAsOf}, {"days", "2"}},
+       R"([{"feature":"Home Dashboard","views":2},{"feature":"Buybox","views":1}])"},
+      {"web",
+       "clients",
+       {{"asOf", kAsOf}, {"days", "2"}},
+       R"([{"client":"ACME","events":1,"users":1,"page_views":0},)"
+       R"({"client":"acme","events":1,"users":1,"page_views":1},)"
+       R"({"client":"globex","events":1,"users":1,"page_views":0}])"},
+      {"web",
+       "summary",
+       {{"asOf", kAsOf}, {"days", "1"}},
+       R"({"total_users":2,"total_events":4,"page_views":1,"active_clients":3})"},
+  };
+  for (const auto& e : expectations) {
+    packs_test::OracleAnswer answer = packs_test::OracleData(d, e.pack, e.metric, e.params);
+    ASSERT_EQ(answer.error, "") << e.metric;
+    rapidjson::Document expected, actual;
+    expected.Parse(e.json);
+    ASSERT_FALSE(expected.HasParseError()) << e.json;
+    actual.Parse(answer.json.c_str());
+    EXPECT_EQ(FirstDifference(expected, actual, "data"), "")
+        << e.pack << "/" << e.metric << ": " << answer.json;
+  }
+  // sample_logs: newest first; offset 1, limit 2 gives a2 then a1.
+  packs_test::OracleAnswer logs = packs_test::OracleData(
+      d, "llm", "sample_logs", {{"asOf", kAsOf}, {"limit", "2"}, {"offset", "1"}});
+  rapidjson::Document page;
+  page.Parse(logs.json.c_str());
+  ASSERT_TRUE(page.IsArray() && page.Size() == 2) << logs.json;
+  EXPECT_STREQ(page[0]["requestId"].GetString(), "a2");
+  EXPECT_TRUE(page[0]["errorType"].IsNull());
+  EXPECT_STREQ(page[0]["timestamp"].GetString(), "2026-11-21T12:30:00.500000Z");
+  EXPECT_STREQ(page[1]["requestId"].GetString(), "a1");
+}
+
 // The oracle is only worth comparing with when the rows reach the cases it is meant to check:
 // these pin that the generated data holds them, so a generator change cannot quietly drop them.
 TEST(PacksEquivalenceDataset, HoldsTheNastyCases) {
