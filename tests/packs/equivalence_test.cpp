@@ -32,6 +32,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -499,6 +500,19 @@ std::string WindowOf(const std::string& metric) {
   return kinds.at(metric);
 }
 
+// The position (newest first) of the first request that shares its timestamp with the next one.
+size_t FirstTieIndex() {
+  std::vector<const packs_test::LlmRow*> rows;
+  for (const auto& r : Rows(false).llm) rows.push_back(&r);
+  std::sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) {
+    return a->ts != b->ts ? a->ts > b->ts : a->request_id < b->request_id;
+  });
+  for (size_t i = 0; i + 1 < rows.size(); ++i) {
+    if (rows[i]->ts == rows[i + 1]->ts) return i;
+  }
+  return 0;
+}
+
 std::vector<std::pair<std::string, OracleParams>> ParamSets(const std::string& metric) {
   std::vector<std::pair<std::string, OracleParams>> sets;
   const std::string window = WindowOf(metric);
@@ -535,6 +549,13 @@ std::vector<std::pair<std::string, OracleParams>> ParamSets(const std::string& m
     add("limit7_offset3", {{"asOf", kAsOf}, {"limit", "7"}, {"offset", "3"}});
     add("limit1000_offset500", {{"asOf", kAsOf}, {"limit", "1000"}, {"offset", "500"}});
     add("offset_past_end", {{"asOf", kAsOf}, {"limit", "10"}, {"offset", "1000000"}});
+    // Pages whose edge falls between two requests of the same instant (the twin rows): the
+    // tie-break on requestId decides which one is on the page.
+    const size_t tie = FirstTieIndex();
+    add("page_ends_inside_tie",
+        {{"asOf", kAsOf}, {"limit", std::to_string(tie + 1)}, {"offset", "0"}});
+    add("page_starts_inside_tie",
+        {{"asOf", kAsOf}, {"limit", "3"}, {"offset", std::to_string(tie + 1)}});
   }
   if (metric == "kpis") {
     add("currency_usd", {{"asOf", kAsOf}, {"currency", "USD"}});
