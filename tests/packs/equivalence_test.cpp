@@ -532,6 +532,8 @@ std::vector<std::pair<std::string, OracleParams>> ParamSets(const std::string& m
     sets.back().second.emplace_back("days", "1");
     add("days7_fractional_asof", {{"asOf", kFractionalAsOf}, {"days", "7"}});
     add("days366", {{"asOf", kAsOf}, {"days", "366"}});
+    // Already the next day in the asOf's own zone, still 2026-11-21 in UTC: "today" is UTC.
+    add("asof_with_offset", {{"asOf", "2026-11-22T00:30:00+02:00"}, {"days", "2"}});
     add("empty", {{"asOf", kEmptyAsOf}, {"days", "3"}});
   } else if (window == "hours") {
     add("default", {{"asOf", kAsOf}});

@@ -54,8 +54,17 @@ int64_t ParseDay(const std::string& text) {
   return DaysFromCivilDate(y, m, d);
 }
 
-// YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z -> UTC micros.
-int64_t ParseIso(const std::string& text) {
+// YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|+HH:MM|-HH:MM) -> UTC micros.
+int64_t ParseIso(std::string text) {
+  int64_t offset = 0;
+  if (text.size() > 6 && (text[text.size() - 6] == '+' || text[text.size() - 6] == '-') &&
+      text[text.size() - 3] == ':') {
+    const int64_t sign = text[text.size() - 6] == '-' ? -1 : 1;
+    const int64_t hours = ParseInt(text.substr(text.size() - 5, 2), "asOf offset");
+    const int64_t minutes = ParseInt(text.substr(text.size() - 2, 2), "asOf offset");
+    offset = sign * (hours * 3600 + minutes * 60) * kSecond;
+    text = text.substr(0, text.size() - 6) + "Z";
+  }
   if (text.size() < 20 || text[10] != 'T' || text.back() != 'Z') throw BadParam("bad asOf " + text);
   int hh, mm, ss;
   if (std::sscanf(text.c_str() + 11, "%2d:%2d:%2d", &hh, &mm, &ss) != 3) {
@@ -67,7 +76,7 @@ int64_t ParseIso(const std::string& text) {
     while (frac.size() < 6) frac.push_back('0');
     micros += ParseInt(frac.substr(0, 6), "asOf fraction");
   }
-  return micros;
+  return micros - offset;  // local time minus its offset is UTC
 }
 
 enum class Kind { kNone, kRange, kDays, kHours, kLast24 };
