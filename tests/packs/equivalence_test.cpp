@@ -4,7 +4,8 @@
 //
 // The same generated rows (tests/support/packs_dataset.h) are stored in every engine the way its
 // users store them, and every metric of `llm` and `web`, with several parameter sets, runs
-// through the real runner (a Runtime built from a YAML config, RunMetric) and must equal the
+// through the HTTP API (GET /api/v1/projects/{project}/metrics/{pack}/{metric} on the real
+// server stack, in process, over a Runtime built from a YAML config) and must equal the
 // oracle (tests/support/packs_oracle.h), plain C++ over the rows. Each (project, metric,
 // parameter set) is its own test; a failure names the first differing JSON path.
 //
@@ -25,7 +26,8 @@
 //                              table prefix, the ClickHouse database and the temporary files,
 //                              so several copies can run against the shared servers at once
 // A dialect whose SQL file is missing from the packs in use is skipped, naming the file; a
-// server whose TRIB_TEST_* variables are unset is skipped (run via `make test` to get them).
+// server whose TRIB_TEST_* variables are unset fails its tests, like every other server test
+// (run via `make test` to get them).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -47,15 +49,21 @@
 #include <vector>
 
 #include "config/config.h"
+#include "connectors/common/http_client.h"
+#include "core/time_util.h"
 #include "metrics/metric_runner.h"
 #include "metrics/pack.h"
 #include "orchestrator/runtime.h"
 #include "support/fixture_once.h"
+#include "support/in_process_server.h"
 #include "support/packs_dataset.h"
 #include "support/packs_oracle.h"
+#include "support/server_harness.h"
 
 namespace tributary {
 namespace {
+
+using testing::InProcessServer;
 
 using packs_test::Dataset;
 using packs_test::OracleParams;
@@ -380,6 +388,35 @@ std::shared_ptr<Runtime> RuntimeFor(Engine engine, std::string* error) {
   return runtime;
 }
 
+// One in-process HTTP server per engine's runtime, started on first use and stopped after the
+// last test (a global environment), so the requests go through the real API: routing,
+// parameter parsing, the envelope.
+std::map<Engine, std::unique_ptr<InProcessServer>>& Servers() {
+  static auto* servers = new std::map<Engine, std::unique_ptr<InProcessServer>>;
+  return *servers;
+}
+std::mutex& ServersMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+class StopServersAtExit : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::lock_guard<std::mutex> lock(ServersMutex());
+    Servers().clear();
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kStopServers =
+    ::testing::AddGlobalTestEnvironment(new StopServersAtExit);
+
+InProcessServer* ServerFor(Engine engine, std::shared_ptr<Runtime> runtime, std::string* error) {
+  std::lock_guard<std::mutex> lock(ServersMutex());
+  auto& server = Servers()[engine];
+  if (!server) server = InProcessServer::Start(std::move(runtime), error);
+  return server.get();
+}
+
 // The packs in use (TRIB_TEST_PACKS_DIR or the built-in ones), to know which dialects exist.
 const PackCatalog* Catalog(std::string* error) {
   static const Result<std::shared_ptr<const PackCatalog>> catalog =
@@ -624,7 +661,9 @@ TEST_P(PacksEquivalence, MatchesOracle) {
     GTEST_SKIP() << file << " has no SQL for " << c.metric;
   }
   if (const char* var = RequiredEnv(c.project.engine); *var && Env(var).empty()) {
-    GTEST_SKIP() << var << " is not set: source /work/test-servers/env or run via `make test`";
+    FAIL() << var
+           << " is not set: run via `make test`, or start the servers with "
+              "scripts/test-servers.sh start and source build/test-servers/env";
   }
 
   error = EnsureLoaded(c.project.engine);
@@ -632,14 +671,26 @@ TEST_P(PacksEquivalence, MatchesOracle) {
   std::shared_ptr<Runtime> runtime = RuntimeFor(c.project.engine, &error);
   ASSERT_NE(runtime, nullptr) << error;
 
-  MetricCall call;
-  call.project = c.project.id;
-  call.pack = c.pack;
-  call.metric = c.metric;
-  call.params = c.params;
-  Result<MetricAnswer> answer = RunMetric(*runtime, call);
-  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
-  ASSERT_TRUE(answer->failure.ok()) << answer->failure.ToString();
+  InProcessServer* server = ServerFor(c.project.engine, runtime, &error);
+  ASSERT_NE(server, nullptr) << error;
+  std::string target = "/api/v1/projects/" + c.project.id + "/metrics/" + c.pack + "/" + c.metric;
+  char separator = '?';
+  for (const auto& [name, value] : c.params) {
+    target += separator;
+    target += UrlEncode(name);
+    target += '=';
+    target += UrlEncode(value);
+    separator = '&';
+  }
+  testing::HttpClient client(server->port());
+  testing::HttpResponse response = client.Get(target);
+  ASSERT_EQ(response.status, 200) << "GET " << target << "\n" << response.body;
+  rapidjson::Document envelope;
+  envelope.Parse(response.body.c_str());
+  ASSERT_FALSE(envelope.HasParseError()) << response.body.substr(0, 1500);
+  ASSERT_TRUE(envelope.IsObject() && envelope.HasMember("data") && envelope.HasMember("meta"))
+      << response.body.substr(0, 1500);
+  const rapidjson::Value& meta = envelope["meta"];
 
   packs_test::OracleAnswer oracle =
       packs_test::OracleData(Rows(c.project.whole_seconds), c.pack, c.metric, c.params,
@@ -649,19 +700,22 @@ TEST_P(PacksEquivalence, MatchesOracle) {
   // The window the runner used (meta), derived independently from the same parameters.
   packs_test::OracleWindow window = packs_test::OracleWindowOf(c.metric, c.params);
   ASSERT_EQ(window.error, "");
-  EXPECT_EQ(answer->now, window.now) << "meta.asOf";
-  EXPECT_EQ(answer->from, window.from) << "meta.from";
-  EXPECT_EQ(answer->to, window.to) << "meta.to";
+  auto iso_or_null = [](const std::optional<int64_t>& micros) {
+    return micros ? "\"" + FormatTimestamp(*micros) + "\"" : std::string("null");
+  };
+  EXPECT_EQ(Show(meta["asOf"]), iso_or_null(window.now)) << "meta.asOf";
+  EXPECT_EQ(Show(meta["from"]), iso_or_null(window.from)) << "meta.from";
+  EXPECT_EQ(Show(meta["to"]), iso_or_null(window.to)) << "meta.to";
+  EXPECT_EQ(Show(meta["partial"]), "false") << "meta.partial";
 
   rapidjson::Document expected, actual;
   expected.Parse(oracle.json.c_str());
   ASSERT_FALSE(expected.HasParseError()) << oracle.json;
-  actual.Parse(answer->data_json.c_str());
-  ASSERT_FALSE(actual.HasParseError()) << answer->data_json;
+  actual.CopyFrom(envelope["data"], actual.GetAllocator());
   const std::string difference = FirstDifference(expected, actual, "data");
   EXPECT_EQ(difference, "") << "project " << c.project.id << ", " << c.pack << "/" << c.metric
                             << ", parameter set " << c.set
-                            << "\nAPI:    " << answer->data_json.substr(0, 1500)
+                            << "\nAPI:    " << response.body.substr(0, 1500)
                             << "\noracle: " << oracle.json.substr(0, 1500);
 }
 

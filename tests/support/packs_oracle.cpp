@@ -511,7 +511,8 @@ std::string Web(const Dataset& data, const std::string& metric, const OraclePara
   auto client_of = [&](const WebRow& r) -> std::optional<std::string> {
     std::smatch m;
     if (!r.page_location) return std::nullopt;
-    if (!std::regex_search(*r.page_location, m, client_re) || m.size() < 2 || !m[1].matched) {
+    // An empty capture names no client: every dialect reads it so (docs/packs.md).
+    if (!std::regex_search(*r.page_location, m, client_re) || m.size() < 2 || m[1].length() == 0) {
       return std::nullopt;
     }
     return m[1].str();
