@@ -4,8 +4,9 @@
 //   (binding check, template rendering, the DuckDB connector, shaping into the result JSON);
 // - BM_CApi/<metric>: the very SQL and parameters the runner renders (ExplainMetric), prepared,
 //   bound and fetched chunk by chunk on the DuckDB C API, no conversion: DuckDB's own time.
-// Runner / C API is the runner's overhead. Each is one call per repetition; the median of
-// TRIB_BENCH_PACKS_REPS repetitions (default 5) is the p50 that scripts/run-bench.sh prints.
+// Runner / C API is the runner's overhead. Each is one call per repetition; over
+// TRIB_BENCH_PACKS_REPS repetitions (default 20) the report carries the p50 and p95 (nearest
+// rank) of the call times, which scripts/run-bench.sh prints with the ratio.
 //
 // The data: `packs_bench --prepare-duckdb=PATH [--rows=N]` writes llm_logs (30 days ending at
 // kAsOf, in time order as a log table grows; 50 tenants, 5000 users, 5 models, 5% errors with a
@@ -15,7 +16,9 @@
 #include <benchmark/benchmark.h>
 #include <duckdb.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -112,6 +115,22 @@ struct Bench {
     if (db) duckdb_close(&db);
   }
 };
+
+// Nearest-rank percentile of the repetitions' times: the smallest time that at least
+// `percent` % of the calls did not exceed (with 20 calls, p95 is the 19th fastest).
+double Percentile(std::vector<double> times, double percent) {
+  if (times.empty()) return 0;
+  std::sort(times.begin(), times.end());
+  const auto rank = static_cast<size_t>(std::ceil(percent / 100.0 * times.size()));
+  return times[std::clamp<size_t>(rank, 1, times.size()) - 1];
+}
+
+double P50(const std::vector<double>& times) {
+  return Percentile(times, 50);
+}
+double P95(const std::vector<double>& times) {
+  return Percentile(times, 95);
+}
 
 MetricCall CallFor(const std::string& metric) {
   MetricCall call;
@@ -273,19 +292,23 @@ bool RegisterAll(Bench* bench) {
     }
   }
   const std::string reps = Env("TRIB_BENCH_PACKS_REPS");
-  const int repetitions = reps.empty() ? 5 : std::stoi(reps);
+  const int repetitions = reps.empty() ? 20 : std::stoi(reps);
   for (const std::string& metric : pack->MetricNames()) {
     benchmark::RegisterBenchmark(("BM_Runner/" + metric).c_str(), BM_Runner, bench, metric)
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime()
         ->Iterations(1)
         ->Repetitions(repetitions)
+        ->ComputeStatistics("p50", P50)
+        ->ComputeStatistics("p95", P95)
         ->ReportAggregatesOnly(true);
     benchmark::RegisterBenchmark(("BM_CApi/" + metric).c_str(), BM_CApi, bench, metric)
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime()
         ->Iterations(1)
         ->Repetitions(repetitions)
+        ->ComputeStatistics("p50", P50)
+        ->ComputeStatistics("p95", P95)
         ->ReportAggregatesOnly(true);
   }
   return true;

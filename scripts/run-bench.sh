@@ -256,7 +256,8 @@ if [[ -x "$packs_bench" ]]; then
     "$packs_bench" --prepare-duckdb="$packs_file" --rows="$packs_rows" ||
       die "cannot prepare $packs_file"
   fi
-  log "running $packs_bench"
+  # The machine may be shared: the load before and after tells how much the timings can be trusted.
+  log "running $packs_bench (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   TRIB_BENCH_PACKS_PATH=$packs_file "$packs_bench" --benchmark_out="$data/packs.json" \
     --benchmark_out_format=json
   python3 - "$data/packs.json" "$packs_rows" <<'EOF'
@@ -264,26 +265,47 @@ import json, sys
 
 with open(sys.argv[1]) as f:
     report = json.load(f)
-medians = {}
+# (kind, metric) -> {"p50": ms, "p95": ms}; kind is BM_Runner or BM_CApi.
+stats = {}
+repetitions = {}
 for b in report.get("benchmarks", []):
-    if b.get("aggregate_name") != "median" or b.get("error_occurred"):
+    name = b.get("aggregate_name")
+    if name not in ("p50", "p95") or b.get("error_occurred"):
         continue
     factor = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[b.get("time_unit", "ns")]
-    # run_name is e.g. "BM_Runner/tenant_usage/iterations:1/repeats:5/real_time".
+    # run_name is e.g. "BM_Runner/tenant_usage/iterations:1/repeats:20/real_time".
     kind, metric = b["run_name"].split("/")[:2]
-    medians[(kind, metric)] = b["real_time"] * factor
+    stats.setdefault((kind, metric), {})[name] = b["real_time"] * factor
+    repetitions[(kind, metric)] = b.get("repetitions", 0)
+
+
+def cell(value):
+    return f"{value:.1f}" if value is not None else "-"
+
+
+def ratio(ours, theirs):
+    return f"{ours / theirs:.2f}" if ours and theirs else "-"
+
+
+runs = sorted(set(repetitions.values()))
 print()
-print(f"llm pack on DuckDB, {int(sys.argv[2]):,} rows of llm_logs; p50 (median) per metric")
-print(f"{'metric':<18} {'runner ms':>10} {'C API ms':>9} {'runner/C API':>13}")
-for metric in sorted({m for _, m in medians}):
-    ours, theirs = medians.get(("BM_Runner", metric)), medians.get(("BM_CApi", metric))
-    ratio = f"{ours / theirs:.2f}" if ours and theirs else "-"
-    ours_text = f"{ours:.1f}" if ours is not None else "-"
-    theirs_text = f"{theirs:.1f}" if theirs is not None else "-"
-    print(f"{metric:<18} {ours_text:>10} {theirs_text:>9} {ratio:>13}")
+print(f"llm pack on DuckDB, {int(sys.argv[2]):,} rows of llm_logs; "
+      f"{'/'.join(map(str, runs)) or '?'} runs per metric and side")
+print(f"{'metric':<18} {'runner p50':>10} {'p95':>7} {'C API p50':>10} {'p95':>7} "
+      f"{'ratio p50':>9} {'p95':>6}")
+for metric in sorted({m for _, m in stats}):
+    ours = stats.get(("BM_Runner", metric), {})
+    theirs = stats.get(("BM_CApi", metric), {})
+    print(f"{metric:<18} {cell(ours.get('p50')):>10} {cell(ours.get('p95')):>7} "
+          f"{cell(theirs.get('p50')):>10} {cell(theirs.get('p95')):>7} "
+          f"{ratio(ours.get('p50'), theirs.get('p50')):>9} "
+          f"{ratio(ours.get('p95'), theirs.get('p95')):>6}")
 print()
-print("runner = RunMetric (binding check, SQL template, connector, result JSON); C API = the same")
-print("SQL and parameters prepared and fetched on the DuckDB C API without conversion.")
+print("ms, nearest-rank percentiles. runner = RunMetric (binding check, SQL template, connector,")
+print("result JSON); C API = the same SQL and parameters prepared and fetched on the DuckDB C API")
+print("without conversion; ratio = runner / C API.")
+with open("/proc/loadavg") as f:
+    print("load average after the run:", " ".join(f.read().split()[:3]))
 EOF
 else
   log "packs: $packs_bench not built; skipped"
