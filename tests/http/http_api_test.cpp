@@ -280,8 +280,15 @@ TEST_F(HttpApi, MalformedHttpIs400) {
 TEST_F(HttpApi, MetricsCountRequestsByRouteAndQueriesBySource) {
   ASSERT_EQ(Query(R"js({"sql":"SELECT 1 AS one"})js").status, 200);
   ASSERT_EQ(Get("/api/v1/sources/local/tables/events").status, 200);
-  HttpResponse r = Get("/metrics");
-  ASSERT_EQ(r.status, 200);
+  // A request is counted once its response is written, which may be just after the client has
+  // read it (and sent the next request on another connection): poll briefly.
+  HttpResponse r;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    r = Get("/metrics");
+    ASSERT_EQ(r.status, 200);
+    if (r.body.find("route=\"/api/v1/sources/{id}/tables/{table}\"") != std::string::npos) break;
+    std::this_thread::sleep_for(20ms);
+  }
   EXPECT_EQ(r.Header("content-type").rfind("text/plain; version=0.0.4", 0), 0u);
   EXPECT_NE(r.body.find("tributary_http_requests_total{"), std::string::npos);
   EXPECT_NE(r.body.find("route=\"/api/v1/query\""), std::string::npos) << r.body;
