@@ -34,6 +34,7 @@
 #include "core/time_util.h"
 #include "metrics/metric_runner.h"
 #include "orchestrator/runtime.h"
+#include "support/contract_json.h"
 #include "support/fixture_once.h"
 #include "support/server_harness.h"
 
@@ -390,51 +391,6 @@ Fixture& Shared() {
 
 // ---- Comparing answers -------------------------------------------------------------------------
 
-//! Equal JSON, member order included; numbers to 1e-9 relative (the contract's tolerance).
-void ExpectSameJson(const json::value& actual, const json::value& expected, const std::string& path,
-                    std::vector<std::string>& diffs) {
-  if (expected.is_number() && actual.is_number()) {
-    const double a = actual.to_number<double>(), e = expected.to_number<double>();
-    if (std::fabs(a - e) > 1e-9 * std::max(1.0, std::fabs(e))) {
-      diffs.push_back(path + ": " + json::serialize(actual) + ", want " +
-                      json::serialize(expected));
-    }
-    return;
-  }
-  if (expected.kind() != actual.kind()) {
-    diffs.push_back(path + ": " + json::serialize(actual) + ", want " + json::serialize(expected));
-    return;
-  }
-  if (expected.is_array()) {
-    const auto &a = actual.as_array(), &e = expected.as_array();
-    if (a.size() != e.size()) {
-      diffs.push_back(path + ": " + std::to_string(a.size()) + " items, want " +
-                      std::to_string(e.size()));
-    }
-    for (size_t i = 0; i < std::min(a.size(), e.size()); ++i) {
-      ExpectSameJson(a[i], e[i], path + "[" + std::to_string(i) + "]", diffs);
-    }
-    return;
-  }
-  if (expected.is_object()) {
-    const auto &a = actual.as_object(), &e = expected.as_object();
-    std::string a_keys, e_keys;
-    for (const auto& kv : a) a_keys += std::string(kv.key()) + ",";
-    for (const auto& kv : e) e_keys += std::string(kv.key()) + ",";
-    if (a_keys != e_keys) {
-      diffs.push_back(path + ": fields " + a_keys + " want " + e_keys);
-      return;
-    }
-    for (const auto& kv : e) {
-      ExpectSameJson(a.at(kv.key()), kv.value(), path + "." + std::string(kv.key()), diffs);
-    }
-    return;
-  }
-  if (actual != expected) {
-    diffs.push_back(path + ": " + json::serialize(actual) + ", want " + json::serialize(expected));
-  }
-}
-
 class PackMetrics : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override { ASSERT_TRUE(Shared().runtime) << Shared().error; }
@@ -469,8 +425,9 @@ class PackMetrics : public ::testing::TestWithParam<std::string> {
     ASSERT_FALSE(ec) << "not JSON: " << actual;
     json::value e = json::parse(expected, ec);
     ASSERT_FALSE(ec) << "expected text is not JSON: " << expected;
-    std::vector<std::string> diffs;
-    ExpectSameJson(a, e, pack + "/" + metric, diffs);
+    // Hand-written expectations: numbers compare by value, to 1e-9 (absolute below 1).
+    std::vector<std::string> diffs = testing::JsonDifferences(
+        e, a, pack + "/" + metric, {.floor = 1, .exact_number_kinds = false});
     std::string all;
     for (const auto& d : diffs) all += "\n  " + d;
     EXPECT_TRUE(diffs.empty()) << GetParam() << ":" << all << "\ngot:  " << actual

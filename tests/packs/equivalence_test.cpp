@@ -30,11 +30,11 @@
 // (run via `make test` to get them).
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <rapidjson/document.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -54,6 +54,7 @@
 #include "metrics/metric_runner.h"
 #include "metrics/pack.h"
 #include "orchestrator/runtime.h"
+#include "support/contract_json.h"
 #include "support/fixture_once.h"
 #include "support/in_process_server.h"
 #include "support/packs_dataset.h"
@@ -64,6 +65,7 @@ namespace tributary {
 namespace {
 
 using testing::InProcessServer;
+namespace json = boost::json;
 
 using packs_test::Dataset;
 using packs_test::OracleParams;
@@ -430,78 +432,16 @@ const PackCatalog* Catalog(std::string* error) {
 
 // --- JSON comparison ------------------------------------------------------------------------
 
-std::string Show(const rapidjson::Value& v) {
-  if (v.IsString()) return std::string("\"") + v.GetString() + "\"";
-  if (v.IsNull()) return "null";
-  if (v.IsBool()) return v.GetBool() ? "true" : "false";
-  if (v.IsInt64()) return std::to_string(v.GetInt64());
-  if (v.IsUint64()) return std::to_string(v.GetUint64());
-  if (v.IsDouble()) {
-    std::ostringstream o;
-    o.precision(17);
-    o << v.GetDouble() << " (double)";
-    return o.str();
-  }
-  if (v.IsArray()) return "array of " + std::to_string(v.Size());
-  if (v.IsObject()) return "object of " + std::to_string(v.MemberCount()) + " members";
-  return "?";
-}
-
-// The first path where `actual` differs from `expected` ("" when equal): doubles (the oracle
-// writes every double field as a double) to 1e-9 relative, everything else exactly, object
-// members in the same order.
-std::string FirstDifference(const rapidjson::Value& expected, const rapidjson::Value& actual,
-                            const std::string& path) {
-  auto differ = [&](const std::string& why) {
-    return path + ": expected " + Show(expected) + ", got " + Show(actual) +
-           (why.empty() ? "" : " (" + why + ")");
-  };
-  if (expected.IsDouble()) {
-    if (!actual.IsNumber()) return differ("not a number");
-    const double e = expected.GetDouble(), a = actual.GetDouble();
-    if (e == a) return "";
-    if (std::fabs(e - a) <= 1e-9 * std::max(std::fabs(e), std::fabs(a))) return "";
-    return differ("beyond 1e-9 relative");
-  }
-  if (expected.IsInt64()) {
-    if (!actual.IsInt64() || actual.IsDouble()) return differ("an integer field");
-    return expected.GetInt64() == actual.GetInt64() ? "" : differ("");
-  }
-  if (expected.IsString()) {
-    if (!actual.IsString()) return differ("");
-    return std::string(expected.GetString(), expected.GetStringLength()) ==
-                   std::string(actual.GetString(), actual.GetStringLength())
-               ? ""
-               : differ("");
-  }
-  if (expected.IsNull()) return actual.IsNull() ? "" : differ("");
-  if (expected.IsBool()) {
-    return actual.IsBool() && actual.GetBool() == expected.GetBool() ? "" : differ("");
-  }
-  if (expected.IsArray()) {
-    if (!actual.IsArray()) return differ("");
-    for (rapidjson::SizeType i = 0; i < expected.Size() && i < actual.Size(); ++i) {
-      std::string d = FirstDifference(expected[i], actual[i], path + "[" + std::to_string(i) + "]");
-      if (!d.empty()) return d;
-    }
-    return expected.Size() == actual.Size() ? "" : differ("length");
-  }
-  if (expected.IsObject()) {
-    if (!actual.IsObject()) return differ("");
-    auto e = expected.MemberBegin();
-    auto a = actual.MemberBegin();
-    for (; e != expected.MemberEnd(); ++e, ++a) {
-      const std::string name = e->name.GetString();
-      if (a == actual.MemberEnd()) return path + "." + name + ": missing";
-      if (name != a->name.GetString()) {
-        return path + "." + name + ": expected this member, got " + a->name.GetString();
-      }
-      std::string d = FirstDifference(e->value, a->value, path + "." + name);
-      if (!d.empty()) return d;
-    }
-    return a == actual.MemberEnd() ? "" : path + "." + a->name.GetString() + ": unexpected";
-  }
-  return differ("unknown JSON type");
+// The first difference between the oracle's `expected` and the API's `actual` JSON texts ("" when
+// equal), by the contract's rule (support/contract_json.h).
+std::string FirstDifference(const std::string& expected, const std::string& actual) {
+  boost::system::error_code ec;
+  json::value e = json::parse(expected, ec);
+  if (ec) return "the expected text is not JSON: " + expected;
+  json::value a = json::parse(actual, ec);
+  if (ec) return "the answer is not JSON: " + actual;
+  std::vector<std::string> diffs = testing::JsonDifferences(e, a, "data");
+  return diffs.empty() ? "" : diffs.front();
 }
 
 // --- cases ----------------------------------------------------------------------------------
@@ -685,12 +625,13 @@ TEST_P(PacksEquivalence, MatchesOracle) {
   testing::HttpClient client(server->port());
   testing::HttpResponse response = client.Get(target);
   ASSERT_EQ(response.status, 200) << "GET " << target << "\n" << response.body;
-  rapidjson::Document envelope;
-  envelope.Parse(response.body.c_str());
-  ASSERT_FALSE(envelope.HasParseError()) << response.body.substr(0, 1500);
-  ASSERT_TRUE(envelope.IsObject() && envelope.HasMember("data") && envelope.HasMember("meta"))
+  boost::system::error_code ec;
+  json::value envelope = json::parse(response.body, ec);
+  ASSERT_FALSE(ec) << response.body.substr(0, 1500);
+  ASSERT_TRUE(envelope.is_object() && envelope.as_object().contains("data") &&
+              envelope.as_object().contains("meta"))
       << response.body.substr(0, 1500);
-  const rapidjson::Value& meta = envelope["meta"];
+  const json::object& meta = envelope.at("meta").as_object();
 
   packs_test::OracleAnswer oracle =
       packs_test::OracleData(Rows(c.project.whole_seconds), c.pack, c.metric, c.params,
@@ -703,16 +644,12 @@ TEST_P(PacksEquivalence, MatchesOracle) {
   auto iso_or_null = [](const std::optional<int64_t>& micros) {
     return micros ? "\"" + FormatTimestamp(*micros) + "\"" : std::string("null");
   };
-  EXPECT_EQ(Show(meta["asOf"]), iso_or_null(window.now)) << "meta.asOf";
-  EXPECT_EQ(Show(meta["from"]), iso_or_null(window.from)) << "meta.from";
-  EXPECT_EQ(Show(meta["to"]), iso_or_null(window.to)) << "meta.to";
-  EXPECT_EQ(Show(meta["partial"]), "false") << "meta.partial";
+  EXPECT_EQ(json::serialize(meta.at("asOf")), iso_or_null(window.now)) << "meta.asOf";
+  EXPECT_EQ(json::serialize(meta.at("from")), iso_or_null(window.from)) << "meta.from";
+  EXPECT_EQ(json::serialize(meta.at("to")), iso_or_null(window.to)) << "meta.to";
+  EXPECT_EQ(json::serialize(meta.at("partial")), "false") << "meta.partial";
 
-  rapidjson::Document expected, actual;
-  expected.Parse(oracle.json.c_str());
-  ASSERT_FALSE(expected.HasParseError()) << oracle.json;
-  actual.CopyFrom(envelope["data"], actual.GetAllocator());
-  const std::string difference = FirstDifference(expected, actual, "data");
+  const std::string difference = FirstDifference(oracle.json, json::serialize(envelope.at("data")));
   EXPECT_EQ(difference, "") << "project " << c.project.id << ", " << c.pack << "/" << c.metric
                             << ", parameter set " << c.set
                             << "\nAPI:    " << response.body.substr(0, 1500)
@@ -865,23 +802,18 @@ TEST(PacksOracle, MatchesHandComputedAnswers) {
   for (const auto& e : expectations) {
     packs_test::OracleAnswer answer = packs_test::OracleData(d, e.pack, e.metric, e.params);
     ASSERT_EQ(answer.error, "") << e.metric;
-    rapidjson::Document expected, actual;
-    expected.Parse(e.json);
-    ASSERT_FALSE(expected.HasParseError()) << e.json;
-    actual.Parse(answer.json.c_str());
-    EXPECT_EQ(FirstDifference(expected, actual, "data"), "")
+    EXPECT_EQ(FirstDifference(e.json, answer.json), "")
         << e.pack << "/" << e.metric << ": " << answer.json;
   }
   // sample_logs: newest first; offset 1, limit 2 gives a2 then a1.
   packs_test::OracleAnswer logs = packs_test::OracleData(
       d, "llm", "sample_logs", {{"asOf", kAsOf}, {"limit", "2"}, {"offset", "1"}});
-  rapidjson::Document page;
-  page.Parse(logs.json.c_str());
-  ASSERT_TRUE(page.IsArray() && page.Size() == 2) << logs.json;
-  EXPECT_STREQ(page[0]["requestId"].GetString(), "a2");
-  EXPECT_TRUE(page[0]["errorType"].IsNull());
-  EXPECT_STREQ(page[0]["timestamp"].GetString(), "2026-11-21T12:30:00.500000Z");
-  EXPECT_STREQ(page[1]["requestId"].GetString(), "a1");
+  json::value page = json::parse(logs.json);
+  ASSERT_TRUE(page.is_array() && page.as_array().size() == 2) << logs.json;
+  EXPECT_EQ(page.at(0).at("requestId"), "a2");
+  EXPECT_TRUE(page.at(0).at("errorType").is_null());
+  EXPECT_EQ(page.at(0).at("timestamp"), "2026-11-21T12:30:00.500000Z");
+  EXPECT_EQ(page.at(1).at("requestId"), "a1");
 }
 
 // The oracle is only worth comparing with when the rows reach the cases it is meant to check:

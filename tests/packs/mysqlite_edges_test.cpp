@@ -36,6 +36,7 @@
 #include "connectors/mysql_test_support.h"
 #include "metrics/metric_runner.h"
 #include "orchestrator/runtime.h"
+#include "support/contract_json.h"
 #include "support/fixture_once.h"
 #include "support/server_harness.h"
 
@@ -438,58 +439,6 @@ class MySqliteEdges : public ::testing::TestWithParam<std::string> {
 
 // ---- Comparing JSON ------------------------------------------------------------------------
 
-// Exact on strings, booleans, nulls and integers (an integer field must be a JSON integer);
-// doubles to 1e-9 relative (the contract's tolerance), and a double field must be written as
-// a double. Object members are compared by name and in order.
-void CompareJson(const json::value& want, const json::value& got, const std::string& path,
-                 std::vector<std::string>* diffs) {
-  auto differ = [&](const std::string& what) {
-    diffs->push_back(path + ": " + what + " (want " + json::serialize(want) + ", got " +
-                     json::serialize(got) + ")");
-  };
-  if (want.is_double()) {
-    if (!got.is_double()) return differ("not a double");
-    const double a = want.get_double();
-    const double b = got.get_double();
-    if (std::fabs(a - b) > 1e-9 * std::max(1.0, std::fabs(a))) differ("differs");
-    return;
-  }
-  if (want.is_int64() || want.is_uint64()) {
-    if (!(got.is_int64() || got.is_uint64()) || json::serialize(want) != json::serialize(got)) {
-      differ("differs");
-    }
-    return;
-  }
-  if (want.is_array()) {
-    if (!got.is_array()) return differ("not a list");
-    const auto& a = want.get_array();
-    const auto& b = got.get_array();
-    if (a.size() != b.size()) return differ("list length " + std::to_string(b.size()));
-    for (size_t i = 0; i < a.size(); ++i) {
-      CompareJson(a[i], b[i], path + "[" + std::to_string(i) + "]", diffs);
-    }
-    return;
-  }
-  if (want.is_object()) {
-    if (!got.is_object()) return differ("not an object");
-    const auto& a = want.get_object();
-    const auto& b = got.get_object();
-    if (a.size() != b.size()) return differ("member count " + std::to_string(b.size()));
-    auto ia = a.begin();
-    auto ib = b.begin();
-    for (; ia != a.end(); ++ia, ++ib) {
-      if (ia->key() != ib->key()) {
-        differ("member '" + std::string(ib->key()) + "' where '" + std::string(ia->key()) +
-               "' belongs");
-        return;
-      }
-      CompareJson(ia->value(), ib->value(), path + "." + std::string(ia->key()), diffs);
-    }
-    return;
-  }
-  if (want != got) differ("differs");
-}
-
 ::testing::AssertionResult JsonMatches(const char*, const char*, const std::string& want,
                                        const std::string& got) {
   json::value w;
@@ -504,8 +453,8 @@ void CompareJson(const json::value& want, const json::value& got, const std::str
   } catch (const std::exception&) {
     return ::testing::AssertionFailure() << "not JSON: " << got;
   }
-  std::vector<std::string> diffs;
-  CompareJson(w, g, "data", &diffs);
+  // Hand-written expectations: to 1e-9, absolute below 1; a double field must be a double.
+  std::vector<std::string> diffs = testing::JsonDifferences(w, g, "data", {.floor = 1});
   if (diffs.empty()) return ::testing::AssertionSuccess();
   auto failure = ::testing::AssertionFailure();
   for (const auto& d : diffs) failure << d << "\n";
