@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Starts and stops the database servers the integration tests run against: PostgreSQL 15,
-# MariaDB 10.11 and ClickHouse 18.16, each on a non-default loopback port, with data, logs,
+# MariaDB 10.11, ClickHouse 18.16 and Redis 7, each on a non-default loopback port, with data, logs,
 # sockets and generated credentials under one folder, and no systemd.
 #
-# Usage: test-servers.sh start | stop | status | restart pg|mariadb|clickhouse
+# Usage: test-servers.sh start | stop | status | restart pg|mariadb|clickhouse|redis
 #
 #   start    starts every server that is not running yet (idempotent) and writes
 #            $DIR/env with the TRIB_TEST_* variables the tests read (`source` it).
@@ -12,8 +12,8 @@
 #   status   prints which servers are running.
 #
 # DIR is ${TRIB_TEST_SERVERS_DIR:-build/test-servers} (relative to the repository root).
-# Ports: PostgreSQL 55432, MariaDB 53306, ClickHouse HTTP 58123 and native 59000; override
-# with TRIB_TEST_SERVERS_{PG,MARIADB,CLICKHOUSE_HTTP,CLICKHOUSE_TCP}_PORT. The env file records
+# Ports: PostgreSQL 55432, MariaDB 53306, ClickHouse HTTP 58123 and native 59000, Redis 56379;
+# override with TRIB_TEST_SERVERS_{PG,MARIADB,CLICKHOUSE_HTTP,CLICKHOUSE_TCP,REDIS}_PORT. The env file records
 # them, so a `restart` run from a test that sourced it keeps the same ports.
 # Passwords are random (openssl rand -hex) at the first start and reused afterwards.
 set -euo pipefail
@@ -29,6 +29,7 @@ pg_port=${TRIB_TEST_SERVERS_PG_PORT:-55432}
 mariadb_port=${TRIB_TEST_SERVERS_MARIADB_PORT:-53306}
 ch_http_port=${TRIB_TEST_SERVERS_CLICKHOUSE_HTTP_PORT:-58123}
 ch_tcp_port=${TRIB_TEST_SERVERS_CLICKHOUSE_TCP_PORT:-59000}
+redis_port=${TRIB_TEST_SERVERS_REDIS_PORT:-56379}
 pg_bin=/usr/lib/postgresql/15/bin
 ready_cap_s=60
 db_name=tributary
@@ -354,6 +355,48 @@ clickhouse_stop() {
   rm -f "$ch_ownpid"
 }
 
+# ---------------------------------------------------------------- Redis
+redis_dir=$dir/redis
+redis_pidfile=$redis_dir/redis.pid
+redis_log=$redis_dir/server.log
+
+redis_running() { pid_alive "$(read_pid "$redis_pidfile")"; }
+redis_cli() { REDISCLI_AUTH=$(password_for redis) redis-cli -h 127.0.0.1 -p "$redis_port" "$@"; }
+
+redis_start() {
+  if redis_running; then return 0; fi
+  port_in_use "$redis_port" && port_taken "$redis_port" TRIB_TEST_SERVERS_REDIS_PORT
+  mkdir -p "$redis_dir"
+  (
+    umask 077
+    # No persistence: tests own their keys and a restart starts empty, like a cache should.
+    cat >"$redis_dir/redis.conf" <<CONF
+bind 127.0.0.1
+port $redis_port
+protected-mode yes
+requirepass $(password_for redis)
+dir $redis_dir
+save ""
+appendonly no
+daemonize no
+logfile $redis_log
+maxmemory 512mb
+maxmemory-policy allkeys-lru
+CONF
+  )
+  redis-server "$redis_dir/redis.conf" </dev/null >>"$redis_log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$redis_pidfile"
+  wait_ready Redis "$redis_log" "$pid" redis_cli ping
+}
+
+redis_stop() {
+  local pid
+  pid=$(read_pid "$redis_pidfile")
+  if pid_alive "$pid"; then stop_pid Redis "$pid"; fi
+  rm -f "$redis_pidfile"
+}
+
 # ---------------------------------------------------------------- env file and commands
 write_env() {
   local tmp="$dir/env.tmp"
@@ -367,6 +410,7 @@ export TRIB_TEST_SERVERS_PG_PORT=$pg_port
 export TRIB_TEST_SERVERS_MARIADB_PORT=$mariadb_port
 export TRIB_TEST_SERVERS_CLICKHOUSE_HTTP_PORT=$ch_http_port
 export TRIB_TEST_SERVERS_CLICKHOUSE_TCP_PORT=$ch_tcp_port
+export TRIB_TEST_SERVERS_REDIS_PORT=$redis_port
 export TRIB_TEST_PG_HOST=127.0.0.1
 export TRIB_TEST_PG_PORT=$pg_port
 export TRIB_TEST_PG_USER=$db_user
@@ -381,6 +425,9 @@ export TRIB_TEST_CLICKHOUSE_URL=$(ch_url)
 export TRIB_TEST_CLICKHOUSE_USER=$db_user
 export TRIB_TEST_CLICKHOUSE_PASSWORD=$(password_for clickhouse)
 export TRIB_TEST_CLICKHOUSE_DB=$db_name
+export TRIB_TEST_REDIS_HOST=127.0.0.1
+export TRIB_TEST_REDIS_PORT=$redis_port
+export TRIB_TEST_REDIS_PASSWORD=$(password_for redis)
 ENV
   )
   mv "$tmp" "$dir/env"
@@ -391,7 +438,8 @@ engine_fn() {
     pg | postgres | postgresql) echo pg ;;
     mariadb | mysql) echo mariadb ;;
     clickhouse | ch) echo clickhouse ;;
-    *) die "unknown engine '$1' (expected pg, mariadb or clickhouse)" ;;
+    redis) echo redis ;;
+    *) die "unknown engine '$1' (expected pg, mariadb, clickhouse or redis)" ;;
   esac
 }
 
@@ -407,15 +455,16 @@ stop_all() {
   pg_stop || rc=1
   mariadb_stop || rc=1
   clickhouse_stop || rc=1
+  redis_stop || rc=1
   return $rc
 }
 
 cmd=${1:-}
 case "$cmd" in
   start)
-    # Three independent engines: start them concurrently, then report every failure.
+    # Independent engines: start them concurrently, then report every failure.
     pids=()
-    for engine in pg mariadb clickhouse; do
+    for engine in pg mariadb clickhouse redis; do
       timed_start "$engine" &
       pids+=($!)
     done
@@ -429,18 +478,18 @@ case "$cmd" in
     stop_all
     ;;
   restart)
-    [[ $# -eq 2 ]] || die "usage: $0 restart pg|mariadb|clickhouse"
+    [[ $# -eq 2 ]] || die "usage: $0 restart pg|mariadb|clickhouse|redis"
     engine=$(engine_fn "$2")
     "${engine}_stop"
     timed_start "$engine"
     ;;
   status)
-    for engine in pg mariadb clickhouse; do
+    for engine in pg mariadb clickhouse redis; do
       if "${engine}_running"; then echo "$engine: running"; else echo "$engine: stopped"; fi
     done
     ;;
   *)
-    echo "usage: $0 start | stop | status | restart pg|mariadb|clickhouse" >&2
+    echo "usage: $0 start | stop | status | restart pg|mariadb|clickhouse|redis" >&2
     exit 2
     ;;
 esac
