@@ -672,7 +672,7 @@ Result<std::vector<PlannedQuery>> ExplainMetric(const Runtime& runtime, const Me
   return planned;
 }
 
-std::string MetricEnvelopeJson(const MetricAnswer& answer) {
+std::string MetricEnvelopePrefix(const MetricAnswer& answer) {
   // `data` is already JSON text; it is spliced in rather than parsed and written again.
   JsonOut meta;
   meta.StartObject();
@@ -684,7 +684,6 @@ std::string MetricEnvelopeJson(const MetricAnswer& answer) {
   answer.from ? meta.String(FormatTimestamp(*answer.from)) : meta.Null();
   meta.Key("to");
   answer.to ? meta.String(FormatTimestamp(*answer.to)) : meta.Null();
-  meta.Key("cached").Bool(answer.cached);
   meta.Key("partial").Bool(false);
   meta.Key("sources").StartArray();
   for (const auto& s : answer.sources) {
@@ -703,11 +702,20 @@ std::string MetricEnvelopeJson(const MetricAnswer& answer) {
   }
   meta.EndArray();
   meta.EndObject();
+  std::string meta_json = meta.Take();
+  // The open meta object: the writer's closing brace is replaced by the separator before the
+  // cache members.
+  meta_json.back() = ',';
   std::string body = "{\"data\":";
   body += answer.data_json.empty() ? "null" : answer.data_json;
   body += ",\"meta\":";
-  body += meta.Take();
-  body += "}";
+  body += meta_json;
+  return body;
+}
+
+std::string MetricEnvelopeJson(const MetricAnswer& answer) {
+  std::string body = MetricEnvelopePrefix(answer);
+  body.append(answer.cached ? "\"cached\":true}}" : "\"cached\":false}}");
   return body;
 }
 

@@ -64,8 +64,13 @@ Result<MetricAnswer> RunMetric(const Runtime& runtime, const MetricCall& call);
 //! reads, and `columns` renames only canonical columns. CONFIG_ERROR at the binding's location.
 Status CheckDatasetBindings(const Config& config, const PackCatalog& packs);
 
-//! `{"data": ..., "meta": {...}}` (spec: "Envelope").
+//! `{"data": ..., "meta": {...}}` (spec: "Envelope"). `meta.cached` is its last member.
 std::string MetricEnvelopeJson(const MetricAnswer& answer);
+
+//! The envelope up to where the cache's members of `meta` go: it ends inside `meta` after a
+//! comma, so a result cache stores it once and appends `"cached":true,"cachedAt":...}}` per
+//! hit without parsing the body again. MetricEnvelopeJson is this plus `"cached":false}}`.
+std::string MetricEnvelopePrefix(const MetricAnswer& answer);
 
 //! One rendered query of a metric: `part` is "main" or a list field's name.
 struct PlannedQuery {

@@ -3,9 +3,11 @@
 // Thread-safety: plain value types; a request is read by one handler at a time.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,12 +26,22 @@ struct ApiRequest {
   std::string query;
   std::string body;
   std::string accept;
+  //! Every request header, names lower-cased; repeated headers joined with ", ".
+  std::map<std::string, std::string, std::less<>> headers;
+  //! The peer's IP address without the port ("127.0.0.1", "::1"); empty when unknown.
+  std::string client_address;
   std::string request_id;
   //! The runtime current when the request started: the request finishes on it even if a
   //! reload swaps in another one meanwhile.
   std::shared_ptr<Runtime> runtime;
   //! Cancelled when the client disconnects or the server gives up on draining.
   CancelToken cancel;
+
+  //! The header's value, or empty when absent. `name` is lower-case.
+  std::string_view Header(std::string_view name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string_view() : std::string_view(it->second);
+  }
 };
 
 struct ApiResponse {

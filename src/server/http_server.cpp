@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -148,6 +149,7 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
     if (!ec) {
+      client_address_ = peer.address().to_string();
       remote_ = peer.address().is_v6() ? "[" + peer.address().to_string() + "]"
                                        : peer.address().to_string();
       remote_ += ":" + std::to_string(peer.port());
@@ -397,6 +399,13 @@ class Session : public std::enable_shared_from_this<Session> {
     areq.query = cur_.query;
     areq.body = std::move(req.body());
     areq.accept = std::string(req[http::field::accept]);
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      auto [it, inserted] = areq.headers.try_emplace(std::move(name), field.value());
+      if (!inserted) it->second.append(", ").append(field.value());
+    }
+    areq.client_address = client_address_;
     areq.request_id = cur_.request_id;
     areq.runtime = core_->holder.current();
     areq.cancel = cur_.cancel;
@@ -661,6 +670,8 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::shared_ptr<detail::ServerCore> core_;
   std::string remote_;
+  //! The peer address alone (ApiRequest::client_address).
+  std::string client_address_;
   Phase phase_ = Phase::kIdle;
   Limits limits_;
   Current cur_;
