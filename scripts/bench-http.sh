@@ -32,6 +32,8 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 [[ -x "$binary" ]] || die "$binary not found: build first (make build)"
 
 work=$(mktemp -d)
+# nginx workers run as an unprivileged user when started as root: they must read the body.
+chmod 755 "$work"
 trib_pid=""
 nginx_pid=""
 cleanup() {
