@@ -7,6 +7,7 @@
 #include <cctype>
 #include <thread>
 
+#include "cache/redis_backend.h"
 #include "common/metrics.h"
 #include "config/yaml_reader.h"
 #include "core/time_util.h"
@@ -382,9 +383,12 @@ std::shared_ptr<ResultCache> MakeResultCache(const Config& config,
     if (config.cache.backend == "memory" || previous->redis() == redis) return previous;
   }
   if (config.cache.backend == "redis") {
-    // Wired once the Redis client is available (see MakeRedisCacheBackend).
-    (void)redis;
-    return nullptr;
+    // The config check guarantees a redis: section; without a client there is nothing to use.
+    if (!redis) return nullptr;
+    auto cache =
+        std::make_shared<ResultCache>(config.cache, std::make_unique<RedisCacheBackend>(redis));
+    cache->set_redis(redis);
+    return cache;
   }
   return std::make_shared<ResultCache>(
       config.cache, std::make_unique<MemoryCacheBackend>(config.cache.max_bytes));

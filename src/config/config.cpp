@@ -65,8 +65,16 @@ using config_internal::Field;
 using config_internal::Value;
 using config_internal::YamlReader;
 
-const std::vector<std::string> kTopLevelKeys = {"server", "sources", "projects", "default_project",
-                                                "cache"};
+const std::vector<std::string> kTopLevelKeys = {"server",          "sources", "projects",
+                                                "default_project", "redis",   "cache"};
+const std::vector<std::string> kRedisKeys = {"host",
+                                             "port",
+                                             "password",
+                                             "database",
+                                             "key_prefix",
+                                             "connect_timeout_ms",
+                                             "command_timeout_ms",
+                                             "pool_size"};
 const std::vector<std::string> kProjectKeys = {"sources", "datasets", "cache"};
 const std::vector<std::string> kCacheKeys = {"enabled", "backend", "max_bytes",
                                              "stale_while_revalidate"};
@@ -199,6 +207,11 @@ class ConfigParser {
         TRIB_RETURN_IF_ERROR(ParseSources(field.value, config.sources));
       } else if (field.key == "projects") {
         TRIB_RETURN_IF_ERROR(ParseProjects(field.value, config.projects));
+      } else if (field.key == "redis") {
+        RedisConfig redis;
+        redis.location = field.key_location;
+        TRIB_RETURN_IF_ERROR(ParseRedis(field.value, redis));
+        config.redis = std::move(redis);
       } else if (field.key == "default_project") {
         TRIB_ASSIGN_OR_RETURN(config.default_project, reader_.String(field.value));
         default_project_ = PendingReference{field.value, config.default_project};
@@ -213,10 +226,48 @@ class ConfigParser {
           root.location, "", "sources",
           "define at least one source, e.g. sources: {" + std::string(kSourceExample) + "}");
     }
+    if (config.cache.backend == "redis" && config.cache.enabled && !config.redis) {
+      return reader_.Error(config.cache.backend_location, "cache.backend",
+                           "the redis backend needs the top-level redis: section (host, port, "
+                           "password, ...); add it, or use backend: memory");
+    }
     return ResolveReferences(config);
   }
 
  private:
+  Status ParseRedis(const Value& value, RedisConfig& redis) {
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(value));
+    for (const auto& field : fields) {
+      if (field.key == "host") {
+        TRIB_ASSIGN_OR_RETURN(redis.host, reader_.String(field.value));
+        if (redis.host.empty() || !std::all_of(redis.host.begin(), redis.host.end(), [](char c) {
+              return IsHostnameChar(c) || IsIpv6Char(c);
+            })) {
+          return reader_.Error(field.value, "'" + redis.host +
+                                                "' is not a host name or address; write e.g. "
+                                                "127.0.0.1 or redis.internal");
+        }
+      } else if (field.key == "port") {
+        TRIB_ASSIGN_OR_RETURN(redis.port, reader_.Int(field.value, 1, 65535));
+      } else if (field.key == "password") {
+        TRIB_ASSIGN_OR_RETURN(redis.password, reader_.String(field.value, /*secret=*/true));
+      } else if (field.key == "database") {
+        TRIB_ASSIGN_OR_RETURN(redis.database, reader_.Int(field.value, 0, 15));
+      } else if (field.key == "key_prefix") {
+        TRIB_ASSIGN_OR_RETURN(redis.key_prefix, reader_.String(field.value));
+      } else if (field.key == "connect_timeout_ms") {
+        TRIB_ASSIGN_OR_RETURN(redis.connect_timeout_ms, reader_.Int(field.value, 1, 60000));
+      } else if (field.key == "command_timeout_ms") {
+        TRIB_ASSIGN_OR_RETURN(redis.command_timeout_ms, reader_.Int(field.value, 1, 60000));
+      } else if (field.key == "pool_size") {
+        TRIB_ASSIGN_OR_RETURN(redis.pool_size, reader_.Int(field.value, 1, 256));
+      } else {
+        return reader_.UnknownKey(field, kRedisKeys, "allowed keys");
+      }
+    }
+    return Status::Ok();
+  }
+
   Status ParseServer(const Value& value, ServerConfig& server) {
     TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(value));
     std::map<std::string, Value> given;

@@ -39,6 +39,7 @@ class ConfigEmitter {
     if (!(config.cache == CacheConfig{})) EmitCache(config.cache);
     EmitSources(config.sources);
     EmitProjects(config.projects);
+    if (config.redis) EmitRedis(*config.redis);
     if (!config.default_project.empty()) {
       out_ << YAML::Key << "default_project" << YAML::Value;
       EmitString(config.default_project);
@@ -113,6 +114,28 @@ class ConfigEmitter {
       }
       out_ << YAML::EndMap;
     }
+    out_ << YAML::EndMap;
+  }
+
+  void EmitRedis(const RedisConfig& redis) {
+    out_ << YAML::Key << "redis" << YAML::Value << YAML::BeginMap;
+    out_ << YAML::Key << "host" << YAML::Value;
+    EmitString(redis.host);
+    out_ << YAML::Key << "port" << YAML::Value << redis.port;
+    if (!redis.password.empty()) {
+      out_ << YAML::Key << "password" << YAML::Value;
+      if (redact_) {
+        out_ << std::string(kRedacted);
+      } else {
+        EmitString(redis.password);
+      }
+    }
+    out_ << YAML::Key << "database" << YAML::Value << redis.database;
+    out_ << YAML::Key << "key_prefix" << YAML::Value;
+    EmitString(redis.key_prefix);
+    out_ << YAML::Key << "connect_timeout_ms" << YAML::Value << redis.connect_timeout_ms;
+    out_ << YAML::Key << "command_timeout_ms" << YAML::Value << redis.command_timeout_ms;
+    out_ << YAML::Key << "pool_size" << YAML::Value << redis.pool_size;
     out_ << YAML::EndMap;
   }
 
