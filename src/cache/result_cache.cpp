@@ -142,7 +142,7 @@ void ResultCache::BackendFailed(const Status& status) {
     counts_.backend_errors += 1;
   }
   Metrics::Global().RecordCacheEvent(backend_->name(), "error");
-  // Logged when it starts failing, not once per request.
+  // Logged when it starts failing (and when it is back), not once per request.
   if (backend_ok_.exchange(false)) {
     spdlog::warn("result cache ({}) unavailable, serving uncached: {}", backend_->name(),
                  status.ToString());
@@ -215,11 +215,7 @@ void ResultCache::Compute(const std::shared_ptr<Runtime>& runtime, const MetricC
     // A clear since the computation began wins over its (possibly older) answer.
     if (store && flight->epoch == epoch_.load()) {
       const int64_t retain = config_.stale_while_revalidate ? 2 * ttl_ms : ttl_ms;
-      if (Status st = backend_->Put(key, entry, retain); !st.ok()) {
-        BackendFailed(st);
-      } else {
-        backend_ok_.store(true);
-      }
+      if (Status st = backend_->Put(key, entry, retain); !st.ok()) BackendFailed(st);
     }
   }
   {
@@ -281,7 +277,10 @@ CachedMetricRun ResultCache::Run(const std::shared_ptr<Runtime>& runtime, const 
     Result<std::shared_ptr<const CachedAnswer>> found = backend_->Get(key);
     if (!found.ok()) {
       BackendFailed(found.status());
-    } else if (*found) {
+    } else if (!backend_ok_.exchange(true)) {
+      spdlog::info("result cache ({}) available again", backend_->name());
+    }
+    if (found.ok() && *found) {
       const CachedAnswer& entry = **found;
       const int64_t now = clock_();
       const int64_t age_ms = (now - entry.stored_at_us) / 1000;
@@ -310,10 +309,14 @@ CachedMetricRun ResultCache::Run(const std::shared_ptr<Runtime>& runtime, const 
     std::lock_guard lock(flights_mu_);
     auto it = flights_.find(key);
     if (it != flights_.end()) {
-      flight = it->second;
-      std::lock_guard flight_lock(flight->mu);
-      flight->waiters += 1;
-    } else {
+      std::lock_guard flight_lock(it->second->mu);
+      // A computation every client left is being cancelled: never join it, start anew.
+      if (!it->second->cancel.cancelled()) {
+        flight = it->second;
+        flight->waiters += 1;
+      }
+    }
+    if (!flight) {
       flight = std::make_shared<Flight>();
       flight->waiters = 1;
       flight->epoch = epoch_.load();
