@@ -234,7 +234,9 @@ int RunMetricCommand(const MetricArgs& args) {
     auto planned = ExplainMetric(*runtime, call);
     if (!planned.ok()) return Fail(planned.status());
     for (const auto& q : *planned) {
-      std::cout << "-- " << q.part << "\n" << q.sql.sql << "\n";
+      // A dataset split across sources plans the metric once per source.
+      std::cout << "-- " << (q.source.empty() ? "" : q.source + ": ") << q.part << "\n"
+                << q.sql.sql << "\n";
       for (size_t i = 0; i < q.sql.params.size(); ++i) {
         QueryResult one({{"v", q.sql.params[i].type, ""}});
         one.AppendRow({q.sql.params[i]});

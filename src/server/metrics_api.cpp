@@ -162,10 +162,22 @@ ApiResponse ListProjects(const ApiRequest& req) {
     for (const auto& s : project.sources) out.String(s);
     out.EndArray();
     out.Key("datasets").StartObject();
-    for (const auto& [name, binding] : project.datasets) {
+    for (const auto& [name, bindings] : project.datasets) {
+      // `source`/`table` are the (first) binding's; a dataset split across sources also
+      // lists every binding.
       out.Key(name).StartObject();
-      out.Key("source").String(binding.source);
-      out.Key("table").String(binding.table);
+      out.Key("source").String(bindings.front().source);
+      out.Key("table").String(bindings.front().table);
+      if (bindings.size() > 1) {
+        out.Key("bindings").StartArray();
+        for (const auto& binding : bindings) {
+          out.StartObject();
+          out.Key("source").String(binding.source);
+          out.Key("table").String(binding.table);
+          out.EndObject();
+        }
+        out.EndArray();
+      }
       out.EndObject();
     }
     out.EndObject();
