@@ -349,8 +349,7 @@ class ConfigParser {
           // One mapping, or a list of mappings: one per source holding part of the rows.
           std::vector<Field> entries;
           if (dataset_field.value.node.IsSequence()) {
-            TRIB_ASSIGN_OR_RETURN(std::vector<Value> items,
-                                  reader_.Sequence(dataset_field.value));
+            TRIB_ASSIGN_OR_RETURN(std::vector<Value> items, reader_.Sequence(dataset_field.value));
             if (items.empty()) {
               return reader_.Error(dataset_field.value,
                                    "empty list; bind the dataset to at least one source, e.g. "
@@ -369,11 +368,10 @@ class ConfigParser {
             TRIB_RETURN_IF_ERROR(ParseDataset(entry, binding, source_value));
             for (const auto& earlier : bindings) {
               if (earlier.source == binding.source) {
-                return reader_.Error(source_value,
-                                     "source '" + binding.source + "' already holds " +
-                                         binding.name +
-                                         " in this list; bind each source once (remove the "
-                                         "duplicate)");
+                return reader_.Error(
+                    source_value, "source '" + binding.source + "' already holds " + binding.name +
+                                      " in this list; bind each source once (remove the "
+                                      "duplicate)");
               }
             }
             dataset_sources.emplace_back(binding.source, source_value);

@@ -205,8 +205,8 @@ class Merger {
       // source but above it once summed would be missing.
       for (const json::array* part : parts) {
         if (static_cast<int64_t>(part->size()) >= *rule.limit) {
-          Flag(JoinPath(prefix, rule.order.empty() ? rule.fields.front().field
-                                                   : rule.order.front().field));
+          Flag(JoinPath(prefix,
+                        rule.order.empty() ? rule.fields.front().field : rule.order.front().field));
           break;
         }
       }
@@ -485,8 +485,7 @@ Result<MergedData> MergeMetricData(const MetricDef& metric, const std::vector<st
       }
       lists.push_back(&v.get_array());
     }
-    TRIB_ASSIGN_OR_RETURN(json::array merged,
-                          merger.List(metric.merge, metric.fields, lists, ""));
+    TRIB_ASSIGN_OR_RETURN(json::array merged, merger.List(metric.merge, metric.fields, lists, ""));
     out.StartArray();
     for (const auto& row : merged) WriteFields(out, metric.fields, row.get_object());
     out.EndArray();

@@ -415,25 +415,25 @@ Status CheckDatasetBindings(const Config& config, const PackCatalog& packs) {
   for (const auto& project : config.projects) {
     for (const auto& [name, bindings] : project.datasets) {
       for (const auto& binding : bindings) {
-      const std::string where =
-          binding.location.ToString() + ": projects." + project.id + ".datasets." + name + ": ";
-      const Pack* reader = nullptr;
-      for (const auto& pack : packs.packs()) {
-        if (pack.dataset == name) reader = &pack;
-      }
-      if (!reader) {
-        return ConfigError(where + "no metric pack reads a dataset '" + name + "'; " +
-                           DidYouMean(name, datasets) + "datasets: " + JoinNames(datasets));
-      }
-      std::vector<std::string> canonical;
-      for (const auto& c : reader->columns) canonical.push_back(c.name);
-      for (const auto& [canon, actual] : binding.columns) {
-        if (std::find(canonical.begin(), canonical.end(), canon) == canonical.end()) {
-          return ConfigError(where + "columns maps '" + canon + "', which is not a column of " +
-                             name + "; " + DidYouMean(canon, canonical) +
-                             "columns: " + JoinNames(canonical));
+        const std::string where =
+            binding.location.ToString() + ": projects." + project.id + ".datasets." + name + ": ";
+        const Pack* reader = nullptr;
+        for (const auto& pack : packs.packs()) {
+          if (pack.dataset == name) reader = &pack;
         }
-      }
+        if (!reader) {
+          return ConfigError(where + "no metric pack reads a dataset '" + name + "'; " +
+                             DidYouMean(name, datasets) + "datasets: " + JoinNames(datasets));
+        }
+        std::vector<std::string> canonical;
+        for (const auto& c : reader->columns) canonical.push_back(c.name);
+        for (const auto& [canon, actual] : binding.columns) {
+          if (std::find(canonical.begin(), canonical.end(), canon) == canonical.end()) {
+            return ConfigError(where + "columns maps '" + canon + "', which is not a column of " +
+                               name + "; " + DidYouMean(canon, canonical) +
+                               "columns: " + JoinNames(canonical));
+          }
+        }
       }
     }
   }
@@ -572,10 +572,10 @@ SourceRun RunOnSource(const Runtime& runtime, const ProjectConfig& project, cons
   if (dialect == pack.dialects.end()) {
     std::vector<std::string> have;
     for (const auto& [d, s] : pack.dialects) have.push_back(d);
-    run.call_error = ConfigError("project '" + project.id + "' binds " + pack.dataset +
-                                 " to source '" + binding.source + "' (dialect " + dialect_name +
-                                 "), but pack '" + pack.name + "' has no " + dialect_name +
-                                 " SQL (dialects: " + JoinNames(have) + ")");
+    run.call_error =
+        ConfigError("project '" + project.id + "' binds " + pack.dataset + " to source '" +
+                    binding.source + "' (dialect " + dialect_name + "), but pack '" + pack.name +
+                    "' has no " + dialect_name + " SQL (dialects: " + JoinNames(have) + ")");
     return run;
   }
 
@@ -732,7 +732,8 @@ Result<MetricAnswer> RunOrExplain(const Runtime& runtime, const MetricCall& call
   const auto start = Clock::now();
   auto limits_of = [&](const DatasetBinding& b) {
     const SourceConfig* source = config.FindSource(b.source);
-    return source ? QueryLimitsFor(config, *project, *source) : QueryLimitsFor(config, *project, {});
+    return source ? QueryLimitsFor(config, *project, *source)
+                  : QueryLimitsFor(config, *project, {});
   };
 
   std::vector<SourceRun> runs;

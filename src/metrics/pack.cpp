@@ -143,10 +143,12 @@ const std::vector<std::string> kMetricKeys = {"title",  "window", "ttl_seconds",
 const std::vector<std::string> kListMergeKeys = {"key", "fields", "order", "limit", "offset"};
 const std::vector<std::string> kObjectMergeKeys = {"fields"};
 const std::vector<std::string> kScalarMergeWords = {"sum", "min", "max", "distinct", "avg"};
-const std::vector<std::string> kRefMergeWords = {"mean", "share", "rate", "growth", "prev_rate",
-                                                 "prev_drop"};
+const std::vector<std::string> kRefMergeWords = {"mean",   "share",     "rate",
+                                                 "growth", "prev_rate", "prev_drop"};
 
-bool IsNumeric(FieldType type) { return type == FieldType::kInt || type == FieldType::kDouble; }
+bool IsNumeric(FieldType type) {
+  return type == FieldType::kInt || type == FieldType::kDouble;
+}
 
 const PackField* FindField(const std::vector<PackField>& fields, std::string_view name) {
   for (const auto& f : fields) {
@@ -636,8 +638,9 @@ class PackLoader {
       return reader_.MissingKey(
           entry.key_location, entry.value.path, "merge",
           std::string("declare how answers of several sources merge, e.g. ") +
-              (metric.object_shape ? "merge: {fields: {total: sum}}"
-                                   : "merge: {key: [date], fields: {requests: sum}, order: [date]}") +
+              (metric.object_shape
+                   ? "merge: {fields: {total: sum}}"
+                   : "merge: {key: [date], fields: {requests: sum}, order: [date]}") +
               " (docs/packs.md, \"Merge rules\")");
     }
     TRIB_ASSIGN_OR_RETURN(metric.merge,
@@ -717,8 +720,9 @@ class PackLoader {
         }
         if (std::find(rule.key.begin(), rule.key.end(), item.key) != rule.key.end()) {
           return reader_.Error(item.key_location, item.value.path,
-                               "'" + item.key + "' is a key field: rows with equal keys are "
-                               "combined, so it has no rule; remove it here");
+                               "'" + item.key +
+                                   "' is a key field: rows with equal keys are "
+                                   "combined, so it has no rule; remove it here");
         }
         if (is_list && rule.key.empty()) {
           return reader_.Error(item.key_location, item.value.path,
@@ -787,13 +791,11 @@ class PackLoader {
     rule.field = field.name;
     if (field.type == FieldType::kObject || field.type == FieldType::kList) {
       if (!item.value.node.IsMap()) {
-        return reader_.Error(item.value, "'" + field.name + "' is " +
-                                             std::string(FieldTypeName(field.type)) +
-                                             ": write its merge as a mapping (" +
-                                             (field.type == FieldType::kList
-                                                  ? "key, fields, order, limit"
-                                                  : "fields") +
-                                             ")");
+        return reader_.Error(
+            item.value,
+            "'" + field.name + "' is " + std::string(FieldTypeName(field.type)) +
+                ": write its merge as a mapping (" +
+                (field.type == FieldType::kList ? "key, fields, order, limit" : "fields") + ")");
       }
       rule.kind = field.type == FieldType::kList ? MergeKind::kList : MergeKind::kObject;
       TRIB_ASSIGN_OR_RETURN(MergeRule nested, MergeOf(item.value, metric, field.fields,
@@ -852,8 +854,9 @@ class PackLoader {
     if (rule.kind == MergeKind::kGrowth) {
       TRIB_ASSIGN_OR_RETURN(std::vector<YamlValue> paths, reader_.Sequence(r.value));
       if (paths.size() != 2) {
-        return reader_.Error(r.value, "growth takes [current, previous], e.g. "
-                                      "[current.sessions, previous.sessions]");
+        return reader_.Error(r.value,
+                             "growth takes [current, previous], e.g. "
+                             "[current.sessions, previous.sessions]");
       }
       TRIB_ASSIGN_OR_RETURN(rule.ref, Raw(paths[0]));
       TRIB_ASSIGN_OR_RETURN(rule.ref2, Raw(paths[1]));

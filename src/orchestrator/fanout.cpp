@@ -40,7 +40,9 @@ struct Shared {
 
 }  // namespace
 
-int64_t FanoutPoolThreads(int64_t pool_threads) { return GlobalPool(pool_threads).size; }
+int64_t FanoutPoolThreads(int64_t pool_threads) {
+  return GlobalPool(pool_threads).size;
+}
 
 std::vector<FanoutEnd> RunFanout(std::vector<FanoutJob> jobs, const CancelToken& caller,
                                  int64_t pool_threads, std::chrono::milliseconds grace) {
