@@ -26,6 +26,51 @@ void WriteField(JsonOut& out, const PackField& field) {
   out.EndObject();
 }
 
+//! A metric's merge rule as pack.yaml writes it (docs/packs.md, "Merge rules").
+void WriteMergeRule(JsonOut& out, const MergeRule& rule) {
+  out.StartObject();
+  if (!rule.key.empty()) {
+    out.Key("key").StartArray();
+    for (const auto& k : rule.key) out.String(k);
+    out.EndArray();
+  }
+  if (!rule.fields.empty()) {
+    out.Key("fields").StartObject();
+    for (const auto& f : rule.fields) {
+      out.Key(f.field);
+      switch (f.kind) {
+        case MergeKind::kObject:
+        case MergeKind::kList:
+          WriteMergeRule(out, *f.nested);
+          break;
+        case MergeKind::kGrowth:
+          out.StartObject().Key("growth").StartArray().String(f.ref).String(f.ref2).EndArray();
+          out.EndObject();
+          break;
+        case MergeKind::kMean:
+        case MergeKind::kShare:
+        case MergeKind::kRate:
+        case MergeKind::kPrevRate:
+        case MergeKind::kPrevDrop:
+          out.StartObject().Key(MergeKindName(f.kind)).String(f.ref).EndObject();
+          break;
+        default:
+          out.String(MergeKindName(f.kind));
+      }
+    }
+    out.EndObject();
+  }
+  if (!rule.order.empty()) {
+    out.Key("order").StartArray();
+    for (const auto& o : rule.order) out.String((o.descending ? "-" : "") + o.field);
+    out.EndArray();
+  }
+  if (rule.limit) out.Key("limit").Int(*rule.limit);
+  if (!rule.limit_param.empty()) out.Key("limit").String(rule.limit_param);
+  if (!rule.offset_param.empty()) out.Key("offset").String(rule.offset_param);
+  out.EndObject();
+}
+
 void WriteWindowParams(JsonOut& out, WindowKind window) {
   auto int_param = [&](const char* name, int64_t min, int64_t max, int64_t def, const char* what) {
     out.StartObject();
@@ -132,6 +177,8 @@ ApiResponse ListPacks(const ApiRequest& req) {
       for (const auto& f : metric.fields) WriteField(out, f);
       out.EndArray();
       out.EndObject();
+      out.Key("merge");
+      WriteMergeRule(out, metric.merge);
       out.Key("dialects").StartArray();
       for (const auto& [name, d] : pack.dialects) {
         if (d.metrics.count(metric.name)) out.String(name);

@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -353,6 +354,29 @@ TEST_F(FanoutParams, ApproximateFieldsAreListedWhenDistinctCountsCombine) {
   // meta.cached stays the last member of meta (a cache appends after the prefix).
   const json::object& meta = a.body.at("meta").as_object();
   EXPECT_EQ((meta.end() - 1)->key(), "cached");
+}
+
+TEST_F(FanoutParams, ThePackListingShowsEachMetricsMergeRule) {
+  Answer a = Get(served_, "/api/v1/packs");
+  ASSERT_EQ(a.status, 200);
+  std::map<std::string, std::string> rules;
+  for (const auto& pack : a.body.at("packs").as_array()) {
+    for (const auto& metric : pack.at("metrics").as_array()) {
+      rules[std::string(metric.at("name").as_string())] = json::serialize(metric.at("merge"));
+    }
+  }
+  EXPECT_EQ(rules.size(), 18u);
+  EXPECT_EQ(
+      rules["error_analysis"],
+      R"({"key":["errorType"],"fields":{"count":"sum","percentage":{"share":"count"},)"
+      R"("affectedTenants":"distinct","lastOccurrence":"max"},"order":["-count","errorType"]})");
+  EXPECT_EQ(rules["sample_logs"],
+            R"({"order":["-timestamp","requestId"],"limit":"limit","offset":"offset"})");
+  EXPECT_EQ(rules["session_trends"],
+            R"({"fields":{"current":{"fields":{"sessions":"distinct","users":"distinct"}},)"
+            R"("previous":{"fields":{"sessions":"distinct","users":"distinct"}},)"
+            R"("sessionsGrowth":{"growth":["current.sessions","previous.sessions"]},)"
+            R"("usersGrowth":{"growth":["current.users","previous.users"]}}})");
 }
 
 // ---- a source stopped mid-test -----------------------------------------------------------
