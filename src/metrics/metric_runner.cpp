@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <mutex>
+#include <utility>
 
 #include "common/metrics.h"
 #include "config/yaml_reader.h"
@@ -697,7 +698,13 @@ Result<MetricAnswer> RunOrExplain(const Runtime& runtime, const MetricCall& call
   for (const auto& b : bound->second) bound_sources.push_back(b.source);
   std::vector<const DatasetBinding*> selected;
   bool merge = true;
+  bool has_source = false;
+  bool has_merge = false;
   for (const auto& [name, value] : call.params) {
+    if ((name == "source" && std::exchange(has_source, true)) ||
+        (name == "merge" && std::exchange(has_merge, true))) {
+      return InvalidArgument("parameter '" + name + "' is given more than once; give it once");
+    }
     if (name == "source") {
       auto it = std::find(bound_sources.begin(), bound_sources.end(), value);
       if (it == bound_sources.end()) {

@@ -339,6 +339,15 @@ TEST_F(FanoutParams, MergeNoneLeavesFailedSourcesOutOfDataButInMeta) {
   EXPECT_EQ(StatusOf(a, "pg"), "timeout");
 }
 
+TEST_F(FanoutParams, SourceOrMergeGivenTwiceIs400) {
+  const std::string base = std::string("/api/v1/projects/fast") + kMetric;
+  Answer a = Get(served_, base + "&source=pg&source=mdb");
+  ASSERT_EQ(a.status, 400) << a.text;
+  EXPECT_EQ(a.body.at("error").at("message"),
+            json::value("parameter 'source' is given more than once; give it once"));
+  EXPECT_EQ(Get(served_, base + "&merge=none&merge=pack").status, 400);
+}
+
 TEST_F(FanoutParams, ABadMergeValueIs400) {
   Answer a = Get(served_, std::string("/api/v1/projects/fast") + kMetric + "&merge=sum");
   ASSERT_EQ(a.status, 400) << a.text;
