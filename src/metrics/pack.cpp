@@ -852,6 +852,10 @@ class PackLoader {
       return reader_.Error(r.value, "'" + r.key + "' compares rows: it applies in lists only");
     }
     if (rule.kind == MergeKind::kGrowth) {
+      if (is_list) {
+        return reader_.Error(r.value,
+                             "growth compares fields of one object: it applies in objects only");
+      }
       TRIB_ASSIGN_OR_RETURN(std::vector<YamlValue> paths, reader_.Sequence(r.value));
       if (paths.size() != 2) {
         return reader_.Error(r.value,

@@ -310,6 +310,19 @@ TEST(MergeRulesValidation, EveryFieldNeedsAKnownRule) {
             "field: rows with equal keys are combined, so it has no rule; remove it here");
 }
 
+TEST(MergeRulesValidation, RowRulesInListsAndObjectRulesInObjects) {
+  EXPECT_EQ(LoadError("{mean: n}", "{growth: [n, n]}"),
+            "CONFIG_ERROR: packs/p/pack.yaml:18:38: metrics.m.merge.fields.avg.growth: growth "
+            "compares fields of one object: it applies in objects only");
+  EXPECT_EQ(LoadError("{n: sum,", "{n: distinct,"), "(loaded)");
+  EXPECT_EQ(LoadError("avg: {mean: n}", "avg: distinct"),
+            "CONFIG_ERROR: packs/p/pack.yaml:18:29: metrics.m.merge.fields.avg: distinct counts "
+            "are int fields; 'avg' is double");
+  EXPECT_EQ(LoadError("{mean: n}", "{mean: avg}"),
+            "CONFIG_ERROR: packs/p/pack.yaml:18:36: metrics.m.merge.fields.avg.mean: 'avg' "
+            "cannot derive from itself");
+}
+
 TEST(MergeRulesValidation, LimitAndOffsetNameIntParameters) {
   EXPECT_EQ(LoadError("order: [day]", "order: [day]\n      limit: label"),
             "CONFIG_ERROR: packs/p/pack.yaml:20:14: metrics.m.merge.limit: 'label' is not an int "
