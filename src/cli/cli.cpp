@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
@@ -233,8 +234,12 @@ int RunMetricCommand(const MetricArgs& args) {
   if (args.explain) {
     auto planned = ExplainMetric(*runtime, call);
     if (!planned.ok()) return Fail(planned.status());
+    // A dataset split across sources plans the metric once per source: name each.
+    const bool several = std::any_of(planned->begin(), planned->end(), [&](const auto& q) {
+      return q.source != planned->front().source;
+    });
     for (const auto& q : *planned) {
-      std::cout << "-- " << q.part << "\n" << q.sql.sql << "\n";
+      std::cout << "-- " << (several ? q.source + ": " : "") << q.part << "\n" << q.sql.sql << "\n";
       for (size_t i = 0; i < q.sql.params.size(); ++i) {
         QueryResult one({{"v", q.sql.params[i].type, ""}});
         one.AppendRow({q.sql.params[i]});

@@ -15,6 +15,9 @@
 //       datasets:
 //         web_events: {source: warehouse, table: events, columns: {ts: event_time},
 //                      features: [{match: "^/docs", name: docs}]}
+//         llm_logs:              # several sources: a list of the same mappings
+//           - {source: warehouse, table: llm_logs}
+//           - {source: pg, table: public.gateway_logs, columns: {timestamp: ts}}
 //   default_project: web
 // Thread-safety: loading touches no shared state other than the read-only connector registry.
 #include "config/config.h"
@@ -102,6 +105,7 @@ constexpr ServerIntSetting kServerInts[] = {
     {"idle_timeout_ms", &ServerConfig::idle_timeout_ms, 1},
     {"io_threads", &ServerConfig::io_threads, 0},
     {"worker_threads", &ServerConfig::worker_threads, 0},
+    {"fanout_threads", &ServerConfig::fanout_threads, 0},
     {"default_row_limit", &ServerConfig::default_row_limit, 1},
     {"max_row_limit", &ServerConfig::max_row_limit, 1},
     {"default_timeout_ms", &ServerConfig::default_timeout_ms, 1},
@@ -447,11 +451,38 @@ class ConfigParser {
                                  "invalid dataset name; use letters, digits, '_' and '-', e.g. " +
                                      kDatasetNames.front());
           }
-          DatasetBinding binding;
-          Value source_value;
-          TRIB_RETURN_IF_ERROR(ParseDataset(dataset_field, binding, source_value));
-          dataset_sources.emplace_back(binding.source, source_value);
-          project.datasets[binding.name] = std::move(binding);
+          // One mapping, or a list of mappings: one per source holding part of the rows.
+          std::vector<Field> entries;
+          if (dataset_field.value.node.IsSequence()) {
+            TRIB_ASSIGN_OR_RETURN(std::vector<Value> items, reader_.Sequence(dataset_field.value));
+            if (items.empty()) {
+              return reader_.Error(dataset_field.value,
+                                   "empty list; bind the dataset to at least one source, e.g. "
+                                   "- {source: demo}");
+            }
+            for (const auto& item : items) {
+              entries.push_back({dataset_field.key, item.location, item});
+            }
+          } else {
+            entries.push_back(dataset_field);
+          }
+          std::vector<DatasetBinding> bindings;
+          for (const auto& entry : entries) {
+            DatasetBinding binding;
+            Value source_value;
+            TRIB_RETURN_IF_ERROR(ParseDataset(entry, binding, source_value));
+            for (const auto& earlier : bindings) {
+              if (earlier.source == binding.source) {
+                return reader_.Error(
+                    source_value, "source '" + binding.source + "' already holds " + binding.name +
+                                      " in this list; bind each source once (remove the "
+                                      "duplicate)");
+              }
+            }
+            dataset_sources.emplace_back(binding.source, source_value);
+            bindings.push_back(std::move(binding));
+          }
+          project.datasets[dataset_field.key] = std::move(bindings);
         }
       } else if (field.key == "cache") {
         TRIB_RETURN_IF_ERROR(ParseProjectCache(field.value, project.cache));
@@ -704,7 +735,7 @@ Config BuiltinConfig(const std::string& data_dir) {
     binding.source = "demo";
     binding.table = name;
     binding.location = builtin;
-    project.datasets[name] = std::move(binding);
+    project.datasets[name] = {std::move(binding)};
   }
   config.projects.push_back(std::move(project));
   config.default_project = "demo";

@@ -33,6 +33,10 @@ struct ServerConfig {
   int64_t io_threads = 0;
   //! Threads that run source queries; 0 means 2 per core.
   int64_t worker_threads = 0;
+  //! Threads of the process-wide pool that runs a metric's per-source queries in parallel
+  //! (docs/orchestration.md); 0 means 2 per core. Read when the pool is first used: a reload
+  //! does not resize it.
+  int64_t fanout_threads = 0;
   int64_t default_row_limit = 10000;
   int64_t max_row_limit = 1000000;
   int64_t default_timeout_ms = 30000;
@@ -77,7 +81,9 @@ struct FeatureRule {
   std::string name;
 };
 
-//! Where a project's canonical dataset (llm_logs, web_events) lives.
+//! Where a project's canonical dataset (llm_logs, web_events) lives in one source. A dataset
+//! may be bound to several sources (a list in the config): a metric then runs on each and the
+//! answers are merged by the pack's merge rules.
 struct DatasetBinding {
   std::string name;
   std::string source;
@@ -127,7 +133,8 @@ struct ProjectConfig {
   std::string id;
   //! Sources this project may use, in declaration order.
   std::vector<std::string> sources;
-  std::map<std::string, DatasetBinding> datasets;
+  //! dataset name -> its bindings, one per source, in declaration order (never empty).
+  std::map<std::string, std::vector<DatasetBinding>> datasets;
   ProjectCacheConfig cache;
   SourceLocation location;
 };

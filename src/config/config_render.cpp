@@ -205,8 +205,20 @@ class ConfigEmitter {
     out_ << YAML::EndMap;
   }
 
+  //! One binding as a mapping; several as a list of mappings (the config's two forms).
+  void EmitDatasetBindings(const std::string& name, const std::vector<DatasetBinding>& bindings) {
+    out_ << YAML::Key << name << YAML::Value;
+    if (bindings.size() == 1) {
+      EmitDataset(bindings.front());
+      return;
+    }
+    out_ << YAML::BeginSeq;
+    for (const auto& binding : bindings) EmitDataset(binding);
+    out_ << YAML::EndSeq;
+  }
+
   void EmitDataset(const DatasetBinding& dataset) {
-    out_ << YAML::Key << dataset.name << YAML::Value << YAML::BeginMap;
+    out_ << YAML::BeginMap;
     out_ << YAML::Key << "source" << YAML::Value << dataset.source;
     out_ << YAML::Key << "table" << YAML::Value;
     EmitString(dataset.table);
@@ -249,7 +261,7 @@ class ConfigEmitter {
       out_ << YAML::Key << "datasets" << YAML::Value;
       if (project.datasets.empty()) out_ << YAML::Flow;
       out_ << YAML::BeginMap;
-      for (const auto& [name, dataset] : project.datasets) EmitDataset(dataset);
+      for (const auto& [name, bindings] : project.datasets) EmitDatasetBindings(name, bindings);
       out_ << YAML::EndMap;
       if (!project.cache.empty()) EmitProjectCache(project.cache);
       out_ << YAML::EndMap;

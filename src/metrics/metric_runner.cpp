@@ -6,11 +6,15 @@
 #include <chrono>
 #include <cmath>
 #include <mutex>
+#include <utility>
 
 #include "common/metrics.h"
 #include "config/yaml_reader.h"
 #include "core/json_out.h"
 #include "core/time_util.h"
+#include "metrics/merge.h"
+#include "orchestrator/fanout.h"
+#include "orchestrator/query_limits.h"
 
 namespace tributary {
 
@@ -410,24 +414,26 @@ Status CheckDatasetBindings(const Config& config, const PackCatalog& packs) {
     }
   }
   for (const auto& project : config.projects) {
-    for (const auto& [name, binding] : project.datasets) {
-      const std::string where =
-          binding.location.ToString() + ": projects." + project.id + ".datasets." + name + ": ";
-      const Pack* reader = nullptr;
-      for (const auto& pack : packs.packs()) {
-        if (pack.dataset == name) reader = &pack;
-      }
-      if (!reader) {
-        return ConfigError(where + "no metric pack reads a dataset '" + name + "'; " +
-                           DidYouMean(name, datasets) + "datasets: " + JoinNames(datasets));
-      }
-      std::vector<std::string> canonical;
-      for (const auto& c : reader->columns) canonical.push_back(c.name);
-      for (const auto& [canon, actual] : binding.columns) {
-        if (std::find(canonical.begin(), canonical.end(), canon) == canonical.end()) {
-          return ConfigError(where + "columns maps '" + canon + "', which is not a column of " +
-                             name + "; " + DidYouMean(canon, canonical) +
-                             "columns: " + JoinNames(canonical));
+    for (const auto& [name, bindings] : project.datasets) {
+      for (const auto& binding : bindings) {
+        const std::string where =
+            binding.location.ToString() + ": projects." + project.id + ".datasets." + name + ": ";
+        const Pack* reader = nullptr;
+        for (const auto& pack : packs.packs()) {
+          if (pack.dataset == name) reader = &pack;
+        }
+        if (!reader) {
+          return ConfigError(where + "no metric pack reads a dataset '" + name + "'; " +
+                             DidYouMean(name, datasets) + "datasets: " + JoinNames(datasets));
+        }
+        std::vector<std::string> canonical;
+        for (const auto& c : reader->columns) canonical.push_back(c.name);
+        for (const auto& [canon, actual] : binding.columns) {
+          if (std::find(canonical.begin(), canonical.end(), canon) == canonical.end()) {
+            return ConfigError(where + "columns maps '" + canon + "', which is not a column of " +
+                               name + "; " + DidYouMean(canon, canonical) +
+                               "columns: " + JoinNames(canonical));
+          }
         }
       }
     }
@@ -508,16 +514,155 @@ Result<std::vector<PlannedQuery>> PlanMetricSql(const Pack& pack, const MetricDe
       return rendered.status().WithContext("pack '" + pack.name + "' metric '" + metric.name +
                                            "' (" + dialect.dialect + ", " + part + ")");
     }
-    planned.push_back({part, std::move(rendered).value()});
+    planned.push_back({"", part, std::move(rendered).value()});
   }
   return planned;
 }
 
 namespace {
 
+//! What one source gave for a metric.
+struct SourceRun {
+  SourceOutcome outcome;
+  //! The shaped `data` JSON when the source answered.
+  std::string data_json;
+  //! A problem of the request or the deployment rather than of the source (the binding does
+  //! not fit the source's schema or dialect, the pack's SQL is broken): fails the whole call.
+  Status call_error;
+  //! With explain: the queries, instead of running them.
+  std::vector<PlannedQuery> planned;
+};
+
+//! Runs (or with `explain`, plans) the metric on one bound source, every part by `deadline`.
+SourceRun RunOnSource(const Runtime& runtime, const ProjectConfig& project, const Pack& pack,
+                      const MetricDef& metric, const ResolvedParams& params,
+                      const DatasetBinding& binding, const QueryLimits& limits,
+                      std::chrono::steady_clock::time_point deadline, const CancelToken& cancel,
+                      bool explain) {
+  using Clock = std::chrono::steady_clock;
+  SourceRun run;
+  SourceOutcome& outcome = run.outcome;
+  outcome.id = binding.source;
+  const auto start = Clock::now();
+  auto elapsed_ms = [&] {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  };
+  auto fail = [&](Status error) {
+    outcome.status = StatusName(error);
+    outcome.error = std::move(error);
+    outcome.elapsed_ms = elapsed_ms();
+    return std::move(run);
+  };
+  // An interrupted query reports CANCELLED; past the deadline that is the source's timeout.
+  auto as_timeout = [&](Status error) {
+    if (error.code() == ErrorCode::kDeadlineExceeded) return error;
+    if (cancel.cancelled() && Clock::now() >= deadline) {
+      return DeadlineExceeded("source '" + binding.source + "' gave no answer within " +
+                              std::to_string(limits.timeout.count()) +
+                              " ms; raise server.default_timeout_ms or check the source (" +
+                              std::string(error.message()) + ")");
+    }
+    return error;
+  };
+
+  Result<SourceHandle*> source = runtime.FindSource(binding.source);
+  if (!source.ok()) return fail(source.status());
+  Connector* connector = (*source)->connector();
+  const std::string dialect_name = connector->capabilities().dialect;
+  auto dialect = pack.dialects.find(dialect_name);
+  if (dialect == pack.dialects.end()) {
+    std::vector<std::string> have;
+    for (const auto& [d, s] : pack.dialects) have.push_back(d);
+    run.call_error =
+        ConfigError("project '" + project.id + "' binds " + pack.dataset + " to source '" +
+                    binding.source + "' (dialect " + dialect_name + "), but pack '" + pack.name +
+                    "' has no " + dialect_name + " SQL (dialects: " + JoinNames(have) + ")");
+    return run;
+  }
+
+  const std::string check_key = std::to_string(runtime.generation()) + "\n" + project.id + "\n" +
+                                pack.name + "\n" + binding.name + "\n" + binding.source;
+  std::string table_sql;
+  if (auto cached = TableCheckCache::Global().Get(check_key)) {
+    table_sql = std::move(*cached);
+  } else {
+    Result<std::string> built =
+        BuildTableSql(pack, dialect->second, binding, project.id, connector);
+    if (!built.ok()) {
+      if (built.status().code() == ErrorCode::kConfigError) {
+        run.call_error = built.status();
+        return run;
+      }
+      // The source could not be asked: that is the source failing, not the request.
+      return fail(as_timeout(built.status()));
+    }
+    table_sql = *built;
+    TableCheckCache::Global().Put(check_key, table_sql);
+  }
+
+  Result<std::vector<PlannedQuery>> planned =
+      PlanMetricSql(pack, metric, dialect->second, params, binding, table_sql);
+  if (!planned.ok()) {
+    run.call_error = planned.status();
+    return run;
+  }
+  for (auto& query : *planned) query.source = binding.source;
+  if (explain) {
+    run.planned = std::move(planned).value();
+    outcome.status = "ok";
+    return run;
+  }
+
+  std::map<std::string, QueryResult> parts;
+  for (auto& query : *planned) {
+    const auto remaining =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (remaining.count() <= 0 || (cancel.cancelled() && Clock::now() >= deadline)) {
+      return fail(DeadlineExceeded("source '" + binding.source + "' gave no answer within " +
+                                   std::to_string(limits.timeout.count()) +
+                                   " ms; raise server.default_timeout_ms or check the source"));
+    }
+    QueryRequest request;
+    request.sql = std::move(query.sql.sql);
+    request.params = std::move(query.sql.params);
+    request.max_rows = limits.max_rows;
+    request.max_bytes = limits.max_bytes;
+    request.timeout = remaining;
+    request.cancel = cancel;
+    // The SQL ships with Tributary (or the operator's packs_dir) and values are bound.
+    request.skip_statement_guard = true;
+    auto query_start = Clock::now();
+    Result<QueryResult> result = connector->Execute(request);
+    double seconds = std::chrono::duration<double>(Clock::now() - query_start).count();
+    Metrics::Global().RecordSourceQuery(
+        binding.source, (*source)->config().type,
+        result.ok() ? std::string_view("ok") : ErrorCodeName(result.status().code()), seconds);
+    if (!result.ok()) {
+      return fail(as_timeout(result.status().WithContext("source '" + binding.source + "'")));
+    }
+    if (query.part == "main") outcome.rows = static_cast<int64_t>(result->row_count());
+    parts.emplace(query.part, std::move(result).value());
+  }
+  outcome.elapsed_ms = elapsed_ms();
+  outcome.status = "ok";
+
+  Shaper shaper(metric, "metric " + pack.name + "/" + metric.name + " (" + dialect_name + ")");
+  Result<std::string> shaped = shaper.Shape(parts);
+  if (!shaped.ok()) {
+    run.call_error = shaped.status();
+    return run;
+  }
+  run.data_json = std::move(shaped).value();
+  return run;
+}
+
+// A job abandoned past its deadline plus this is reported as timed out without waiting more.
+constexpr std::chrono::milliseconds kAbandonGrace{1000};
+
 //! RunMetric, or with `explain` set, everything up to running the SQL, which it stores there.
 Result<MetricAnswer> RunOrExplain(const Runtime& runtime, const MetricCall& call,
                                   std::vector<PlannedQuery>* explain) {
+  using Clock = std::chrono::steady_clock;
   const Config& config = runtime.config();
   std::string project_id = call.project.empty() ? config.default_project : call.project;
   std::vector<std::string> projects;
@@ -541,20 +686,45 @@ Result<MetricAnswer> RunOrExplain(const Runtime& runtime, const MetricCall& call
   }
 
   TRIB_ASSIGN_OR_RETURN(ResolvedParams params,
-                        ResolveParams(*metric, call.params, NowMicros(), {"source"}));
+                        ResolveParams(*metric, call.params, NowMicros(), {"source", "merge"}));
 
   auto bound = project->datasets.find(pack->dataset);
-  if (bound == project->datasets.end()) {
+  if (bound == project->datasets.end() || bound->second.empty()) {
     return NotFound("project '" + project->id + "' binds no dataset '" + pack->dataset +
                     "', which pack '" + pack->name + "' reads; add datasets." + pack->dataset +
                     ": {source: <id>, table: <table>} to the project in the config");
   }
-  const DatasetBinding& binding = bound->second;
+  std::vector<std::string> bound_sources;
+  for (const auto& b : bound->second) bound_sources.push_back(b.source);
+  std::vector<const DatasetBinding*> selected;
+  bool merge = true;
+  bool has_source = false;
+  bool has_merge = false;
   for (const auto& [name, value] : call.params) {
-    if (name == "source" && value != binding.source) {
-      return NotFound("source '" + value + "' does not hold dataset '" + pack->dataset +
-                      "' for project '" + project->id + "'; it is bound to: " + binding.source);
+    if ((name == "source" && std::exchange(has_source, true)) ||
+        (name == "merge" && std::exchange(has_merge, true))) {
+      return InvalidArgument("parameter '" + name + "' is given more than once; give it once");
     }
+    if (name == "source") {
+      auto it = std::find(bound_sources.begin(), bound_sources.end(), value);
+      if (it == bound_sources.end()) {
+        return NotFound("source '" + value + "' does not hold dataset '" + pack->dataset +
+                        "' for project '" + project->id +
+                        "'; it is bound to: " + JoinNames(bound_sources));
+      }
+      selected.push_back(&bound->second[static_cast<size_t>(it - bound_sources.begin())]);
+    } else if (name == "merge") {
+      if (value != "none" && value != "pack") {
+        return InvalidArgument("merge='" + value +
+                               "' is not a merge mode; use merge=none (each source's answer "
+                               "side by side) or merge=pack (the pack's merge rules, the "
+                               "default)");
+      }
+      merge = value == "pack";
+    }
+  }
+  if (selected.empty()) {
+    for (const auto& b : bound->second) selected.push_back(&b);
   }
 
   MetricAnswer answer;
@@ -564,98 +734,105 @@ Result<MetricAnswer> RunOrExplain(const Runtime& runtime, const MetricCall& call
   answer.now = params.now;
   answer.from = params.from;
   answer.to = params.to;
+  answer.merged = merge;
 
-  SourceOutcome outcome;
-  outcome.id = binding.source;
-  Result<SourceHandle*> source = runtime.FindSource(binding.source);
-  if (!source.ok()) {
-    outcome.status = "error";
-    outcome.error = source.status();
-    answer.failure = source.status();
-    answer.sources.push_back(std::move(outcome));
-    return answer;
-  }
-  Connector* connector = (*source)->connector();
-  const std::string dialect_name = connector->capabilities().dialect;
-  auto dialect = pack->dialects.find(dialect_name);
-  if (dialect == pack->dialects.end()) {
-    std::vector<std::string> have;
-    for (const auto& [d, s] : pack->dialects) have.push_back(d);
-    return ConfigError("project '" + project->id + "' binds " + pack->dataset + " to source '" +
-                       binding.source + "' (dialect " + dialect_name + "), but pack '" +
-                       pack->name + "' has no " + dialect_name +
-                       " SQL (dialects: " + JoinNames(have) + ")");
-  }
+  const auto start = Clock::now();
+  auto limits_of = [&](const DatasetBinding& b) {
+    const SourceConfig* source = config.FindSource(b.source);
+    return source ? QueryLimitsFor(config, *project, *source)
+                  : QueryLimitsFor(config, *project, {});
+  };
 
-  const std::string check_key = std::to_string(runtime.generation()) + "\n" + project->id + "\n" +
-                                pack->name + "\n" + binding.name;
-  std::string table_sql;
-  if (auto cached = TableCheckCache::Global().Get(check_key)) {
-    table_sql = std::move(*cached);
+  std::vector<SourceRun> runs;
+  if (explain || selected.size() == 1) {
+    // One source (or only planning): no fan-out, the caller's thread does the work.
+    for (const DatasetBinding* b : selected) {
+      QueryLimits limits = limits_of(*b);
+      runs.push_back(RunOnSource(runtime, *project, *pack, *metric, params, *b, limits,
+                                 start + limits.timeout, call.cancel, explain != nullptr));
+    }
   } else {
-    Result<std::string> built =
-        BuildTableSql(*pack, dialect->second, binding, project->id, connector);
-    if (!built.ok()) {
-      if (built.status().code() == ErrorCode::kConfigError) return built.status();
-      // The source could not be asked: that is the source failing, not the request.
-      outcome.status = StatusName(built.status());
-      outcome.error = built.status();
-      answer.failure = built.status();
-      answer.sources.push_back(std::move(outcome));
-      return answer;
+    // Jobs may outlive this call when abandoned past their deadline: they keep the runtime
+    // (config, packs, connectors) and their own inputs alive.
+    std::shared_ptr<const Runtime> keep = runtime.weak_from_this().lock();
+    auto shared_params =
+        std::make_shared<const ResolvedParams>(merge ? PerSourceParams(*metric, params) : params);
+    std::vector<std::shared_ptr<SourceRun>> slots;
+    std::vector<FanoutJob> jobs;
+    for (const DatasetBinding* b : selected) {
+      QueryLimits limits = limits_of(*b);
+      auto slot = std::make_shared<SourceRun>();
+      slots.push_back(slot);
+      const auto deadline = start + limits.timeout;
+      jobs.push_back({deadline, [keep, &runtime, slot, project, pack, metric, shared_params, b,
+                                 limits, deadline](const CancelToken& token) {
+                        *slot = RunOnSource(runtime, *project, *pack, *metric, *shared_params, *b,
+                                            limits, deadline, token, false);
+                      }});
     }
-    table_sql = *built;
-    TableCheckCache::Global().Put(check_key, table_sql);
-  }
-
-  TRIB_ASSIGN_OR_RETURN(std::vector<PlannedQuery> planned,
-                        PlanMetricSql(*pack, *metric, dialect->second, params, binding, table_sql));
-  if (explain) {
-    *explain = std::move(planned);
-    return answer;
-  }
-
-  const ServerConfig& server = config.server;
-  std::map<std::string, QueryResult> parts;
-  auto start = std::chrono::steady_clock::now();
-  for (auto& query : planned) {
-    QueryRequest request;
-    request.sql = std::move(query.sql.sql);
-    request.params = std::move(query.sql.params);
-    request.max_rows = server.max_row_limit;
-    request.max_bytes = server.max_result_bytes;
-    request.timeout = std::chrono::milliseconds(server.default_timeout_ms);
-    request.cancel = call.cancel;
-    // The SQL ships with Tributary (or the operator's packs_dir) and values are bound.
-    request.skip_statement_guard = true;
-    auto query_start = std::chrono::steady_clock::now();
-    Result<QueryResult> result = connector->Execute(request);
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - query_start).count();
-    Metrics::Global().RecordSourceQuery(
-        binding.source, (*source)->config().type,
-        result.ok() ? std::string_view("ok") : ErrorCodeName(result.status().code()), seconds);
-    if (!result.ok()) {
-      Status error = result.status().WithContext("source '" + binding.source + "'");
-      outcome.status = StatusName(error);
-      outcome.error = error;
-      outcome.elapsed_ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-              .count();
-      answer.failure = error;
-      answer.sources.push_back(std::move(outcome));
-      return answer;
+    std::vector<FanoutEnd> ends =
+        RunFanout(std::move(jobs), call.cancel, config.server.fanout_threads, kAbandonGrace);
+    for (size_t i = 0; i < slots.size(); ++i) {
+      if (ends[i] == FanoutEnd::kFinished) {
+        runs.push_back(std::move(*slots[i]));
+        continue;
+      }
+      SourceRun late;
+      late.outcome.id = selected[i]->source;
+      late.outcome.status = "timeout";
+      late.outcome.elapsed_ms =
+          std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+      late.outcome.error = DeadlineExceeded(
+          "source '" + selected[i]->source + "' gave no answer within " +
+          std::to_string(limits_of(*selected[i]).timeout.count()) +
+          " ms and did not stop when cancelled; raise server.default_timeout_ms or check the "
+          "source");
+      runs.push_back(std::move(late));
     }
-    if (query.part == "main") outcome.rows = static_cast<int64_t>(result->row_count());
-    parts.emplace(query.part, std::move(result).value());
   }
-  outcome.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  outcome.status = "ok";
 
-  Shaper shaper(*metric, "metric " + pack->name + "/" + metric->name + " (" + dialect_name + ")");
-  TRIB_ASSIGN_OR_RETURN(answer.data_json, shaper.Shape(parts));
-  answer.sources.push_back(std::move(outcome));
+  for (auto& run : runs) {
+    if (!run.call_error.ok()) return run.call_error;
+  }
+  std::vector<std::string> ok_ids;
+  std::vector<std::string> ok_data;
+  for (auto& run : runs) {
+    if (run.outcome.status == "ok") {
+      ok_ids.push_back(run.outcome.id);
+      ok_data.push_back(std::move(run.data_json));
+      if (explain) {
+        for (auto& q : run.planned) explain->push_back(std::move(q));
+      }
+    } else if (answer.failure.ok()) {
+      answer.failure = run.outcome.error;
+    }
+    answer.sources.push_back(std::move(run.outcome));
+  }
+  if (ok_ids.empty()) return answer;
+  // Explaining stops at a source that cannot be asked (ExplainMetric returns its error).
+  if (explain) return answer;
+  answer.partial = ok_ids.size() < runs.size();
+  answer.failure = Status::Ok();
+  if (!merge) {
+    // Side by side: {"<source>": <its data>, ...}; failed sources only in meta.sources.
+    std::string data = "{";
+    for (size_t i = 0; i < ok_ids.size(); ++i) {
+      if (i) data += ",";
+      JsonOut key;
+      key.String(ok_ids[i]);
+      data += key.Take();
+      data += ":";
+      data += ok_data[i];
+    }
+    data += "}";
+    answer.data_json = std::move(data);
+  } else if (selected.size() == 1) {
+    answer.data_json = std::move(ok_data.front());
+  } else {
+    TRIB_ASSIGN_OR_RETURN(MergedData merged, MergeMetricData(*metric, ok_data, params));
+    answer.data_json = std::move(merged.json);
+    answer.approximate = std::move(merged.approximate);
+  }
   return answer;
 }
 
@@ -684,7 +861,13 @@ std::string MetricEnvelopePrefix(const MetricAnswer& answer) {
   answer.from ? meta.String(FormatTimestamp(*answer.from)) : meta.Null();
   meta.Key("to");
   answer.to ? meta.String(FormatTimestamp(*answer.to)) : meta.Null();
-  meta.Key("partial").Bool(false);
+  meta.Key("partial").Bool(answer.partial);
+  if (!answer.approximate.empty()) {
+    meta.Key("approximate").StartArray();
+    for (const auto& field : answer.approximate) meta.String(field);
+    meta.EndArray();
+  }
+  if (!answer.merged) meta.Key("merge").String("none");
   meta.Key("sources").StartArray();
   for (const auto& s : answer.sources) {
     meta.StartObject();

@@ -1,7 +1,14 @@
-// Running one pack metric for one project: find the dataset binding and its source, check the
-// bound table and columns against the source's schema, render the dialect's SQL, run it with
-// the server's limits, and shape the rows into the pack's declared result (the spec's
-// envelope `{data, meta}`). Shared by the HTTP API, the compatibility routes and the CLI.
+// Running one pack metric for one project: find the dataset's bindings and their sources, check
+// each bound table and its columns against the source's schema, render the dialect's SQL, run
+// it with the source's limits (QueryLimitsFor), and shape the rows into the pack's declared
+// result (the spec's envelope `{data, meta}`). A dataset bound to several sources fans out:
+// every source runs in parallel on the fan-out pool (orchestrator/fanout.h) with its own
+// deadline, and the answers are merged by the metric's merge rule (metrics/merge.h). Shared by
+// the HTTP API, the compatibility routes and the CLI.
+//
+// Request parameters beside the metric's own: `source=<id>` restricts the call to one bound
+// source, `merge=none` answers each source's data side by side (keyed by source id) instead of
+// merging (`merge=pack`, the default).
 // Thread-safety: RunMetric may be called concurrently; the schema check cache is locked.
 #pragma once
 
@@ -48,20 +55,29 @@ struct MetricAnswer {
   std::optional<int64_t> from;
   std::optional<int64_t> to;
   bool cached = false;
+  //! One entry per source consulted, in binding order.
   std::vector<SourceOutcome> sources;
+  //! Some, but not all, sources failed: `data` holds the answer of the others.
+  bool partial = false;
+  //! Fields whose merged value is approximate (meta.approximate; empty when exact).
+  std::vector<std::string> approximate;
+  //! False with merge=none: `data` is an object keyed by source id.
+  bool merged = true;
   //! Set when no source answered: `data_json` is empty and this is the (first) source error.
   //! The API answers 502, or 504 when every source timed out, with `sources` in the body.
   Status failure;
 };
 
-//! Runs the metric. NOT_FOUND (listing what exists) for an unknown project, pack or metric;
-//! INVALID_ARGUMENT for bad parameters; CONFIG_ERROR when the project's binding does not fit
-//! the source (missing table or column, no SQL for the source's dialect). A failing source is
-//! not an error of the call: it is reported in `sources` and `failure`.
+//! Runs the metric. NOT_FOUND (listing what exists) for an unknown project, pack, metric or
+//! `source`; INVALID_ARGUMENT for bad parameters (or `merge`); CONFIG_ERROR when a binding does
+//! not fit its source (missing table or column, no SQL for the source's dialect). A failing
+//! source is not an error of the call: it is reported in `sources`, and in `failure` when no
+//! source answered (else `partial` is set).
 Result<MetricAnswer> RunMetric(const Runtime& runtime, const MetricCall& call);
 
-//! Checks every project's dataset bindings against the packs: each dataset is one a pack
-//! reads, and `columns` renames only canonical columns. CONFIG_ERROR at the binding's location.
+//! Checks every project's dataset bindings (each source's) against the packs: each dataset is
+//! one a pack reads, and `columns` renames only canonical columns. CONFIG_ERROR at the
+//! binding's location.
 Status CheckDatasetBindings(const Config& config, const PackCatalog& packs);
 
 //! `{"data": ..., "meta": {...}}` (spec: "Envelope"). `meta.cached` is its last member.
@@ -74,6 +90,8 @@ std::string MetricEnvelopePrefix(const MetricAnswer& answer);
 
 //! One rendered query of a metric: `part` is "main" or a list field's name.
 struct PlannedQuery {
+  //! The source it runs on (empty from PlanMetricSql).
+  std::string source;
   std::string part;
   RenderedSql sql;
 };
@@ -86,8 +104,8 @@ Result<std::vector<PlannedQuery>> PlanMetricSql(const Pack& pack, const MetricDe
                                                 const DatasetBinding& binding,
                                                 const std::string& table_sql);
 
-//! The SQL and parameters RunMetric would run for `call` (checked against the source's schema),
-//! without running them.
+//! The SQL and parameters RunMetric would run for `call` on each bound source (or the one
+//! named by `source=`), checked against the sources' schemas, without running them.
 Result<std::vector<PlannedQuery>> ExplainMetric(const Runtime& runtime, const MetricCall& call);
 
 //! A table name as the dialect's quoted identifier: each dotted part quoted on its own, or the

@@ -45,6 +45,38 @@ std::string_view FieldTypeName(FieldType type) {
   return "string";
 }
 
+std::string_view MergeKindName(MergeKind kind) {
+  switch (kind) {
+    case MergeKind::kSum:
+      return "sum";
+    case MergeKind::kMin:
+      return "min";
+    case MergeKind::kMax:
+      return "max";
+    case MergeKind::kDistinct:
+      return "distinct";
+    case MergeKind::kAvg:
+      return "avg";
+    case MergeKind::kMean:
+      return "mean";
+    case MergeKind::kShare:
+      return "share";
+    case MergeKind::kRate:
+      return "rate";
+    case MergeKind::kGrowth:
+      return "growth";
+    case MergeKind::kPrevRate:
+      return "prev_rate";
+    case MergeKind::kPrevDrop:
+      return "prev_drop";
+    case MergeKind::kObject:
+      return "object";
+    case MergeKind::kList:
+      return "list";
+  }
+  return "sum";
+}
+
 std::string_view WindowKindName(WindowKind kind) {
   switch (kind) {
     case WindowKind::kNone:
@@ -106,7 +138,30 @@ namespace {
 const std::vector<std::string> kPackKeys = {"pack",    "title",    "dataset",
                                             "columns", "settings", "metrics"};
 const std::vector<std::string> kColumnKeys = {"name", "type", "nullable"};
-const std::vector<std::string> kMetricKeys = {"title", "window", "ttl_seconds", "params", "result"};
+const std::vector<std::string> kMetricKeys = {"title",  "window", "ttl_seconds",
+                                              "params", "result", "merge"};
+const std::vector<std::string> kListMergeKeys = {"key", "fields", "order", "limit", "offset"};
+const std::vector<std::string> kObjectMergeKeys = {"fields"};
+const std::vector<std::string> kScalarMergeWords = {"sum", "min", "max", "distinct", "avg"};
+const std::vector<std::string> kRefMergeWords = {"mean",   "share",     "rate",
+                                                 "growth", "prev_rate", "prev_drop"};
+
+bool IsNumeric(FieldType type) {
+  return type == FieldType::kInt || type == FieldType::kDouble;
+}
+
+const PackField* FindField(const std::vector<PackField>& fields, std::string_view name) {
+  for (const auto& f : fields) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> FieldNames(const std::vector<PackField>& fields) {
+  std::vector<std::string> names;
+  for (const auto& f : fields) names.push_back(f.name);
+  return names;
+}
 const std::vector<std::string> kParamKeys = {"name",      "type",     "description", "min",
                                              "max",       "default",  "pattern",     "item_pattern",
                                              "min_items", "max_items"};
@@ -506,8 +561,11 @@ class PackLoader {
     TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(entry.value));
     bool has_window = false;
     bool has_result = false;
+    const YamlValue* merge = nullptr;
     for (const auto& f : fields) {
-      if (f.key == "title") {
+      if (f.key == "merge") {
+        merge = &f.value;
+      } else if (f.key == "title") {
         TRIB_ASSIGN_OR_RETURN(metric.title, Raw(f.value));
       } else if (f.key == "window") {
         has_window = true;
@@ -576,7 +634,246 @@ class PackLoader {
         }
       }
     }
+    if (!merge) {
+      return reader_.MissingKey(
+          entry.key_location, entry.value.path, "merge",
+          std::string("declare how answers of several sources merge, e.g. ") +
+              (metric.object_shape
+                   ? "merge: {fields: {total: sum}}"
+                   : "merge: {key: [date], fields: {requests: sum}, order: [date]}") +
+              " (docs/packs.md, \"Merge rules\")");
+    }
+    TRIB_ASSIGN_OR_RETURN(metric.merge,
+                          MergeOf(*merge, metric, metric.fields, !metric.object_shape));
     return metric;
+  }
+
+  //! A `merge` mapping for a list (`is_list`) or an object whose fields are `fields`.
+  Result<MergeRule> MergeOf(const YamlValue& value, const MetricDef& metric,
+                            const std::vector<PackField>& fields, bool is_list) const {
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> entries, reader_.Mapping(value));
+    MergeRule rule;
+    const Field* field_rules = nullptr;
+    for (const auto& e : entries) {
+      if (!is_list && e.key != "fields") {
+        return reader_.UnknownKey(e, kObjectMergeKeys, "merge keys of an object");
+      }
+      if (e.key == "key") {
+        TRIB_ASSIGN_OR_RETURN(std::vector<YamlValue> items, reader_.Sequence(e.value));
+        for (const auto& item : items) {
+          TRIB_ASSIGN_OR_RETURN(std::string name, Raw(item));
+          TRIB_RETURN_IF_ERROR(CheckField(item, fields, name, false));
+          rule.key.push_back(std::move(name));
+        }
+      } else if (e.key == "fields") {
+        field_rules = &e;
+      } else if (e.key == "order") {
+        TRIB_ASSIGN_OR_RETURN(std::vector<YamlValue> items, reader_.Sequence(e.value));
+        for (const auto& item : items) {
+          TRIB_ASSIGN_OR_RETURN(std::string name, Raw(item));
+          MergeOrder order;
+          order.descending = !name.empty() && name.front() == '-';
+          order.field = order.descending ? name.substr(1) : name;
+          TRIB_RETURN_IF_ERROR(CheckField(item, fields, order.field, false));
+          rule.order.push_back(std::move(order));
+        }
+      } else if (e.key == "limit" || e.key == "offset") {
+        TRIB_ASSIGN_OR_RETURN(std::string text, Raw(e.value));
+        const bool is_number = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+          return c >= '0' && c <= '9';
+        });
+        if (is_number && e.key == "limit") {
+          TRIB_ASSIGN_OR_RETURN(int64_t n, reader_.Int(e.value, 1, 1000000));
+          rule.limit = n;
+          continue;
+        }
+        const PackParam* param = metric.FindParam(text);
+        if (!param || param->type != PackParam::Type::kInt) {
+          std::vector<std::string> ints;
+          for (const auto& p : metric.params) {
+            if (p.type == PackParam::Type::kInt) ints.push_back(p.name);
+          }
+          return reader_.Error(e.value, "'" + text + "' is not an int parameter of metric '" +
+                                            metric.name + "'; write " +
+                                            (e.key == "limit" ? "a number or " : "") +
+                                            "one of its int parameters (" +
+                                            (ints.empty() ? "it has none" : JoinNames(ints)) + ")");
+        }
+        (e.key == "limit" ? rule.limit_param : rule.offset_param) = text;
+      } else {
+        return reader_.UnknownKey(e, kListMergeKeys, "merge keys of a list");
+      }
+    }
+    if (!rule.offset_param.empty() && rule.limit_param.empty()) {
+      return reader_.Error(value, "offset needs limit: <int parameter> beside it");
+    }
+    std::set<std::string> ruled(rule.key.begin(), rule.key.end());
+    if (field_rules) {
+      TRIB_ASSIGN_OR_RETURN(std::vector<Field> items, reader_.Mapping(field_rules->value, "field"));
+      for (const auto& item : items) {
+        const PackField* field = FindField(fields, item.key);
+        if (!field) {
+          return reader_.Error(item.key_location, item.value.path,
+                               "the result has no field '" + item.key + "'; " +
+                                   config_internal::DidYouMean(item.key, FieldNames(fields)) +
+                                   "fields: " + JoinNames(FieldNames(fields)));
+        }
+        if (std::find(rule.key.begin(), rule.key.end(), item.key) != rule.key.end()) {
+          return reader_.Error(item.key_location, item.value.path,
+                               "'" + item.key +
+                                   "' is a key field: rows with equal keys are "
+                                   "combined, so it has no rule; remove it here");
+        }
+        if (is_list && rule.key.empty()) {
+          return reader_.Error(item.key_location, item.value.path,
+                               "a list merged without key keeps its rows whole, so its fields "
+                               "have no rules; add key: [...] or remove fields");
+        }
+        TRIB_ASSIGN_OR_RETURN(MergeFieldRule r, FieldMerge(item, *field, metric, fields, is_list));
+        ruled.insert(item.key);
+        rule.fields.push_back(std::move(r));
+      }
+    }
+    if (!is_list || !rule.key.empty()) {
+      for (const auto& f : fields) {
+        if (!ruled.count(f.name)) {
+          return reader_.Error(value, "field '" + f.name + "' has no merge rule; add it to " +
+                                          "fields (e.g. " + f.name + ": sum)" +
+                                          (is_list ? " or to key" : ""));
+        }
+      }
+    }
+    return rule;
+  }
+
+  //! `name` is a field of `fields` (numeric when `numeric`).
+  Status CheckField(const YamlValue& where, const std::vector<PackField>& fields,
+                    const std::string& name, bool numeric) const {
+    const PackField* field = FindField(fields, name);
+    if (!field) {
+      return reader_.Error(where, "the result has no field '" + name + "'; " +
+                                      config_internal::DidYouMean(name, FieldNames(fields)) +
+                                      "fields: " + JoinNames(FieldNames(fields)));
+    }
+    if (numeric && !IsNumeric(field->type)) {
+      return reader_.Error(where, "'" + name + "' is a " + std::string(FieldTypeName(field->type)) +
+                                      " field; this rule needs an int or double field");
+    }
+    if (!numeric && (field->type == FieldType::kObject || field->type == FieldType::kList)) {
+      return reader_.Error(where, "'" + name + "' is " + std::string(FieldTypeName(field->type)) +
+                                      "; name a scalar field");
+    }
+    return Status::Ok();
+  }
+
+  //! A dotted path (`current.sessions`) to a numeric field from `fields`.
+  Status CheckPath(const YamlValue& where, const std::vector<PackField>& fields,
+                   const std::string& path) const {
+    const std::vector<PackField>* level = &fields;
+    size_t start = 0;
+    while (true) {
+      size_t dot = path.find('.', start);
+      std::string part = path.substr(start, dot == std::string::npos ? dot : dot - start);
+      if (dot == std::string::npos) return CheckField(where, *level, part, true);
+      const PackField* f = FindField(*level, part);
+      if (!f || f->type != FieldType::kObject) {
+        return reader_.Error(where, "'" + path + "': '" + part + "' is not an object field");
+      }
+      level = &f->fields;
+      start = dot + 1;
+    }
+  }
+
+  Result<MergeFieldRule> FieldMerge(const Field& item, const PackField& field,
+                                    const MetricDef& metric, const std::vector<PackField>& fields,
+                                    bool is_list) const {
+    MergeFieldRule rule;
+    rule.field = field.name;
+    if (field.type == FieldType::kObject || field.type == FieldType::kList) {
+      if (!item.value.node.IsMap()) {
+        return reader_.Error(
+            item.value,
+            "'" + field.name + "' is " + std::string(FieldTypeName(field.type)) +
+                ": write its merge as a mapping (" +
+                (field.type == FieldType::kList ? "key, fields, order, limit" : "fields") + ")");
+      }
+      rule.kind = field.type == FieldType::kList ? MergeKind::kList : MergeKind::kObject;
+      TRIB_ASSIGN_OR_RETURN(MergeRule nested, MergeOf(item.value, metric, field.fields,
+                                                      field.type == FieldType::kList));
+      rule.nested = std::make_shared<const MergeRule>(std::move(nested));
+      return rule;
+    }
+    if (item.value.node.IsScalar()) {
+      TRIB_ASSIGN_OR_RETURN(std::string word, Raw(item.value));
+      auto known = std::find(kScalarMergeWords.begin(), kScalarMergeWords.end(), word);
+      if (known == kScalarMergeWords.end()) {
+        std::vector<std::string> all = kScalarMergeWords;
+        all.insert(all.end(), kRefMergeWords.begin(), kRefMergeWords.end());
+        return reader_.Error(item.value, "unknown merge rule '" + word + "'; " +
+                                             config_internal::DidYouMean(word, all) +
+                                             "rules: " + JoinNames(kScalarMergeWords) + ", or {" +
+                                             JoinNames(kRefMergeWords) + ": <field>}");
+      }
+      for (MergeKind k : {MergeKind::kSum, MergeKind::kMin, MergeKind::kMax, MergeKind::kDistinct,
+                          MergeKind::kAvg}) {
+        if (MergeKindName(k) == word) rule.kind = k;
+      }
+      const bool ordered = rule.kind == MergeKind::kMin || rule.kind == MergeKind::kMax;
+      if (!ordered && !IsNumeric(field.type)) {
+        return reader_.Error(item.value, "'" + word + "' needs a numeric field; '" + field.name +
+                                             "' is " + std::string(FieldTypeName(field.type)));
+      }
+      if (rule.kind == MergeKind::kDistinct && field.type != FieldType::kInt) {
+        return reader_.Error(item.value, "distinct counts are int fields; '" + field.name +
+                                             "' is " + std::string(FieldTypeName(field.type)));
+      }
+      return rule;
+    }
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> kv, reader_.Mapping(item.value));
+    if (kv.size() != 1) {
+      return reader_.Error(item.value, "write one rule, e.g. {mean: requests}");
+    }
+    const Field& r = kv.front();
+    auto known = std::find(kRefMergeWords.begin(), kRefMergeWords.end(), r.key);
+    if (known == kRefMergeWords.end()) {
+      return reader_.UnknownKey(r, kRefMergeWords, "merge rules with a field");
+    }
+    for (MergeKind k : {MergeKind::kMean, MergeKind::kShare, MergeKind::kRate, MergeKind::kGrowth,
+                        MergeKind::kPrevRate, MergeKind::kPrevDrop}) {
+      if (MergeKindName(k) == r.key) rule.kind = k;
+    }
+    if (!IsNumeric(field.type)) {
+      return reader_.Error(r.value, "'" + r.key + "' needs a numeric field; '" + field.name +
+                                        "' is " + std::string(FieldTypeName(field.type)));
+    }
+    if ((rule.kind == MergeKind::kShare || rule.kind == MergeKind::kPrevRate ||
+         rule.kind == MergeKind::kPrevDrop) &&
+        !is_list) {
+      return reader_.Error(r.value, "'" + r.key + "' compares rows: it applies in lists only");
+    }
+    if (rule.kind == MergeKind::kGrowth) {
+      if (is_list) {
+        return reader_.Error(r.value,
+                             "growth compares fields of one object: it applies in objects only");
+      }
+      TRIB_ASSIGN_OR_RETURN(std::vector<YamlValue> paths, reader_.Sequence(r.value));
+      if (paths.size() != 2) {
+        return reader_.Error(r.value,
+                             "growth takes [current, previous], e.g. "
+                             "[current.sessions, previous.sessions]");
+      }
+      TRIB_ASSIGN_OR_RETURN(rule.ref, Raw(paths[0]));
+      TRIB_ASSIGN_OR_RETURN(rule.ref2, Raw(paths[1]));
+      TRIB_RETURN_IF_ERROR(CheckPath(paths[0], fields, rule.ref));
+      TRIB_RETURN_IF_ERROR(CheckPath(paths[1], fields, rule.ref2));
+      return rule;
+    }
+    TRIB_ASSIGN_OR_RETURN(rule.ref, Raw(r.value));
+    TRIB_RETURN_IF_ERROR(CheckField(r.value, fields, rule.ref, true));
+    if (rule.ref == field.name) {
+      return reader_.Error(r.value, "'" + field.name + "' cannot derive from itself");
+    }
+    return rule;
   }
 
   //! Parses one SQL template and checks every name it uses exists for this metric.

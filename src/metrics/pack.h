@@ -68,6 +68,64 @@ struct PackParam {
   std::vector<std::string> default_list;
 };
 
+//! How one field is combined when a metric's answers from several sources are merged
+//! (docs/packs.md, "Merge rules").
+enum class MergeKind {
+  kSum,       //!< the parts' sum (exact)
+  kMin,       //!< the smallest part (exact)
+  kMax,       //!< the largest part (exact)
+  kDistinct,  //!< a distinct count: the parts' sum, an upper bound (approximate)
+  kAvg,       //!< the unweighted mean of the parts (approximate)
+  kMean,      //!< the mean of the parts weighted by the numeric field `ref` (exact)
+  kShare,     //!< 100 * ref / (sum of ref over every merged row), recomputed (exact)
+  kRate,      //!< a percentage `ref` / denominator, the denominators recovered from each part
+  kGrowth,    //!< 100 * (ref - ref2) / ref2 over the merged values, 0 when ref2 is 0
+  kPrevRate,  //!< 100 * ref / ref of the previous merged row, 100 for the first
+  kPrevDrop,  //!< ref of the previous merged row - ref, 0 for the first
+  kObject,    //!< a nested object, merged field by field by `nested`
+  kList,      //!< a nested list, merged by `nested`
+};
+
+//! "sum", "min", ... (the pack.yaml word).
+std::string_view MergeKindName(MergeKind kind);
+
+struct MergeRule;
+
+struct MergeFieldRule {
+  std::string field;
+  MergeKind kind = MergeKind::kSum;
+  //! kMean: the weight field; kShare, kRate, kPrevRate, kPrevDrop: the count it derives from;
+  //! kGrowth: the current value (a dotted path from the object holding the field).
+  std::string ref;
+  //! kGrowth: the previous value (dotted path).
+  std::string ref2;
+  //! kObject, kList.
+  std::shared_ptr<const MergeRule> nested;
+};
+
+struct MergeOrder {
+  std::string field;
+  bool descending = false;
+};
+
+//! How answers of several sources combine into one, for an object or a list of rows.
+struct MergeRule {
+  //! Lists: rows whose key fields are equal are combined into one. Empty: rows are kept as
+  //! they are and concatenated (sample lists).
+  std::vector<std::string> key;
+  //! Every non-key field of a keyed list or of an object, in declaration order.
+  std::vector<MergeFieldRule> fields;
+  //! Lists: the metric's order, re-applied after the merge; empty keeps first-seen order.
+  std::vector<MergeOrder> order;
+  //! Lists: at most this many rows after the merge (a fixed top-N), or the value of the
+  //! int parameter `limit_param`.
+  std::optional<int64_t> limit;
+  std::string limit_param;
+  //! Lists: the int parameter that skips rows. Each source is then asked for rows
+  //! [0, offset + limit) and the merge skips `offset` of the merged order.
+  std::string offset_param;
+};
+
 struct MetricDef {
   std::string name;
   std::string title;
@@ -77,6 +135,8 @@ struct MetricDef {
   //! True for an `object` result (one row), false for a `list` (rows).
   bool object_shape = false;
   std::vector<PackField> fields;
+  //! How answers of several sources merge (pack.yaml `merge`, required).
+  MergeRule merge;
 
   const PackParam* FindParam(std::string_view name) const;
 };

@@ -62,7 +62,7 @@ class SourceHandle {
   SourceHealth health_;
 };
 
-class Runtime {
+class Runtime : public std::enable_shared_from_this<Runtime> {
  public:
   //! Builds connectors for every source and opens them. A source that fails to open does not
   //! fail the runtime: it is kept, reported unavailable, and its queries fail with its error.

@@ -27,6 +27,51 @@ void WriteField(JsonOut& out, const PackField& field) {
   out.EndObject();
 }
 
+//! A metric's merge rule as pack.yaml writes it (docs/packs.md, "Merge rules").
+void WriteMergeRule(JsonOut& out, const MergeRule& rule) {
+  out.StartObject();
+  if (!rule.key.empty()) {
+    out.Key("key").StartArray();
+    for (const auto& k : rule.key) out.String(k);
+    out.EndArray();
+  }
+  if (!rule.fields.empty()) {
+    out.Key("fields").StartObject();
+    for (const auto& f : rule.fields) {
+      out.Key(f.field);
+      switch (f.kind) {
+        case MergeKind::kObject:
+        case MergeKind::kList:
+          WriteMergeRule(out, *f.nested);
+          break;
+        case MergeKind::kGrowth:
+          out.StartObject().Key("growth").StartArray().String(f.ref).String(f.ref2).EndArray();
+          out.EndObject();
+          break;
+        case MergeKind::kMean:
+        case MergeKind::kShare:
+        case MergeKind::kRate:
+        case MergeKind::kPrevRate:
+        case MergeKind::kPrevDrop:
+          out.StartObject().Key(MergeKindName(f.kind)).String(f.ref).EndObject();
+          break;
+        default:
+          out.String(MergeKindName(f.kind));
+      }
+    }
+    out.EndObject();
+  }
+  if (!rule.order.empty()) {
+    out.Key("order").StartArray();
+    for (const auto& o : rule.order) out.String((o.descending ? "-" : "") + o.field);
+    out.EndArray();
+  }
+  if (rule.limit) out.Key("limit").Int(*rule.limit);
+  if (!rule.limit_param.empty()) out.Key("limit").String(rule.limit_param);
+  if (!rule.offset_param.empty()) out.Key("offset").String(rule.offset_param);
+  out.EndObject();
+}
+
 void WriteWindowParams(JsonOut& out, WindowKind window) {
   auto int_param = [&](const char* name, int64_t min, int64_t max, int64_t def, const char* what) {
     out.StartObject();
@@ -133,6 +178,8 @@ ApiResponse ListPacks(const ApiRequest& req) {
       for (const auto& f : metric.fields) WriteField(out, f);
       out.EndArray();
       out.EndObject();
+      out.Key("merge");
+      WriteMergeRule(out, metric.merge);
       out.Key("dialects").StartArray();
       for (const auto& [name, d] : pack.dialects) {
         if (d.metrics.count(metric.name)) out.String(name);
@@ -163,10 +210,22 @@ ApiResponse ListProjects(const ApiRequest& req) {
     for (const auto& s : project.sources) out.String(s);
     out.EndArray();
     out.Key("datasets").StartObject();
-    for (const auto& [name, binding] : project.datasets) {
+    for (const auto& [name, bindings] : project.datasets) {
+      // `source`/`table` are the (first) binding's; a dataset split across sources also
+      // lists every binding.
       out.Key(name).StartObject();
-      out.Key("source").String(binding.source);
-      out.Key("table").String(binding.table);
+      out.Key("source").String(bindings.front().source);
+      out.Key("table").String(bindings.front().table);
+      if (bindings.size() > 1) {
+        out.Key("bindings").StartArray();
+        for (const auto& binding : bindings) {
+          out.StartObject();
+          out.Key("source").String(binding.source);
+          out.Key("table").String(binding.table);
+          out.EndObject();
+        }
+        out.EndArray();
+      }
       out.EndObject();
     }
     out.EndObject();

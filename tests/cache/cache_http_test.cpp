@@ -44,6 +44,8 @@ metrics:
         - {name: rows, type: int}
         - {name: tag, type: string, nullable: true}
         - {name: n, type: int}
+    merge:
+      fields: {rows: sum, tag: min, n: max}
 )";
 
 constexpr const char* kPostgres = R"(dialect: postgres

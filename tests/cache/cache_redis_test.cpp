@@ -144,6 +144,8 @@ metrics:
       fields:
         - {name: rows, type: int}
         - {name: tag, type: string, nullable: true}
+    merge:
+      fields: {rows: sum, tag: min}
 )";
 
 constexpr const char* kDuckDb = R"(dialect: duckdb

@@ -24,7 +24,8 @@ constexpr const char* kSources =
 constexpr const char* kServerKeys =
     "listen, packs_dir, max_body_bytes, max_header_bytes, read_timeout_ms, idle_timeout_ms, "
     "io_threads, "
-    "worker_threads, default_row_limit, max_row_limit, default_timeout_ms, max_timeout_ms, "
+    "worker_threads, fanout_threads, default_row_limit, max_row_limit, default_timeout_ms, "
+    "max_timeout_ms, "
     "max_result_bytes, shutdown_grace_ms";
 
 // Other connectors join the registry over time; the messages list whatever is registered.

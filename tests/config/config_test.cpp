@@ -99,7 +99,7 @@ TEST(ConfigLoad, FullConfig) {
   EXPECT_EQ(web.location.ToString(), "cfg.yaml:19:3");
   EXPECT_EQ(web.sources, (std::vector<std::string>{"warehouse", "scratch"}));
   ASSERT_EQ(web.datasets.size(), 1u);
-  const DatasetBinding& events = web.datasets.at("web_events");
+  const DatasetBinding& events = web.datasets.at("web_events")[0];
   EXPECT_EQ(events.name, "web_events");
   EXPECT_EQ(events.source, "warehouse");
   EXPECT_EQ(events.table, "events");
@@ -114,7 +114,7 @@ TEST(ConfigLoad, FullConfig) {
   EXPECT_EQ((*events.feature_rules)[1].name, "api");
   EXPECT_EQ(events.location.ToString(), "cfg.yaml:22:7");
 
-  const DatasetBinding& logs = config.projects[1].datasets.at("llm_logs");
+  const DatasetBinding& logs = config.projects[1].datasets.at("llm_logs")[0];
   EXPECT_EQ(logs.table, "llm_logs");  // defaults to the dataset name
   EXPECT_EQ(logs.client_pattern, std::optional<std::string>("^(\\w+)/"));
   EXPECT_FALSE(logs.feature_rules.has_value());
@@ -141,7 +141,7 @@ TEST(ConfigLoad, JsonIsAccepted) {
   ASSERT_EQ(config.sources.size(), 1u);
   EXPECT_EQ(config.sources[0].options.GetInt("max_connections", 0), 2);
   EXPECT_EQ(config.sources[0].options.GetStringMap("tables").at("t"), "t.csv");
-  EXPECT_EQ(config.projects.at(0).datasets.at("llm_logs").columns.at("ts"), "time");
+  EXPECT_EQ(config.projects.at(0).datasets.at("llm_logs")[0].columns.at("ts"), "time");
   // The only project becomes the default.
   EXPECT_EQ(config.default_project, "p");
 }
@@ -178,7 +178,7 @@ projects:
   EXPECT_EQ(options.GetStringMap("tables").at("costs"), "$HOME/costs$.csv");
   EXPECT_EQ(options.GetInt("max_connections", 0), 8);
   EXPECT_EQ(options.LocationOf("path").ToString(), "cfg.yaml:8:11");
-  EXPECT_EQ(config.projects.at(0).datasets.at("web_events").client_pattern,
+  EXPECT_EQ(config.projects.at(0).datasets.at("web_events")[0].client_pattern,
             std::optional<std::string>("^(web)/"));
 }
 
@@ -360,8 +360,8 @@ TEST(ConfigRender, BuiltinConfig) {
   EXPECT_EQ(config.sources[0].options.GetString("path"), "/var/lib/tributary/demo.duckdb");
   ASSERT_EQ(config.projects.size(), 1u);
   EXPECT_EQ(config.projects[0].sources, std::vector<std::string>{"demo"});
-  EXPECT_EQ(config.projects[0].datasets.at("llm_logs").table, "llm_logs");
-  EXPECT_EQ(config.projects[0].datasets.at("web_events").source, "demo");
+  EXPECT_EQ(config.projects[0].datasets.at("llm_logs")[0].table, "llm_logs");
+  EXPECT_EQ(config.projects[0].datasets.at("web_events")[0].source, "demo");
   EXPECT_EQ(config.default_project, "demo");
   EXPECT_EQ(config.fingerprint, config_internal::ComputeFingerprint(config));
   EXPECT_EQ(RenderConfig(config),

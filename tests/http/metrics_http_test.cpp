@@ -46,6 +46,9 @@ metrics:
           fields:
             - {name: kind, type: string}
             - {name: n, type: int}
+    merge:
+      fields: {rows: sum, hugeSum: sum, decimalAvg: {mean: rows}, noRowsAvg: avg, label: min,
+               span: {fields: {first: min, last: max}}, kinds: {key: [kind], fields: {n: sum}}}
   daily:
     window: range
     result:
@@ -57,12 +60,17 @@ metrics:
         - {name: flag, type: bool}
         - {name: maybe, type: string, nullable: true}
         - {name: amount, type: double}
+    merge:
+      key: [date]
+      fields: {dateFromText: min, hourFromText: min, flag: min, maybe: min, amount: sum}
+      order: [date]
   broken:
     window: none
     result:
       shape: list
       fields:
         - {name: missing, type: int}
+    merge: {key: [missing]}
 )";
 
 constexpr const char* kDuckDb = R"(dialect: duckdb

@@ -32,6 +32,7 @@ metrics:
           type: list
           fields:
             - {name: k, type: string}
+    merge: {fields: {n: sum, top: {key: [k]}}}
   rows:
     window: none
     params:
@@ -40,6 +41,7 @@ metrics:
       shape: list
       fields:
         - {name: k, type: string}
+    merge: {order: [k], limit: limit}
 )";
 
 constexpr const char* kDialect = R"(dialect: duckdb
@@ -88,13 +90,13 @@ TEST(PackLoader, MistakesAreReportedWithFileLineAndFix) {
             "CONFIG_ERROR: packs/p/pack.yaml:16:27: metrics.count.result.fields[0].type: unknown "
             "type 'integer'; use one of int, double, string, bool, date, timestamp, object, list");
   EXPECT_EQ(LoadError(Replace(kPack, "    window: none", "    windw: none")),
-            "CONFIG_ERROR: packs/p/pack.yaml:22:5: metrics.rows.windw: unknown key; did you mean "
-            "'window'? allowed keys: title, window, ttl_seconds, params, result");
+            "CONFIG_ERROR: packs/p/pack.yaml:23:5: metrics.rows.windw: unknown key; did you mean "
+            "'window'? allowed keys: title, window, ttl_seconds, params, result, merge");
   EXPECT_EQ(LoadError(Replace(kPack, "pack: p", "pack: q")),
             "CONFIG_ERROR: packs/p/pack.yaml:1:7: pack: the pack is named 'q' but lives in folder "
             "'p'; make them the same");
   EXPECT_EQ(LoadError(Replace(kPack, "default: 5", "default: 50")).substr(0, 50),
-            "CONFIG_ERROR: packs/p/pack.yaml:24:60: metrics.row");
+            "CONFIG_ERROR: packs/p/pack.yaml:25:60: metrics.row");
 }
 
 TEST(PackLoader, DialectFilesAreCheckedAgainstThePack) {

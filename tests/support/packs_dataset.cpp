@@ -753,33 +753,33 @@ std::string LoadDuckDb(const std::string& path, const Dataset& data) {
   return error;
 }
 
-std::string LoadPostgres(const std::string& schema, const Dataset& data) {
-  const std::string host = Env("TRIB_TEST_PG_HOST"), port = Env("TRIB_TEST_PG_PORT"),
-                    user = Env("TRIB_TEST_PG_USER"), password = Env("TRIB_TEST_PG_PASSWORD"),
-                    dbname = Env("TRIB_TEST_PG_DB");
+PgServer SharedPgServer() {
+  return {Env("TRIB_TEST_PG_HOST"), Env("TRIB_TEST_PG_PORT"), Env("TRIB_TEST_PG_USER"),
+          Env("TRIB_TEST_PG_PASSWORD"), Env("TRIB_TEST_PG_DB")};
+}
+
+namespace {
+
+PGconn* ConnectPostgres(const PgServer& server, std::string* error) {
   const char* keys[] = {"host", "port", "user", "password", "dbname", nullptr};
-  const char* values[] = {host.c_str(),     port.c_str(),   user.c_str(),
-                          password.c_str(), dbname.c_str(), nullptr};
+  const char* values[] = {server.host.c_str(),     server.port.c_str(),   server.user.c_str(),
+                          server.password.c_str(), server.dbname.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, 0);
   if (PQstatus(conn) != CONNECTION_OK) {
-    std::string message = PQerrorMessage(conn);
+    *error = "PostgreSQL: " + std::string(PQerrorMessage(conn));
     PQfinish(conn);
-    return "PostgreSQL: " + message;
+    return nullptr;
   }
-  const std::string q = "\"" + schema + "\"";
-  std::vector<std::string> all = {"SET client_min_messages = warning", "SET TimeZone = 'UTC'",
-                                  "DROP SCHEMA IF EXISTS " + q + " CASCADE", "CREATE SCHEMA " + q,
-                                  "BEGIN"};
-  auto add = [&](std::vector<std::string> more) {
-    for (auto& s : more) all.push_back(std::move(s));
-  };
-  add(TableStatements(Engine::kPostgres, q + ".llm_logs", q + ".web_events", data, QuoteWith('"')));
-  add(TableStatements(Engine::kPostgresTs, q + ".llm_logs_ts", q + ".web_events_ts", data,
-                      QuoteWith('"')));
-  add(RenamedCopies(q + ".", q + ".", "_renamed", '"'));
-  all.push_back("COMMIT");
+  return conn;
+}
+
+}  // namespace
+
+std::string ExecPostgres(const PgServer& server, const std::vector<std::string>& statements) {
   std::string error;
-  for (const auto& sql : all) {
+  PGconn* conn = ConnectPostgres(server, &error);
+  if (!conn) return error;
+  for (const auto& sql : statements) {
     PGresult* r = PQexec(conn, sql.c_str());
     const auto st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -793,7 +793,27 @@ std::string LoadPostgres(const std::string& schema, const Dataset& data) {
   return error;
 }
 
-std::string LoadMariaDb(const std::string& prefix, const Dataset& data) {
+std::string LoadPostgres(const std::string& schema, const Dataset& data) {
+  return LoadPostgres(SharedPgServer(), schema, data);
+}
+
+std::string LoadPostgres(const PgServer& server, const std::string& schema, const Dataset& data) {
+  const std::string q = "\"" + schema + "\"";
+  std::vector<std::string> all = {"SET client_min_messages = warning", "SET TimeZone = 'UTC'",
+                                  "DROP SCHEMA IF EXISTS " + q + " CASCADE", "CREATE SCHEMA " + q,
+                                  "BEGIN"};
+  auto add = [&](std::vector<std::string> more) {
+    for (auto& s : more) all.push_back(std::move(s));
+  };
+  add(TableStatements(Engine::kPostgres, q + ".llm_logs", q + ".web_events", data, QuoteWith('"')));
+  add(TableStatements(Engine::kPostgresTs, q + ".llm_logs_ts", q + ".web_events_ts", data,
+                      QuoteWith('"')));
+  add(RenamedCopies(q + ".", q + ".", "_renamed", '"'));
+  all.push_back("COMMIT");
+  return ExecPostgres(server, all);
+}
+
+std::string ExecMariaDb(const std::vector<std::string>& statements) {
   const std::string host = Env("TRIB_TEST_MARIADB_HOST"), user = Env("TRIB_TEST_MARIADB_USER"),
                     password = Env("TRIB_TEST_MARIADB_PASSWORD"),
                     database = Env("TRIB_TEST_MARIADB_DB");
@@ -808,6 +828,19 @@ std::string LoadMariaDb(const std::string& prefix, const Dataset& data) {
     mysql_close(h);
     return "MariaDB: " + message;
   }
+  std::string error;
+  for (const auto& sql : statements) {
+    if (mysql_real_query(h, sql.data(), sql.size()) != 0) {
+      error = "MariaDB: " + std::string(mysql_error(h)) + " in " + sql.substr(0, 300);
+      break;
+    }
+    if (MYSQL_RES* res = mysql_store_result(h)) mysql_free_result(res);
+  }
+  mysql_close(h);
+  return error;
+}
+
+std::string LoadMariaDb(const std::string& prefix, const Dataset& data) {
   // The tables use the server's default collation for utf8mb4, as a user's table would.
   std::vector<std::string> all =
       TableStatements(Engine::kMariaDb, "`" + prefix + "_llm_logs`", "`" + prefix + "_web_events`",
@@ -835,16 +868,7 @@ std::string LoadMariaDb(const std::string& prefix, const Dataset& data) {
     all.push_back("CREATE TABLE " + to + " AS SELECT " + renamed + " FROM `" + prefix + "_" +
                   table + "`");
   }
-  std::string error;
-  for (const auto& sql : all) {
-    if (mysql_real_query(h, sql.data(), sql.size()) != 0) {
-      error = "MariaDB: " + std::string(mysql_error(h)) + " in " + sql.substr(0, 300);
-      break;
-    }
-    if (MYSQL_RES* res = mysql_store_result(h)) mysql_free_result(res);
-  }
-  mysql_close(h);
-  return error;
+  return ExecMariaDb(all);
 }
 
 std::string LoadSqlite(const std::string& path, const Dataset& data) {

@@ -84,6 +84,20 @@ std::string DuckDbParquetPath(const std::string& duckdb_path, const std::string&
 //! SQLite loader also writes llm_logs_renamed/web_events_renamed (`<prefix>_..._renamed` on
 //! MariaDB): the rows with every column renamed (RenamedColumn), as DuckDB does.
 std::string LoadPostgres(const std::string& schema, const Dataset& data);
+
+//! Where a PostgreSQL server listens: the shared test server (TRIB_TEST_PG_*) or a test's own.
+struct PgServer {
+  std::string host, port, user, password, dbname;
+};
+//! The shared test server, from TRIB_TEST_PG_*.
+PgServer SharedPgServer();
+//! LoadPostgres into `server`.
+std::string LoadPostgres(const PgServer& server, const std::string& schema, const Dataset& data);
+//! Runs `statements` in order on `server`; "" or what failed.
+std::string ExecPostgres(const PgServer& server, const std::vector<std::string>& statements);
+//! Runs `statements` in order on the shared MariaDB server (TRIB_TEST_MARIADB_*), in the test
+//! database, with the session in UTC; "" or what failed.
+std::string ExecMariaDb(const std::vector<std::string>& statements);
 //! MariaDB: the test user may use only its own database, so the tables are
 //! `<prefix>_llm_logs` / `<prefix>_web_events` there, DATETIME(6) and TINYINT(1), and
 //! `<prefix>_llm_logs_ts` / `<prefix>_web_events_ts` with TIMESTAMP(6) instead.
