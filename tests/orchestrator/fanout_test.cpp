@@ -127,8 +127,10 @@ struct Served {
 };
 
 // A runtime and HTTP server over `yaml`; fails the test when it cannot start.
+// The result cache is off: every request here must reach the sources (the cache has its own
+// tests in tests/cache/).
 void Serve(const std::string& yaml, Served* out) {
-  Result<Config> config = LoadConfigText(yaml, "fanout.yaml", ".");
+  Result<Config> config = LoadConfigText("cache: {enabled: false}\n" + yaml, "fanout.yaml", ".");
   ASSERT_TRUE(config.ok()) << config.status().ToString() << "\n" << yaml;
   out->runtime = Runtime::Open(std::move(*config));
   ASSERT_TRUE(out->runtime->packs().ok()) << out->runtime->packs().status().ToString();
