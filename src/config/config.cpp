@@ -30,6 +30,7 @@
 #include <regex>
 #include <system_error>
 
+#include "config/access_config_parse.h"
 #include "config/config_render.h"
 #include "config/source_options.h"
 #include "config/yaml_reader.h"
@@ -65,8 +66,9 @@ using config_internal::Field;
 using config_internal::Value;
 using config_internal::YamlReader;
 
-const std::vector<std::string> kTopLevelKeys = {"server", "sources", "projects", "default_project"};
-const std::vector<std::string> kProjectKeys = {"sources", "datasets"};
+const std::vector<std::string> kTopLevelKeys = {"server",          "sources", "projects",
+                                                "default_project", "auth",    "rate_limits"};
+const std::vector<std::string> kProjectKeys = {"sources", "datasets", "rate_limits", "limits"};
 const std::vector<std::string> kDatasetNames = {"llm_logs", "web_events"};
 const std::vector<std::string> kDatasetKeys = {"source", "table", "columns", "client_pattern",
                                                "features"};
@@ -197,6 +199,12 @@ class ConfigParser {
       } else if (field.key == "default_project") {
         TRIB_ASSIGN_OR_RETURN(config.default_project, reader_.String(field.value));
         default_project_ = PendingReference{field.value, config.default_project};
+      } else if (field.key == "auth") {
+        TRIB_RETURN_IF_ERROR(
+            config_internal::ParseAuth(reader_, field.value, config.auth, key_projects_));
+      } else if (field.key == "rate_limits") {
+        TRIB_RETURN_IF_ERROR(
+            config_internal::ParseRateLimits(reader_, field.value, config.rate_limits));
       } else {
         return reader_.UnknownKey(field, kTopLevelKeys, "allowed keys");
       }
@@ -290,6 +298,12 @@ class ConfigParser {
       TRIB_ASSIGN_OR_RETURN(Options options, config_internal::ParseSourceOptions(
                                                  reader_, source_fields, *factory, field));
       sources.push_back({field.key, type, std::move(options), field.key_location});
+      auto limits_field = std::find_if(source_fields.begin(), source_fields.end(),
+                                       [](const Field& f) { return f.key == "limits"; });
+      if (limits_field != source_fields.end()) {
+        TRIB_RETURN_IF_ERROR(config_internal::ParseQueryLimits(reader_, limits_field->value,
+                                                               sources.back().limits));
+      }
     }
     return Status::Ok();
   }
@@ -348,6 +362,13 @@ class ConfigParser {
           dataset_sources.emplace_back(binding.source, source_value);
           project.datasets[binding.name] = std::move(binding);
         }
+      } else if (field.key == "rate_limits") {
+        // Keys left out inherit the top-level values, filled in by ResolveReferences.
+        RateLimitSettings unset{-1, -1};
+        TRIB_RETURN_IF_ERROR(config_internal::ParseRateLimits(reader_, field.value, unset));
+        project.rate_limits = unset;
+      } else if (field.key == "limits") {
+        TRIB_RETURN_IF_ERROR(config_internal::ParseQueryLimits(reader_, field.value, project.limits));
       } else {
         return reader_.UnknownKey(field, kProjectKeys, "allowed keys");
       }
@@ -462,6 +483,14 @@ class ConfigParser {
   }
 
   Status ResolveReferences(Config& config) const {
+    for (auto& project : config.projects) {
+      if (!project.rate_limits) continue;
+      if (project.rate_limits->per_minute < 0) {
+        project.rate_limits->per_minute = config.rate_limits.per_minute;
+      }
+      if (project.rate_limits->per_hour < 0) project.rate_limits->per_hour = config.rate_limits.per_hour;
+    }
+    TRIB_RETURN_IF_ERROR(config_internal::ResolveKeyProjects(reader_, config, key_projects_));
     std::vector<std::string> source_ids;
     for (const auto& source : config.sources) source_ids.push_back(source.id);
     for (const auto& reference : source_references_) {
@@ -491,6 +520,7 @@ class ConfigParser {
   const YamlReader& reader_;
   std::vector<PendingReference> source_references_;
   std::optional<PendingReference> default_project_;
+  std::vector<config_internal::KeyProjectReference> key_projects_;
 };
 
 std::string ParentDirectory(const std::string& path) {

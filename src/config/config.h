@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "config/access_config.h"
 #include "config/options.h"
 
 namespace tributary {
@@ -52,6 +53,8 @@ struct SourceConfig {
   //! The keys written beside `type` in the source's mapping, checked against the schema.
   Options options;
   SourceLocation location;
+  //! `limits:` (read before the connector's options): caps for every query on this source.
+  QueryLimitsConfig limits = {};
 };
 
 //! An ordered feature rule of the web pack: the first whose regex matches names the feature.
@@ -78,6 +81,10 @@ struct ProjectConfig {
   //! Sources this project may use, in declaration order.
   std::vector<std::string> sources;
   std::map<std::string, DatasetBinding> datasets;
+  //! `rate_limits:`; unset: the top-level rate_limits.
+  std::optional<RateLimitSettings> rate_limits;
+  //! `limits:`: caps for every query made for this project.
+  QueryLimitsConfig limits = {};
   SourceLocation location;
 };
 
@@ -93,6 +100,10 @@ struct Config {
   //! As written; when omitted, the only project. Empty when there are several projects and
   //! none is named: every API request must then name its project.
   std::string default_project;
+  //! `auth:`: API keys, or explicitly none.
+  AuthConfig auth;
+  //! `rate_limits:`: the windows of every caller, unless its project sets its own.
+  RateLimitSettings rate_limits;
   //! Hash of the resolved config; changes whenever anything in it changes.
   std::string fingerprint;
 
