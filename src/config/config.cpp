@@ -203,8 +203,8 @@ class ConfigParser {
         TRIB_RETURN_IF_ERROR(
             config_internal::ParseAuth(reader_, field.value, config.auth, key_projects_));
       } else if (field.key == "rate_limits") {
-        TRIB_RETURN_IF_ERROR(
-            config_internal::ParseRateLimits(reader_, field.value, config.rate_limits));
+        TRIB_RETURN_IF_ERROR(config_internal::ParseRateLimits(
+            reader_, field.value, config.rate_limits.emplace()));
       } else {
         return reader_.UnknownKey(field, kTopLevelKeys, "allowed keys");
       }
@@ -483,12 +483,12 @@ class ConfigParser {
   }
 
   Status ResolveReferences(Config& config) const {
+    // A project's rate_limits inherit the keys they leave out from the top-level section.
+    const RateLimitSettings base = config.rate_limits.value_or(RateLimitSettings{});
     for (auto& project : config.projects) {
       if (!project.rate_limits) continue;
-      if (project.rate_limits->per_minute < 0) {
-        project.rate_limits->per_minute = config.rate_limits.per_minute;
-      }
-      if (project.rate_limits->per_hour < 0) project.rate_limits->per_hour = config.rate_limits.per_hour;
+      if (project.rate_limits->per_minute < 0) project.rate_limits->per_minute = base.per_minute;
+      if (project.rate_limits->per_hour < 0) project.rate_limits->per_hour = base.per_hour;
     }
     TRIB_RETURN_IF_ERROR(config_internal::ResolveKeyProjects(reader_, config, key_projects_));
     std::vector<std::string> source_ids;

@@ -102,8 +102,10 @@ struct Config {
   std::string default_project;
   //! `auth:`: API keys, or explicitly none.
   AuthConfig auth;
-  //! `rate_limits:`: the windows of every caller, unless its project sets its own.
-  RateLimitSettings rate_limits;
+  //! `rate_limits:`: the windows of every caller, unless its project sets its own. When not
+  //! written: the defaults (100 per minute, 1000 per hour) with `auth:` keys or `auth: none`,
+  //! and no limits on a loopback-only server without an `auth:` section (local use and tests).
+  std::optional<RateLimitSettings> rate_limits;
   //! Hash of the resolved config; changes whenever anything in it changes.
   std::string fingerprint;
 

@@ -255,9 +255,9 @@ class ConfigEmitter {
       }
       out_ << YAML::EndSeq << YAML::EndMap;
     }
-    if (!(config.rate_limits == RateLimitSettings{})) {
+    if (config.rate_limits) {
       out_ << YAML::Key << "rate_limits" << YAML::Value;
-      EmitRateLimits(config.rate_limits);
+      EmitRateLimits(*config.rate_limits);
     }
   }
 

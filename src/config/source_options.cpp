@@ -47,8 +47,9 @@ Status ParseOption(const YamlReader& reader, const Value& value, const OptionSpe
 Result<Options> ParseSourceOptions(const YamlReader& reader, const std::vector<Field>& fields,
                                    const ConnectorFactory& factory, const Field& source) {
   // `limits` is Tributary's own (query limits), read by the config loader for every type.
-  std::vector<std::string> allowed = {"type", "limits"};
+  std::vector<std::string> allowed = {"type"};
   for (const auto& spec : factory.schema) allowed.push_back(spec.name);
+  allowed.push_back("limits");
 
   Options options;
   for (const auto& field : fields) {

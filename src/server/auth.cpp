@@ -218,11 +218,13 @@ ApiResponse RateLimitStatus(const ApiRequest& req) {
 
 }  // namespace
 
-const RateLimitSettings& RateLimitsFor(const Config& config, std::string_view project) {
+RateLimitSettings RateLimitsFor(const Config& config, std::string_view project) {
   if (const ProjectConfig* p = config.FindProject(project); p && p->rate_limits) {
     return *p->rate_limits;
   }
-  return config.rate_limits;
+  if (config.rate_limits) return *config.rate_limits;
+  if (config.auth.mode == AuthConfig::Mode::kUnset) return {0, 0};
+  return {};
 }
 
 std::string RequestProject(const Route& route, const ApiRequest& req) {

@@ -44,8 +44,9 @@ std::string RequestProject(const Route& route, const ApiRequest& req);
 //! caller sees; "" for none.
 std::string ProjectOfSource(const Config& config, const Caller& caller, std::string_view source);
 
-//! The rate-limit settings of `project` ("" or unknown: the top-level rate_limits).
-const RateLimitSettings& RateLimitsFor(const Config& config, std::string_view project);
+//! The rate-limit settings of `project`: its own, else the top-level rate_limits, else the
+//! defaults when the config has an `auth:` section, else none (both windows 0).
+RateLimitSettings RateLimitsFor(const Config& config, std::string_view project);
 
 //! Whether `host` (an IP address or a name) is a loopback address: 127.0.0.0/8, ::1, or
 //! "localhost".

@@ -40,7 +40,7 @@ TEST(ConfigErrors, UnknownTopLevelKeySuggestsTheClosest) {
             "sources, projects, default_project");
   EXPECT_EQ(LoadError("colour: red\n" + std::string(kSources)),
             "cfg.yaml:1:1: colour: unknown key; allowed keys: server, sources, projects, "
-            "default_project");
+            "default_project, auth, rate_limits");
 }
 
 TEST(ConfigErrors, UnknownServerKeySuggestsTheClosest) {
@@ -114,7 +114,7 @@ TEST(ConfigErrors, MissingConnectorType) {
 TEST(ConfigErrors, UnknownDuckDbOption) {
   EXPECT_EQ(LoadError("sources:\n  demo:\n    type: duckdb\n    paht: x.duckdb\n"),
             "cfg.yaml:4:5: sources.demo.paht: unknown option; did you mean 'path'? duckdb "
-            "options: type, path, tables, max_connections, threads, memory_limit");
+            "options: type, path, tables, max_connections, threads, memory_limit, limits");
 }
 
 TEST(ConfigErrors, WrongOptionType) {
@@ -277,10 +277,10 @@ TEST(ConfigErrors, EmptyDocument) {
 TEST(ConfigErrors, DocumentIsNotAMapping) {
   EXPECT_EQ(LoadError("- sources\n- projects\n"),
             "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
-            "default_project, got a list; write the config as key: value pairs");
+            "default_project, auth, rate_limits, got a list; write the config as key: value pairs");
   EXPECT_EQ(LoadError("hello\n"),
             "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
-            "default_project, got a single value; write the config as key: value pairs");
+            "default_project, auth, rate_limits, got a single value; write the config as key: value pairs");
 }
 
 TEST(ConfigErrors, MissingOrEmptySources) {
