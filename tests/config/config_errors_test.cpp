@@ -37,7 +37,7 @@ std::string KnownTypes() {
 TEST(ConfigErrors, UnknownTopLevelKeySuggestsTheClosest) {
   EXPECT_EQ(LoadError(std::string(kSources) + "servr:\n  listen: 127.0.0.1:1\n"),
             "cfg.yaml:5:1: servr: unknown key; did you mean 'server'? allowed keys: server, "
-            "sources, projects, default_project");
+            "sources, projects, default_project, auth, rate_limits");
   EXPECT_EQ(LoadError("colour: red\n" + std::string(kSources)),
             "cfg.yaml:1:1: colour: unknown key; allowed keys: server, sources, projects, "
             "default_project, auth, rate_limits");
