@@ -274,14 +274,14 @@ Admission AdmitRequest(const Route& route, ApiRequest& req, RateLimiter* limiter
                     req.request_id);
       return admission;
     }
-    // The same answer whether the project or source exists or not.
+    // The same answer, without the id, whether the project or source exists or not.
     switch (target.kind) {
       case Target::Kind::kNone:
         break;
       case Target::Kind::kProject:
         if (!key->HasProject(target.id)) {
           admission.denial =
-              Forbidden(who + " may not access project '" + target.id + "'", req.request_id);
+              Forbidden(who + " may not access the project this request names", req.request_id);
           return admission;
         }
         break;
@@ -297,7 +297,7 @@ Admission AdmitRequest(const Route& route, ApiRequest& req, RateLimiter* limiter
       case Target::Kind::kSource:
         if (!req.caller.SeesSource(config, target.id)) {
           admission.denial =
-              Forbidden(who + " may not access source '" + target.id + "'", req.request_id);
+              Forbidden(who + " may not access the source this request names", req.request_id);
           return admission;
         }
         break;
