@@ -19,6 +19,8 @@
 #    (default 10M; the file is reused) and times every llm metric through the runner and the
 #    same SQL on the DuckDB C API (median of TRIB_BENCH_PACKS_REPS, default 5); prints both and
 #    runner/C API per metric.
+# 5. Cached metric over HTTP: scripts/bench-http.sh (wrk, 64 connections) against nginx serving
+#    the same JSON body as a static file; prints both and the throughput ratio.
 set -euo pipefail
 
 script_path=$(readlink -f "${BASH_SOURCE[0]}")
@@ -309,4 +311,13 @@ with open("/proc/loadavg") as f:
 EOF
 else
   log "packs: $packs_bench not built; skipped"
+fi
+
+# ------------------------------------------------------------------ cached metric over HTTP
+# 5. wrk (64 connections) against `tributary serve` answering a cached metric and against nginx
+#    serving the same body as a static file (scripts/bench-http.sh).
+if command -v wrk >/dev/null && { command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]]; }; then
+  bash "$repo_root/scripts/bench-http.sh" "$build"
+else
+  log "http: wrk or nginx missing (scripts/install-deps.sh installs them); skipped"
 fi

@@ -66,8 +66,16 @@ using config_internal::Field;
 using config_internal::Value;
 using config_internal::YamlReader;
 
-const std::vector<std::string> kTopLevelKeys = {"server",          "sources", "projects",
-                                                "default_project", "auth",    "rate_limits"};
+const std::vector<std::string> kTopLevelKeys = {"server", "sources",     "projects", "default_project",
+                                                "redis",  "rate_limits", "auth"};
+const std::vector<std::string> kRedisKeys = {"host",
+                                             "port",
+                                             "password",
+                                             "database",
+                                             "key_prefix",
+                                             "connect_timeout_ms",
+                                             "command_timeout_ms",
+                                             "pool_size"};
 const std::vector<std::string> kProjectKeys = {"sources", "datasets", "rate_limits", "limits"};
 const std::vector<std::string> kDatasetNames = {"llm_logs", "web_events"};
 const std::vector<std::string> kDatasetKeys = {"source", "table", "columns", "client_pattern",
@@ -196,6 +204,11 @@ class ConfigParser {
         TRIB_RETURN_IF_ERROR(ParseSources(field.value, config.sources));
       } else if (field.key == "projects") {
         TRIB_RETURN_IF_ERROR(ParseProjects(field.value, config.projects));
+      } else if (field.key == "redis") {
+        RedisConfig redis;
+        redis.location = field.key_location;
+        TRIB_RETURN_IF_ERROR(ParseRedis(field.value, redis));
+        config.redis = std::move(redis);
       } else if (field.key == "default_project") {
         TRIB_ASSIGN_OR_RETURN(config.default_project, reader_.String(field.value));
         default_project_ = PendingReference{field.value, config.default_project};
@@ -218,6 +231,39 @@ class ConfigParser {
   }
 
  private:
+  Status ParseRedis(const Value& value, RedisConfig& redis) {
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(value));
+    for (const auto& field : fields) {
+      if (field.key == "host") {
+        TRIB_ASSIGN_OR_RETURN(redis.host, reader_.String(field.value));
+        if (redis.host.empty() || !std::all_of(redis.host.begin(), redis.host.end(), [](char c) {
+              return IsHostnameChar(c) || IsIpv6Char(c);
+            })) {
+          return reader_.Error(field.value, "'" + redis.host +
+                                                "' is not a host name or address; write e.g. "
+                                                "127.0.0.1 or redis.internal");
+        }
+      } else if (field.key == "port") {
+        TRIB_ASSIGN_OR_RETURN(redis.port, reader_.Int(field.value, 1, 65535));
+      } else if (field.key == "password") {
+        TRIB_ASSIGN_OR_RETURN(redis.password, reader_.String(field.value, /*secret=*/true));
+      } else if (field.key == "database") {
+        TRIB_ASSIGN_OR_RETURN(redis.database, reader_.Int(field.value, 0, 15));
+      } else if (field.key == "key_prefix") {
+        TRIB_ASSIGN_OR_RETURN(redis.key_prefix, reader_.String(field.value));
+      } else if (field.key == "connect_timeout_ms") {
+        TRIB_ASSIGN_OR_RETURN(redis.connect_timeout_ms, reader_.Int(field.value, 1, 60000));
+      } else if (field.key == "command_timeout_ms") {
+        TRIB_ASSIGN_OR_RETURN(redis.command_timeout_ms, reader_.Int(field.value, 1, 60000));
+      } else if (field.key == "pool_size") {
+        TRIB_ASSIGN_OR_RETURN(redis.pool_size, reader_.Int(field.value, 1, 256));
+      } else {
+        return reader_.UnknownKey(field, kRedisKeys, "allowed keys");
+      }
+    }
+    return Status::Ok();
+  }
+
   Status ParseServer(const Value& value, ServerConfig& server) {
     TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(value));
     std::map<std::string, Value> given;

@@ -47,6 +47,23 @@ struct ServerConfig {
   std::string packs_dir;
 };
 
+//! A Redis server shared by several Tributary replicas (the result cache and rate limits use
+//! it when their sections say so).
+struct RedisConfig {
+  std::string host = "127.0.0.1";
+  int64_t port = 6379;
+  //! AUTH password; empty: no AUTH. A secret: rendered as ***.
+  std::string password;
+  int64_t database = 0;
+  //! Prepended to every key, so replicas of different deployments can share one server.
+  std::string key_prefix = "tributary:";
+  int64_t connect_timeout_ms = 250;
+  int64_t command_timeout_ms = 250;
+  //! Connections kept open per process.
+  int64_t pool_size = 8;
+  SourceLocation location;
+};
+
 struct SourceConfig {
   std::string id;
   std::string type;
@@ -100,6 +117,8 @@ struct Config {
   //! As written; when omitted, the only project. Empty when there are several projects and
   //! none is named: every API request must then name its project.
   std::string default_project;
+  //! The `redis:` section, when given.
+  std::optional<RedisConfig> redis;
   //! `auth:`: API keys, or explicitly none.
   AuthConfig auth;
   //! `rate_limits:`: the windows of every caller, unless its project sets its own. When not

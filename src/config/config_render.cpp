@@ -38,6 +38,7 @@ class ConfigEmitter {
     EmitServer(config.server);
     EmitSources(config.sources);
     EmitProjects(config.projects);
+    if (config.redis) EmitRedis(*config.redis);
     if (!config.default_project.empty()) {
       out_ << YAML::Key << "default_project" << YAML::Value;
       EmitString(config.default_project);
@@ -90,6 +91,28 @@ class ConfigEmitter {
         {"shutdown_grace_ms", server.shutdown_grace_ms},
     };
     for (const auto& [name, value] : ints) out_ << YAML::Key << name << YAML::Value << value;
+    out_ << YAML::EndMap;
+  }
+
+  void EmitRedis(const RedisConfig& redis) {
+    out_ << YAML::Key << "redis" << YAML::Value << YAML::BeginMap;
+    out_ << YAML::Key << "host" << YAML::Value;
+    EmitString(redis.host);
+    out_ << YAML::Key << "port" << YAML::Value << redis.port;
+    if (!redis.password.empty()) {
+      out_ << YAML::Key << "password" << YAML::Value;
+      if (redact_) {
+        out_ << std::string(kRedacted);
+      } else {
+        EmitString(redis.password);
+      }
+    }
+    out_ << YAML::Key << "database" << YAML::Value << redis.database;
+    out_ << YAML::Key << "key_prefix" << YAML::Value;
+    EmitString(redis.key_prefix);
+    out_ << YAML::Key << "connect_timeout_ms" << YAML::Value << redis.connect_timeout_ms;
+    out_ << YAML::Key << "command_timeout_ms" << YAML::Value << redis.command_timeout_ms;
+    out_ << YAML::Key << "pool_size" << YAML::Value << redis.pool_size;
     out_ << YAML::EndMap;
   }
 

@@ -101,6 +101,7 @@ std::shared_ptr<Runtime> Runtime::Open(Config config) {
     }));
   }
   for (auto& f : opening) rt->sources_.push_back(f.get());
+  if (rt->config_.redis) rt->redis_ = std::make_shared<RedisClient>(*rt->config_.redis);
   rt->packs_ = LoadPacks(rt->config_);
   if (!rt->packs_.ok()) {
     spdlog::error("metric packs are unusable: {}", rt->packs_.status().ToString());

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/redis_client.h"
 #include "common/status.h"
 #include "config/config.h"
 #include "connectors/connector.h"
@@ -76,12 +77,16 @@ class Runtime {
   //! The metric packs (server.packs_dir, or the built-in ones); CONFIG_ERROR naming the file
   //! and line when they do not load.
   const Result<std::shared_ptr<const PackCatalog>>& packs() const { return packs_; }
+  //! The client of the config's `redis:` server; null when the config has none. Connects
+  //! lazily: a Runtime opens even when Redis is down.
+  const std::shared_ptr<RedisClient>& redis() const { return redis_; }
 
  private:
   explicit Runtime(Config config);
   Config config_;
   Result<std::shared_ptr<const PackCatalog>> packs_ = Internal("packs not loaded");
   std::vector<std::unique_ptr<SourceHandle>> sources_;
+  std::shared_ptr<RedisClient> redis_;
   uint64_t generation_ = 0;
 };
 

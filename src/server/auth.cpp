@@ -26,8 +26,8 @@ bool Caller::SeesSource(const Config& config, std::string_view source) const {
 
 namespace {
 
-RedisClient* RedisOf(const ApiRequest&) {
-  return nullptr;
+RedisClient* RedisOf(const ApiRequest& req) {
+  return req.runtime ? req.runtime->redis().get() : nullptr;
 }
 
 std::string_view Trim(std::string_view s) {

@@ -419,7 +419,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     const Route* route = match.route;
-    if (!route->blocking) {
+    // With Redis, counting the request is a network round trip: off the I/O threads.
+    const bool shared_limits = route->access.rate_limited && areq.runtime->redis();
+    if (!route->blocking && !shared_limits) {
       Respond(Serve(*route, areq, core_->rate_limiter));
       // A runtime swapped out meanwhile may be released by this request: its sources then
       // close on a worker, never on an I/O thread.

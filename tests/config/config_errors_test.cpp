@@ -37,10 +37,22 @@ std::string KnownTypes() {
 TEST(ConfigErrors, UnknownTopLevelKeySuggestsTheClosest) {
   EXPECT_EQ(LoadError(std::string(kSources) + "servr:\n  listen: 127.0.0.1:1\n"),
             "cfg.yaml:5:1: servr: unknown key; did you mean 'server'? allowed keys: server, "
-            "sources, projects, default_project, auth, rate_limits");
+            "sources, projects, default_project, redis, rate_limits, auth");
   EXPECT_EQ(LoadError("colour: red\n" + std::string(kSources)),
             "cfg.yaml:1:1: colour: unknown key; allowed keys: server, sources, projects, "
-            "default_project, auth, rate_limits");
+            "default_project, redis, rate_limits, auth");
+}
+
+TEST(ConfigErrors, RedisSection) {
+  EXPECT_EQ(LoadError(std::string(kSources) + "redis:\n  hots: 127.0.0.1\n"),
+            "cfg.yaml:6:3: redis.hots: unknown key; did you mean 'host'? allowed keys: host, "
+            "port, password, database, key_prefix, connect_timeout_ms, command_timeout_ms, "
+            "pool_size");
+  EXPECT_EQ(LoadError(std::string(kSources) + "redis:\n  port: 70000\n"),
+            "cfg.yaml:6:9: redis.port: 70000 is too large; use a value from 1 to 65535");
+  EXPECT_EQ(LoadError(std::string(kSources) + "redis:\n  host: 'a b'\n"),
+            "cfg.yaml:6:9: redis.host: 'a b' is not a host name or address; write e.g. "
+            "127.0.0.1 or redis.internal");
 }
 
 TEST(ConfigErrors, UnknownServerKeySuggestsTheClosest) {
@@ -277,10 +289,10 @@ TEST(ConfigErrors, EmptyDocument) {
 TEST(ConfigErrors, DocumentIsNotAMapping) {
   EXPECT_EQ(LoadError("- sources\n- projects\n"),
             "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
-            "default_project, auth, rate_limits, got a list; write the config as key: value pairs");
+            "default_project, redis, rate_limits, auth, got a list; write the config as key: value pairs");
   EXPECT_EQ(LoadError("hello\n"),
             "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
-            "default_project, auth, rate_limits, got a single value; write the config as key: value pairs");
+            "default_project, redis, rate_limits, auth, got a single value; write the config as key: value pairs");
 }
 
 TEST(ConfigErrors, MissingOrEmptySources) {

@@ -319,6 +319,37 @@ TEST(ConfigSourceOptions, Errors) {
             "fake.yaml:5:10: sources.x.pin: the value is too large; use a value from 0 to 9999");
 }
 
+TEST(ConfigLoad, RedisSectionWithSecretPassword) {
+  Result<Config> config = LoadConfigText(
+      "sources:\n  demo: {type: duckdb, path: demo.duckdb}\n"
+      "redis:\n  host: cache.internal\n  port: 6380\n  password: ${REDIS_PW}\n"
+      "  database: 2\n  key_prefix: 'prod:'\n  pool_size: 4\n",
+      "cfg.yaml", "/tmp", [](const std::string& name) -> std::optional<std::string> {
+        if (name == "REDIS_PW") return "s3cret-pw";
+        return std::nullopt;
+      });
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  ASSERT_TRUE(config->redis.has_value());
+  EXPECT_EQ(config->redis->host, "cache.internal");
+  EXPECT_EQ(config->redis->port, 6380);
+  EXPECT_EQ(config->redis->password, "s3cret-pw");
+  EXPECT_EQ(config->redis->database, 2);
+  EXPECT_EQ(config->redis->key_prefix, "prod:");
+  EXPECT_EQ(config->redis->pool_size, 4);
+  EXPECT_EQ(config->redis->command_timeout_ms, 250);
+  const std::string rendered = RenderConfig(*config);
+  EXPECT_EQ(rendered.find("s3cret-pw"), std::string::npos) << rendered;
+  EXPECT_NE(rendered.find("password: \"***\""), std::string::npos) << rendered;
+  // The password is part of the fingerprint: a new password is a new config.
+  Result<Config> other = LoadConfigText(
+      "sources:\n  demo: {type: duckdb, path: demo.duckdb}\n"
+      "redis:\n  host: cache.internal\n  port: 6380\n  password: other\n"
+      "  database: 2\n  key_prefix: 'prod:'\n  pool_size: 4\n",
+      "cfg.yaml", "/tmp");
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->fingerprint, config->fingerprint);
+}
+
 TEST(ConfigRender, BuiltinConfig) {
   Config config = BuiltinConfig("/var/lib/tributary");
   EXPECT_EQ(config.path, "<built-in>");
