@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 #include <regex>
 
 #include "config/config.h"
@@ -461,6 +462,68 @@ TEST(HttpRateLimit, PerAddressWithoutAuthAndPerProjectSettings) {
   EXPECT_EQ(first.Header("ratelimit-limit"), "1");
   EXPECT_EQ(kpis("tight").status, 429);
   EXPECT_NE(kpis("loose").status, 429);
+}
+
+}  // namespace
+}  // namespace tributary::testing
+
+namespace tributary::testing {
+namespace {
+
+std::string RedisSection(const std::string& port_override = "") {
+  const char* host = std::getenv("TRIB_TEST_REDIS_HOST");
+  const char* port = std::getenv("TRIB_TEST_REDIS_PORT");
+  if (!host || !port || !std::getenv("TRIB_TEST_REDIS_PASSWORD")) {
+    ADD_FAILURE() << "TRIB_TEST_REDIS_* is not set: source the env file of "
+                     "scripts/test-servers.sh";
+    return "";
+  }
+  return fmt::format(
+      "redis: {{host: {}, port: {}, password: '${{TRIB_TEST_REDIS_PASSWORD}}', key_prefix: "
+      "'test:auth_http:{}:'}}\n",
+      host, port_override.empty() ? port : port_override, std::random_device()());
+}
+
+TEST(HttpRateLimitRedis, TwoServersShareOneLimit) {
+  TempDir dir;
+  std::string config = WriteAuthConfig(
+      dir, "rate_limits: {per_minute: 3, per_hour: 100}\n" + RedisSection());
+  std::string error;
+  auto a = ServerProcess::Start({"--config", config}, &error);
+  ASSERT_NE(a, nullptr) << error;
+  auto b = ServerProcess::Start({"--config", config}, &error);
+  ASSERT_NE(b, nullptr) << error;
+  HttpClient to_a(a->port());
+  HttpClient to_b(b->port());
+  EXPECT_EQ(to_a.Get("/api/v1/sources", Bearer(kReadKey)).status, 200);
+  EXPECT_EQ(to_b.Get("/api/v1/sources", Bearer(kReadKey)).status, 200);
+  HttpResponse third = to_a.Get("/api/v1/sources", Bearer(kReadKey));
+  EXPECT_EQ(third.status, 200);
+  EXPECT_EQ(third.Header("ratelimit-remaining"), "0");
+  HttpResponse limited = to_b.Get("/api/v1/sources", Bearer(kReadKey));
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_FALSE(limited.Header("retry-after").empty());
+  EXPECT_EQ(to_a.Get("/api/v1/sources", Bearer(kReadKey)).status, 429);
+  HttpResponse status = to_b.Get("/api/v1/rate-limit/status", Bearer(kReadKey));
+  ASSERT_EQ(status.status, 200);
+  EXPECT_TRUE(Json(status).at("shared").as_bool()) << status.body;
+}
+
+TEST(HttpRateLimitRedis, RedisDownFallsBackToInProcessLimits) {
+  TempDir dir;
+  // Nothing listens on loopback port 1: every Redis call fails, no request may fail with it.
+  std::string config =
+      WriteAuthConfig(dir, "rate_limits: {per_minute: 2, per_hour: 100}\n" + RedisSection("1"));
+  std::string error;
+  auto server = ServerProcess::Start({"--config", config}, &error);
+  ASSERT_NE(server, nullptr) << error;
+  HttpClient client(server->port());
+  EXPECT_EQ(client.Get("/api/v1/sources", Bearer(kReadKey)).status, 200);
+  EXPECT_EQ(client.Get("/api/v1/sources", Bearer(kReadKey)).status, 200);
+  EXPECT_EQ(client.Get("/api/v1/sources", Bearer(kReadKey)).status, 429);
+  HttpResponse status = client.Get("/api/v1/rate-limit/status", Bearer(kReadKey));
+  ASSERT_EQ(status.status, 200) << status.body;
+  EXPECT_FALSE(Json(status).at("shared").as_bool());
 }
 
 }  // namespace
