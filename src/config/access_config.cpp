@@ -143,7 +143,8 @@ Status ParseApiKey(const YamlReader& reader, const Value& item, ApiKeyConfig& ke
           continue;
         }
         if (std::find(key.projects.begin(), key.projects.end(), id) != key.projects.end()) {
-          return reader.Error(project, "project '" + id + "' is listed twice; remove the duplicate");
+          return reader.Error(project,
+                              "project '" + id + "' is listed twice; remove the duplicate");
         }
         key.projects.push_back(id);
         project_references.push_back({project, id});
@@ -199,8 +200,8 @@ Status ParseKeys(const YamlReader& reader, const Value& value, AuthConfig& auth,
     TRIB_RETURN_IF_ERROR(ParseApiKey(reader, item, key, project_references));
     for (const auto& other : auth.keys) {
       if (other.name == key.name) {
-        return reader.Error(item, "API key name '" + key.name +
-                                      "' is used twice; give each key its own name");
+        return reader.Error(
+            item, "API key name '" + key.name + "' is used twice; give each key its own name");
       }
       if (other.digest == key.digest) {
         return reader.Error(item, "API key '" + key.name + "' is the same key as '" + other.name +

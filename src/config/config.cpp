@@ -66,8 +66,8 @@ using config_internal::Field;
 using config_internal::Value;
 using config_internal::YamlReader;
 
-const std::vector<std::string> kTopLevelKeys = {"server", "sources",     "projects", "default_project",
-                                                "redis",  "rate_limits", "auth"};
+const std::vector<std::string> kTopLevelKeys = {
+    "server", "sources", "projects", "default_project", "redis", "rate_limits", "auth"};
 const std::vector<std::string> kRedisKeys = {"host",
                                              "port",
                                              "password",
@@ -216,8 +216,8 @@ class ConfigParser {
         TRIB_RETURN_IF_ERROR(
             config_internal::ParseAuth(reader_, field.value, config.auth, key_projects_));
       } else if (field.key == "rate_limits") {
-        TRIB_RETURN_IF_ERROR(config_internal::ParseRateLimits(
-            reader_, field.value, config.rate_limits.emplace()));
+        TRIB_RETURN_IF_ERROR(
+            config_internal::ParseRateLimits(reader_, field.value, config.rate_limits.emplace()));
       } else {
         return reader_.UnknownKey(field, kTopLevelKeys, "allowed keys");
       }
@@ -347,8 +347,8 @@ class ConfigParser {
       auto limits_field = std::find_if(source_fields.begin(), source_fields.end(),
                                        [](const Field& f) { return f.key == "limits"; });
       if (limits_field != source_fields.end()) {
-        TRIB_RETURN_IF_ERROR(config_internal::ParseQueryLimits(reader_, limits_field->value,
-                                                               sources.back().limits));
+        TRIB_RETURN_IF_ERROR(
+            config_internal::ParseQueryLimits(reader_, limits_field->value, sources.back().limits));
       }
     }
     return Status::Ok();
@@ -414,7 +414,8 @@ class ConfigParser {
         TRIB_RETURN_IF_ERROR(config_internal::ParseRateLimits(reader_, field.value, unset));
         project.rate_limits = unset;
       } else if (field.key == "limits") {
-        TRIB_RETURN_IF_ERROR(config_internal::ParseQueryLimits(reader_, field.value, project.limits));
+        TRIB_RETURN_IF_ERROR(
+            config_internal::ParseQueryLimits(reader_, field.value, project.limits));
       } else {
         return reader_.UnknownKey(field, kProjectKeys, "allowed keys");
       }

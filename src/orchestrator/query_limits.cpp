@@ -44,8 +44,7 @@ QueryLimits EffectiveQueryLimits(const Config& config, const ProjectConfig* proj
   return limits;
 }
 
-Result<RequestedLimits> ApplyRequestedLimits(const QueryLimits& limits,
-                                             std::optional<int64_t> rows,
+Result<RequestedLimits> ApplyRequestedLimits(const QueryLimits& limits, std::optional<int64_t> rows,
                                              std::optional<int64_t> timeout_ms) {
   RequestedLimits out;
   out.rows = rows.value_or(limits.default_rows);

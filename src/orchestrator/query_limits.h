@@ -40,8 +40,7 @@ struct RequestedLimits {
   int64_t timeout_ms = 0;
   int64_t max_bytes = 0;
 };
-Result<RequestedLimits> ApplyRequestedLimits(const QueryLimits& limits,
-                                             std::optional<int64_t> rows,
+Result<RequestedLimits> ApplyRequestedLimits(const QueryLimits& limits, std::optional<int64_t> rows,
                                              std::optional<int64_t> timeout_ms);
 
 }  // namespace tributary

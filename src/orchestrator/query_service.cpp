@@ -24,8 +24,9 @@ Result<QueryResult> RunUserQuery(const Runtime& runtime, const UserQuery& query)
         project->sources.end()) {
       std::string ids;
       for (const auto& s : project->sources) ids += (ids.empty() ? "" : ", ") + s;
-      return InvalidArgument("source '" + query.source + "' is not one of the sources of project '" +
-                             project->id + "' (" + ids + "); name one of them, or leave out 'project'");
+      return InvalidArgument("source '" + query.source +
+                             "' is not one of the sources of project '" + project->id + "' (" +
+                             ids + "); name one of them, or leave out 'project'");
     }
   }
   TRIB_ASSIGN_OR_RETURN(SourceHandle * source, runtime.FindSource(query.source));

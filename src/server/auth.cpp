@@ -47,9 +47,9 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
 ApiResponse Unauthenticated(std::string_view message, bool invalid_token,
                             std::string_view request_id) {
   ApiResponse r = ErrorResponse(401, "UNAUTHENTICATED", message, request_id);
-  r.headers.emplace_back("WWW-Authenticate", invalid_token
-                                                 ? R"(Bearer realm="tributary", error="invalid_token")"
-                                                 : R"(Bearer realm="tributary")");
+  r.headers.emplace_back("WWW-Authenticate",
+                         invalid_token ? R"(Bearer realm="tributary", error="invalid_token")"
+                                       : R"(Bearer realm="tributary")");
   return r;
 }
 
@@ -268,10 +268,9 @@ Admission AdmitRequest(const Route& route, ApiRequest& req, RateLimiter* limiter
     req.caller.identity = "key:" + key->name;
     const std::string who = "API key '" + key->name + "'";
     if (std::optional<Role> role = RoleOf(access.need); role && !key->HasRole(*role)) {
-      admission.denial =
-          Forbidden(who + " does not have the '" + std::string(RoleName(*role)) +
-                        "' role this route needs; use a key with that role",
-                    req.request_id);
+      admission.denial = Forbidden(who + " does not have the '" + std::string(RoleName(*role)) +
+                                       "' role this route needs; use a key with that role",
+                                   req.request_id);
       return admission;
     }
     // The same answer, without the id, whether the project or source exists or not.
@@ -288,8 +287,9 @@ Admission AdmitRequest(const Route& route, ApiRequest& req, RateLimiter* limiter
       case Target::Kind::kDefaultProject:
         if (!key->HasProject(target.id)) {
           admission.denial = Forbidden(
-              who + " may not access the default project; name one of the key's projects with "
-                    "?project=",
+              who +
+                  " may not access the default project; name one of the key's projects with "
+                  "?project=",
               req.request_id);
           return admission;
         }
@@ -350,8 +350,9 @@ Status CheckListenAllowed(const Config& config, const std::string& host) {
       "anyone who can reach that address. Add API keys (auth: {keys: [{name, sha256, projects, "
       "roles}]}; `tributary hash-key` prints a key and its sha256 line), listen on a loopback "
       "address such as 127.0.0.1, or write `auth: none` in " +
-      config.path + " to serve without authentication on purpose (e.g. behind an authenticating "
-                    "proxy)");
+      config.path +
+      " to serve without authentication on purpose (e.g. behind an authenticating "
+      "proxy)");
 }
 
 void AddAccessRoutes(Router& router) {

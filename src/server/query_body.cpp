@@ -212,8 +212,8 @@ Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config) {
   }
   const json::object& obj = root.get_object();
   for (const auto& [key, unused] : obj) {
-    if (key != "project" && key != "source" && key != "sql" && key != "params" &&
-        key != "limit" && key != "timeoutMs") {
+    if (key != "project" && key != "source" && key != "sql" && key != "params" && key != "limit" &&
+        key != "timeoutMs") {
       return InvalidArgument("unknown field '" + std::string(key) +
                              "'; allowed fields: " + std::string(kAllowedFields));
     }

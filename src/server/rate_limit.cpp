@@ -50,11 +50,14 @@ std::vector<std::pair<std::string, std::string>> RateDecision::Headers() const {
     policy += std::to_string(window.limit) + ";w=" + std::to_string(window.window_ms / 1000);
   }
   out.emplace_back("RateLimit-Policy", policy);
-  if (!allowed) out.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, CeilSeconds(retry_after_ms))));
+  if (!allowed)
+    out.emplace_back("Retry-After",
+                     std::to_string(std::max<int64_t>(1, CeilSeconds(retry_after_ms))));
   return out;
 }
 
-RateLimiter::RateLimiter(RateClock clock) : clock_(clock ? std::move(clock) : RateClock(WallClockMs)) {
+RateLimiter::RateLimiter(RateClock clock)
+    : clock_(clock ? std::move(clock) : RateClock(WallClockMs)) {
   std::random_device random;
   member_prefix_ = std::to_string(random()) + "-" + std::to_string(random()) + "-";
 }

@@ -77,8 +77,8 @@ class RateLimiter {
     int64_t limit;
   };
   static std::vector<Window> Windows(const RateLimitSettings& settings);
-  RateDecision Run(const std::string& bucket, const RateLimitSettings& settings,
-                   RedisClient* redis, bool hit);
+  RateDecision Run(const std::string& bucket, const RateLimitSettings& settings, RedisClient* redis,
+                   bool hit);
   RateDecision RunLocal(const std::string& bucket, const std::vector<Window>& windows, int64_t now,
                         bool hit);
   Result<RateDecision> RunRedis(RedisClient& redis, const std::string& bucket,

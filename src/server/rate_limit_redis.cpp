@@ -65,8 +65,9 @@ Result<RateDecision> RateLimiter::RunRedis(RedisClient& redis, const std::string
     std::lock_guard lock(mu_);
     member += std::to_string(++sequence_);
   }
-  std::vector<std::string> args = {"EVAL", kScript, "1", redis.Key("ratelimit:" + bucket),
-                                   std::to_string(now), member, hit ? "1" : "0"};
+  std::vector<std::string> args = {
+      "EVAL", kScript,        "1", redis.Key("ratelimit:" + bucket), std::to_string(now),
+      member, hit ? "1" : "0"};
   for (const auto& w : windows) {
     args.push_back(std::to_string(w.ms));
     args.push_back(std::to_string(w.limit));
@@ -83,7 +84,11 @@ Result<RateDecision> RateLimiter::RunRedis(RedisClient& redis, const std::string
     int64_t used = reply.elements[1 + 3 * i].integer;
     int64_t oldest = reply.elements[2 + 3 * i].integer;
     int64_t frees = reply.elements[3 + 3 * i].integer;
-    WindowState state{w.name, w.ms, w.limit, used, std::max<int64_t>(0, w.limit - used),
+    WindowState state{w.name,
+                      w.ms,
+                      w.limit,
+                      used,
+                      std::max<int64_t>(0, w.limit - used),
                       oldest < 0 ? 0 : std::max<int64_t>(0, oldest + w.ms - now)};
     if (!decision.allowed && frees >= 0) {
       decision.retry_after_ms = std::max(decision.retry_after_ms, frees + w.ms - now);

@@ -72,8 +72,8 @@ std::string WriteAuthConfig(const TempDir& dir, const std::string& extra) {
       "    - {{name: zulu-read, sha256: {4}, projects: [zulu_secret], roles: [read]}}\n"
       "    - {{name: root, sha256: {5}, projects: ['*'], roles: [read, query, admin]}}\n"
       "{6}",
-      "", csv, Sha256Hex(kReadKey), Sha256Hex(kAllKey), Sha256Hex(kZuluKey),
-      Sha256Hex(kRootKey), extra);
+      "", csv, Sha256Hex(kReadKey), Sha256Hex(kAllKey), Sha256Hex(kZuluKey), Sha256Hex(kRootKey),
+      extra);
   std::string path = dir.File("tributary.yaml");
   WriteFile(path, config);
   return path;
@@ -107,8 +107,7 @@ class HttpAuth : public ::testing::Test {
     port_ = AuthServer::Get().port();
   }
   HttpResponse Call(const std::string& method, const std::string& target, const std::string& key,
-                    const std::string& body = "",
-                    std::map<std::string, std::string> headers = {}) {
+                    const std::string& body = "", std::map<std::string, std::string> headers = {}) {
     HttpClient client(port_);
     if (!key.empty()) headers["Authorization"] = "Bearer " + key;
     if (!body.empty()) headers["Content-Type"] = "application/json";
@@ -138,9 +137,9 @@ TEST_F(HttpAuth, MissingMalformedAndUnknownKeysGet401) {
   // A key's hash is not the key.
   EXPECT_EQ(Get("/api/v1/sources", Sha256Hex(kReadKey)).status, 401);
   // The scheme is case-insensitive.
-  EXPECT_EQ(client.Get("/api/v1/sources", {{"Authorization", std::string("bearer ") + kReadKey}})
-                .status,
-            200);
+  EXPECT_EQ(
+      client.Get("/api/v1/sources", {{"Authorization", std::string("bearer ") + kReadKey}}).status,
+      200);
 }
 
 TEST_F(HttpAuth, HealthReadinessAndMetricsStayPublic) {
@@ -294,14 +293,16 @@ TEST_F(HttpAuth, TightestQueryLimitWinsAndTruncates) {
   // The project's cap applies to its other source.
   EXPECT_EQ(rows(R"js({"source":"alpha_wide",)js" + range + "}"), std::make_pair(6, true));
   // A request may ask for less.
-  EXPECT_EQ(rows(R"js({"source":"alpha_wide","limit":2,)js" + range + "}"), std::make_pair(2, true));
+  EXPECT_EQ(rows(R"js({"source":"alpha_wide","limit":2,)js" + range + "}"),
+            std::make_pair(2, true));
   // No project limits on zulu_db: the server's default row limit (500) leaves 100 rows whole.
   EXPECT_EQ(rows(R"js({"source":"zulu_db",)js" + range + "}"), std::make_pair(100, false));
   // Never more.
   HttpResponse more = Query(R"js({"source":"alpha_db","limit":5,)js" + range + "}", kRootKey);
   EXPECT_EQ(more.status, 400) << more.body;
   EXPECT_NE(more.body.find("sources.alpha_db.limits.max_rows"), std::string::npos) << more.body;
-  HttpResponse longer = Query(R"js({"source":"alpha_db","timeoutMs":1000,)js" + range + "}", kRootKey);
+  HttpResponse longer =
+      Query(R"js({"source":"alpha_db","timeoutMs":1000,)js" + range + "}", kRootKey);
   EXPECT_EQ(longer.status, 400) << longer.body;
   EXPECT_NE(longer.body.find("projects.alpha.limits.timeout_ms"), std::string::npos);
   // The project's 400 ms timeout stops a slow query.
@@ -436,12 +437,12 @@ TEST(HttpRateLimit, PerKeyWindowsAnswer429WithHeaders) {
 
 TEST(HttpRateLimit, PerAddressWithoutAuthAndPerProjectSettings) {
   TempDir dir;
-  std::string path = MinimalConfig(
-      dir,
-      "projects:\n  tight: {sources: [db], rate_limits: {per_minute: 1}}\n"
-      "  loose: {sources: [db]}\n"
-      "default_project: loose\n"
-      "auth: none\nrate_limits: {per_minute: 2, per_hour: 50}\n");
+  std::string path =
+      MinimalConfig(dir,
+                    "projects:\n  tight: {sources: [db], rate_limits: {per_minute: 1}}\n"
+                    "  loose: {sources: [db]}\n"
+                    "default_project: loose\n"
+                    "auth: none\nrate_limits: {per_minute: 2, per_hour: 50}\n");
   std::string error;
   auto server = ServerProcess::Start({"--config", path}, &error);
   ASSERT_NE(server, nullptr) << error;
@@ -486,8 +487,8 @@ std::string RedisSection(const std::string& port_override = "") {
 
 TEST(HttpRateLimitRedis, TwoServersShareOneLimit) {
   TempDir dir;
-  std::string config = WriteAuthConfig(
-      dir, "rate_limits: {per_minute: 3, per_hour: 100}\n" + RedisSection());
+  std::string config =
+      WriteAuthConfig(dir, "rate_limits: {per_minute: 3, per_hour: 100}\n" + RedisSection());
   std::string error;
   auto a = ServerProcess::Start({"--config", config}, &error);
   ASSERT_NE(a, nullptr) << error;

@@ -93,9 +93,10 @@ TEST(AccessConfig, Errors) {
   EXPECT_EQ(LoadError(keys + "{name: k, key: short, projects: [p1], roles: [read]}\n"),
             "cfg.yaml:9:22: auth.keys[0].key: the key is shorter than 16 characters; use a long "
             "random key (`tributary hash-key` prints one)");
-  EXPECT_EQ(LoadError(keys + "{name: k, projects: [p1], roles: [read]}\n"),
-            "cfg.yaml:9:7: auth.keys[0]: missing required key 'sha256'; add sha256: <hex SHA-256 of the "
-            "key> or key: ${ENV_VAR} (`tributary hash-key` prints a new key and its sha256 line)");
+  EXPECT_EQ(
+      LoadError(keys + "{name: k, projects: [p1], roles: [read]}\n"),
+      "cfg.yaml:9:7: auth.keys[0]: missing required key 'sha256'; add sha256: <hex SHA-256 of the "
+      "key> or key: ${ENV_VAR} (`tributary hash-key` prints a new key and its sha256 line)");
   EXPECT_NE(LoadError(keys + "{name: k, key: '${MISSING}', projects: [p1], roles: [read]}\n")
                 .find("MISSING"),
             std::string::npos);

@@ -65,7 +65,8 @@ TEST(RateLimiterRedis, SlidingWindowSharedByTwoLimiters) {
   EXPECT_FALSE(replica_a.Hit("k", settings, redis.get()).allowed);
   // Another bucket is independent.
   EXPECT_TRUE(replica_a.Hit("other", settings, redis.get()).allowed);
-  EXPECT_TRUE(redis->Command({"DEL", redis->Key("ratelimit:k"), redis->Key("ratelimit:other")}).ok());
+  EXPECT_TRUE(
+      redis->Command({"DEL", redis->Key("ratelimit:k"), redis->Key("ratelimit:other")}).ok());
 }
 
 TEST(RateLimiterRedis, RedisDownFallsBackToThisProcess) {
