@@ -9,6 +9,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -525,6 +526,38 @@ TEST(HttpRateLimitRedis, RedisDownFallsBackToInProcessLimits) {
   HttpResponse status = client.Get("/api/v1/rate-limit/status", Bearer(kReadKey));
   ASSERT_EQ(status.status, 200) << status.body;
   EXPECT_FALSE(Json(status).at("shared").as_bool());
+}
+
+}  // namespace
+}  // namespace tributary::testing
+
+namespace tributary::testing {
+namespace {
+
+TEST(HttpListenRule, ReloadThatDropsTheKeysOnAPublicAddressIsRefused) {
+  TempDir dir;
+  std::string config = MinimalConfig(dir, "auth: none\n");
+  std::string error;
+  auto server = ServerProcess::Start({"--config", config, "--listen", "0.0.0.0:0"}, &error);
+  ASSERT_NE(server, nullptr) << error;
+  WriteFile(config, "sources:\n  db: {type: duckdb}\n");
+  server->Signal(SIGHUP);
+  EXPECT_TRUE(server->WaitForStderr("refusing to listen on '0.0.0.0'", 20s)) << server->Stderr();
+  HttpClient client(server->port());
+  EXPECT_EQ(client.Get("/api/v1/sources").status, 200);
+}
+
+TEST(HashKeyCommand, PrintsAKeyAndItsSha256Line) {
+  ProcessResult r = RunTributary({"hash-key"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m,
+                                std::regex("key: (trib_[A-Za-z0-9_-]{43})\nsha256: "
+                                           "([0-9a-f]{64})\n")))
+      << r.out;
+  EXPECT_EQ(m[2].str(), Sha256Hex(m[1].str()));
+  ProcessResult given = RunTributary({"hash-key", "--key", "abc"});
+  EXPECT_EQ(given.out, "sha256: " + Sha256Hex("abc") + "\n");
 }
 
 }  // namespace
