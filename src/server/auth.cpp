@@ -87,21 +87,26 @@ std::optional<Role> RoleOf(RouteAccess::Need need) {
   return std::nullopt;
 }
 
-//! `?project=` from the raw query string (empty when absent or malformed).
-std::string ProjectParam(const ApiRequest& req) {
+//! Every `?project=` value of the raw query string (none when malformed: the handler refuses
+//! the request then). All of them are checked, whichever one a handler reads.
+std::vector<std::string> ProjectParams(const ApiRequest& req) {
+  std::vector<std::string> projects;
   auto params = ParseQueryString(req.query);
-  if (!params.ok()) return {};
+  if (!params.ok()) return projects;
   for (const auto& [name, value] : *params) {
-    if (name == "project") return value;
+    if (name == "project") projects.push_back(value);
   }
-  return {};
+  return projects;
 }
 
 //! What a request targets, for the access check and the rate-limit bucket.
 struct Target {
   enum class Kind { kNone, kProject, kDefaultProject, kSource };
   Kind kind = Kind::kNone;
+  //! The project or source; with several `?project=` values, the last (the one handlers use).
   std::string id;
+  //! The other `?project=` values, checked as well.
+  std::vector<std::string> also = {};
 };
 
 Target TargetOf(const Route& route, const ApiRequest& req) {
@@ -116,8 +121,12 @@ Target TargetOf(const Route& route, const ApiRequest& req) {
     case ProjectFrom::kPath:
       return {Target::Kind::kProject, path_param("project")};
     case ProjectFrom::kQueryParam: {
-      std::string project = ProjectParam(req);
-      if (!project.empty()) return {Target::Kind::kProject, project};
+      std::vector<std::string> projects = ProjectParams(req);
+      if (!projects.empty()) {
+        std::string last = projects.back();
+        projects.pop_back();
+        return {Target::Kind::kProject, last, projects};
+      }
       if (config.default_project.empty()) return {};
       return {Target::Kind::kDefaultProject, config.default_project};
     }
@@ -278,7 +287,9 @@ Admission AdmitRequest(const Route& route, ApiRequest& req, RateLimiter* limiter
       case Target::Kind::kNone:
         break;
       case Target::Kind::kProject:
-        if (!key->HasProject(target.id)) {
+        if (!key->HasProject(target.id) ||
+            std::any_of(target.also.begin(), target.also.end(),
+                        [&](const std::string& p) { return !key->HasProject(p); })) {
           admission.denial =
               Forbidden(who + " may not access the project this request names", req.request_id);
           return admission;

@@ -234,6 +234,14 @@ TEST_F(HttpAuth, AKeyForOneProjectIsRefusedOnEveryRouteOfAnother) {
   EXPECT_GE(project_routes, 7);
 }
 
+TEST_F(HttpAuth, EveryProjectParameterIsChecked) {
+  for (const char* query :
+       {"?project=alpha&project=zulu_secret", "?project=zulu_secret&project=alpha"}) {
+    HttpResponse r = Get(std::string("/api/analytics/kpis") + query, kAllKey);
+    EXPECT_EQ(r.status, 403) << query << " " << r.body;
+  }
+}
+
 TEST_F(HttpAuth, RawSqlNamingOnlyTheOtherProjectsSourceIsRefused) {
   HttpResponse r = Query(R"({"source":"zulu_db","sql":"SELECT 1"})", kAllKey);
   EXPECT_EQ(r.status, 403) << r.body;
