@@ -101,7 +101,8 @@ std::vector<std::string> ProjectParams(const ApiRequest& req) {
 
 //! What a request targets, for the access check and the rate-limit bucket.
 struct Target {
-  enum class Kind { kNone, kProject, kDefaultProject, kSource };
+  //! kMissingProject: `?project=` was needed (the config has no default project) and is absent.
+  enum class Kind { kNone, kProject, kDefaultProject, kSource, kMissingProject };
   Kind kind = Kind::kNone;
   //! The project or source; with several `?project=` values, the last (the one handlers use).
   std::string id;
@@ -127,7 +128,7 @@ Target TargetOf(const Route& route, const ApiRequest& req) {
         projects.pop_back();
         return {Target::Kind::kProject, last, projects};
       }
-      if (config.default_project.empty()) return {};
+      if (config.default_project.empty()) return {Target::Kind::kMissingProject, ""};
       return {Target::Kind::kDefaultProject, config.default_project};
     }
     case ProjectFrom::kSourcePath:
@@ -164,6 +165,7 @@ namespace {
 std::string ProjectOfTarget(const Config& config, const Caller& caller, const Target& target) {
   switch (target.kind) {
     case Target::Kind::kNone:
+    case Target::Kind::kMissingProject:
       return {};
     case Target::Kind::kProject:
     case Target::Kind::kDefaultProject:
@@ -286,6 +288,13 @@ Admission AdmitRequest(const Route& route, ApiRequest& req, RateLimiter* limiter
     switch (target.kind) {
       case Target::Kind::kNone:
         break;
+      case Target::Kind::kMissingProject:
+        // Answered here: the handler's message would list every project of the config.
+        admission.denial = ErrorResponse(
+            InvalidArgument("name the project with ?project=<id>: the config names no "
+                            "default_project (GET /api/v1/projects lists the key's projects)"),
+            req.request_id);
+        return admission;
       case Target::Kind::kProject:
         if (!key->HasProject(target.id) ||
             std::any_of(target.also.begin(), target.also.end(),

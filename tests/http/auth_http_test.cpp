@@ -570,3 +570,26 @@ TEST(HashKeyCommand, PrintsAKeyAndItsSha256Line) {
 
 }  // namespace
 }  // namespace tributary::testing
+
+namespace tributary::testing {
+namespace {
+
+TEST(HttpAuthNoDefaultProject, AMissingProjectParameterDoesNotListTheProjects) {
+  TempDir dir;
+  std::string config =
+      MinimalConfig(dir,
+                    "projects:\n  mine: {sources: [db]}\n  hidden_other: {sources: [db]}\n"
+                    "auth: {keys: [{name: k, sha256: " +
+                        Sha256Hex(kReadKey) + ", projects: [mine], roles: [read]}]}\n");
+  std::string error;
+  auto server = ServerProcess::Start({"--config", config}, &error);
+  ASSERT_NE(server, nullptr) << error;
+  HttpClient client(server->port());
+  HttpResponse r = client.Get("/api/analytics/kpis", Bearer(kReadKey));
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.body.find("hidden_other"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("?project="), std::string::npos) << r.body;
+}
+
+}  // namespace
+}  // namespace tributary::testing
