@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
+#include <boost/json.hpp>
 #include <cctype>
 
 #include "core/json_out.h"
@@ -102,7 +103,8 @@ std::vector<std::string> ProjectParams(const ApiRequest& req) {
 //! What a request targets, for the access check and the rate-limit bucket.
 struct Target {
   //! kMissingProject: `?project=` was needed (the config has no default project) and is absent.
-  enum class Kind { kNone, kProject, kDefaultProject, kSource, kMissingProject };
+  //! kAllProjects: the request acts on every project.
+  enum class Kind { kNone, kProject, kDefaultProject, kSource, kMissingProject, kAllProjects };
   Kind kind = Kind::kNone;
   //! The project or source; with several `?project=` values, the last (the one handlers use).
   std::string id;
@@ -133,6 +135,23 @@ Target TargetOf(const Route& route, const ApiRequest& req) {
     }
     case ProjectFrom::kSourcePath:
       return {Target::Kind::kSource, path_param("id")};
+    case ProjectFrom::kProjectOrAll: {
+      boost::system::error_code ec;
+      boost::json::value body = boost::json::parse(req.body, ec);
+      if (!ec && body.is_object()) {
+        if (const boost::json::value* p = body.get_object().if_contains("project")) {
+          // Not a string: still checked, as no project a key can hold.
+          return {Target::Kind::kProject, p->is_string() ? std::string(p->get_string()) : "\x01"};
+        }
+      }
+      std::vector<std::string> projects = ProjectParams(req);
+      if (!projects.empty()) {
+        std::string last = projects.back();
+        projects.pop_back();
+        return {Target::Kind::kProject, last, projects};
+      }
+      return {Target::Kind::kAllProjects, ""};
+    }
     case ProjectFrom::kQueryBody: {
       std::optional<QueryTarget> target = PeekQueryTarget(req.body, config);
       if (!target) return {};
@@ -166,6 +185,7 @@ std::string ProjectOfTarget(const Config& config, const Caller& caller, const Ta
   switch (target.kind) {
     case Target::Kind::kNone:
     case Target::Kind::kMissingProject:
+    case Target::Kind::kAllProjects:
       return {};
     case Target::Kind::kProject:
     case Target::Kind::kDefaultProject:
@@ -287,6 +307,16 @@ Admission AdmitRequest(const Route& route, ApiRequest& req, RateLimiter* limiter
     // The same answer, without the id, whether the project or source exists or not.
     switch (target.kind) {
       case Target::Kind::kNone:
+        break;
+      case Target::Kind::kAllProjects:
+        if (!key->all_projects) {
+          admission.denial =
+              Forbidden(who +
+                            " may act on its own projects only; name one with \"project\" (or "
+                            "?project=), or use a key with projects: [\"*\"]",
+                        req.request_id);
+          return admission;
+        }
         break;
       case Target::Kind::kMissingProject:
         // Answered here: the handler's message would list every project of the config.

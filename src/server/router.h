@@ -33,6 +33,10 @@ enum class ProjectFrom : uint8_t {
   kSourcePath,
   //! The JSON body's `project` and `source` (POST /api/v1/query).
   kQueryBody,
+  //! For admin actions on one project or all: the JSON body's `project`, else `?project=`;
+  //! neither means every project, which needs a key with `projects: ["*"]`
+  //! (e.g. POST /api/v1/cache/clear).
+  kProjectOrAll,
 };
 
 //! What a route needs from its caller; checked in one place (AdmitRequest in server/auth.h)

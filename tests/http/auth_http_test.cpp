@@ -191,6 +191,13 @@ RouteCall CallFor(const Route& route, const std::string& project, const std::str
     case ProjectFrom::kQueryBody:
       call.body = R"({"project":")" + project + R"(","sql":"SELECT 1"})";
       break;
+    case ProjectFrom::kProjectOrAll:
+      if (route.method == "GET") {
+        call.target += "?project=" + project;
+      } else {
+        call.body = R"({"project":")" + project + R"("})";
+      }
+      break;
     default:
       if (route.method == "POST") call.body = "{}";
       break;
@@ -215,6 +222,12 @@ TEST_F(HttpAuth, AKeyForOneProjectIsRefusedOnEveryRouteOfAnother) {
       continue;
     }
     ++project_routes;
+    if (route.access.project == ProjectFrom::kProjectOrAll) {
+      // Without a project the action covers every project: only a "*" key may do that.
+      RouteCall all{route.method, route.pattern, route.method == "POST" ? "{}" : ""};
+      EXPECT_EQ(Call(all.method, all.target, kAllKey, all.body).status, 403);
+      EXPECT_NE(Call(all.method, all.target, kRootKey, all.body).status, 403);
+    }
     RouteCall other = CallFor(route, "zulu_secret", "zulu_db");
     HttpResponse refused = Call(other.method, other.target, kAllKey, other.body);
     EXPECT_EQ(refused.status, 403) << other.target << " " << refused.body;

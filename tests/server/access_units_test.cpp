@@ -6,6 +6,7 @@
 #include "config/config.h"
 #include "config/config_test_util.h"
 #include "orchestrator/query_limits.h"
+#include "orchestrator/runtime.h"
 #include "server/auth.h"
 #include "server/rate_limit.h"
 
@@ -266,6 +267,48 @@ TEST(ApiKeys, NewKeysAreRandomAndLong) {
   EXPECT_EQ(a.size(), 5u + 43u);
   EXPECT_EQ(a.rfind("trib_", 0), 0u);
   EXPECT_NE(a, b);
+}
+
+}  // namespace
+}  // namespace tributary::testing
+
+namespace tributary::testing {
+namespace {
+
+//! AdmitRequest on a hand-made admin route acting on one project or all (as cache clearing
+//! does), with the JSON body or the query string naming the project.
+TEST(AdmitRequest, ProjectOrAllNeedsTheProjectOrAStarKey) {
+  Config config =
+      MustLoad(std::string(kBase) + "auth:\n  keys:\n" +
+               "    - {name: one, sha256: " + Sha256Hex("key-for-p1-only-123") +
+               ", projects: [p1], roles: [admin]}\n"
+               "    - {name: all, sha256: " +
+               Sha256Hex("key-for-every-project") +
+               ", projects: ['*'], roles: [admin]}\n"
+               "    - {name: reader, sha256: " +
+               Sha256Hex("key-that-only-reads") + ", projects: ['*'], roles: [read]}\n");
+  std::shared_ptr<Runtime> runtime = Runtime::Open(config);
+  Route route{"POST", "/x", nullptr, false, RouteAccess::Admin(ProjectFrom::kProjectOrAll)};
+  auto status = [&](const std::string& key, const std::string& body, const std::string& query) {
+    ApiRequest req;
+    req.method = "POST";
+    req.body = body;
+    req.query = query;
+    req.runtime = runtime;
+    req.headers["authorization"] = "Bearer " + key;
+    Admission a = AdmitRequest(route, req, nullptr);
+    return a.denial ? a.denial->status : 200;
+  };
+  EXPECT_EQ(status("key-for-p1-only-123", R"({"project":"p1"})", ""), 200);
+  EXPECT_EQ(status("key-for-p1-only-123", R"({"project":"p2"})", ""), 403);
+  EXPECT_EQ(status("key-for-p1-only-123", R"({"project":7})", ""), 403);
+  EXPECT_EQ(status("key-for-p1-only-123", "", "project=p1"), 200);
+  EXPECT_EQ(status("key-for-p1-only-123", "", "project=p1&project=p2"), 403);
+  EXPECT_EQ(status("key-for-p1-only-123", "{}", ""), 403);
+  EXPECT_EQ(status("key-for-every-project", "{}", ""), 200);
+  EXPECT_EQ(status("key-for-every-project", R"({"project":"p2"})", ""), 200);
+  EXPECT_EQ(status("key-that-only-reads", "{}", ""), 403);
+  EXPECT_EQ(status("not-a-key-at-all-here", "{}", ""), 401);
 }
 
 }  // namespace
