@@ -42,6 +42,11 @@ struct Metrics::Impl {
           .Name("tributary_source_query_duration_seconds")
           .Help("Query latency per source.")
           .Register(*registry);
+  prometheus::Family<prometheus::Counter>& cache_events =
+      prometheus::BuildCounter()
+          .Name("tributary_cache_events_total")
+          .Help("Result cache lookups by backend and event (hit, stale_hit, miss, error).")
+          .Register(*registry);
   prometheus::Family<prometheus::Gauge>& in_flight = prometheus::BuildGauge()
                                                          .Name("tributary_http_requests_in_flight")
                                                          .Help("HTTP requests being served now.")
@@ -82,6 +87,11 @@ void Metrics::RecordSourceQuery(std::string_view source, std::string_view type,
 
 void Metrics::SetInFlightRequests(int64_t n) {
   impl_->in_flight.Add({}).Set(static_cast<double>(n));
+}
+
+void Metrics::RecordCacheEvent(std::string_view backend, std::string_view event) {
+  impl_->cache_events.Add({{"backend", std::string(backend)}, {"event", std::string(event)}})
+      .Increment();
 }
 
 std::string Metrics::Render() const {

@@ -1,4 +1,5 @@
-// Process-wide Prometheus metrics: HTTP requests per route and per-source queries.
+// Process-wide Prometheus metrics: HTTP requests per route, per-source queries and result cache
+// events.
 // Rendered in the Prometheus text format at GET /metrics.
 // Thread-safety: every method is safe from any thread (prometheus-cpp's metrics are atomic).
 #pragma once
@@ -21,6 +22,9 @@ class Metrics {
   void RecordSourceQuery(std::string_view source, std::string_view type, std::string_view outcome,
                          double seconds);
   void SetInFlightRequests(int64_t n);
+  //! A result cache event: `event` is "hit", "stale_hit", "miss" or "error" (the backend
+  //! failed and the request was served uncached); `backend` is "memory" or "redis".
+  void RecordCacheEvent(std::string_view backend, std::string_view event);
   //! Prometheus text exposition format 0.0.4.
   std::string Render() const;
 

@@ -66,8 +66,7 @@ using config_internal::Field;
 using config_internal::Value;
 using config_internal::YamlReader;
 
-const std::vector<std::string> kTopLevelKeys = {
-    "server", "sources", "projects", "default_project", "redis", "rate_limits", "auth"};
+const std::vector<std::string> kTopLevelKeys = {"server", "sources", "projects", "default_project", "redis", "cache", "rate_limits", "auth"};
 const std::vector<std::string> kRedisKeys = {"host",
                                              "port",
                                              "password",
@@ -76,7 +75,11 @@ const std::vector<std::string> kRedisKeys = {"host",
                                              "connect_timeout_ms",
                                              "command_timeout_ms",
                                              "pool_size"};
-const std::vector<std::string> kProjectKeys = {"sources", "datasets", "rate_limits", "limits"};
+const std::vector<std::string> kProjectKeys = {"sources", "datasets", "cache", "rate_limits", "limits"};
+const std::vector<std::string> kCacheKeys = {"enabled", "backend", "max_bytes",
+                                             "stale_while_revalidate"};
+const std::vector<std::string> kCacheBackends = {"memory", "redis"};
+const std::vector<std::string> kProjectCacheKeys = {"enabled", "ttl_seconds"};
 const std::vector<std::string> kDatasetNames = {"llm_logs", "web_events"};
 const std::vector<std::string> kDatasetKeys = {"source", "table", "columns", "client_pattern",
                                                "features"};
@@ -212,6 +215,8 @@ class ConfigParser {
       } else if (field.key == "default_project") {
         TRIB_ASSIGN_OR_RETURN(config.default_project, reader_.String(field.value));
         default_project_ = PendingReference{field.value, config.default_project};
+      } else if (field.key == "cache") {
+        TRIB_RETURN_IF_ERROR(ParseCache(field.value, config.cache));
       } else if (field.key == "auth") {
         TRIB_RETURN_IF_ERROR(
             config_internal::ParseAuth(reader_, field.value, config.auth, key_projects_));
@@ -226,6 +231,11 @@ class ConfigParser {
       return reader_.MissingKey(
           root.location, "", "sources",
           "define at least one source, e.g. sources: {" + std::string(kSourceExample) + "}");
+    }
+    if (config.cache.backend == "redis" && config.cache.enabled && !config.redis) {
+      return reader_.Error(config.cache.backend_location, "cache.backend",
+                           "the redis backend needs the top-level redis: section (host, port, "
+                           "password, ...); add it, or use backend: memory");
     }
     return ResolveReferences(config);
   }
@@ -296,6 +306,53 @@ class ConfigParser {
                                        "max_row_limit", server.max_row_limit));
     return CheckNotAbove(given, "default_timeout_ms", server.default_timeout_ms, "max_timeout_ms",
                          server.max_timeout_ms);
+  }
+
+  Status ParseCache(const Value& value, CacheConfig& cache) {
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(value));
+    for (const auto& field : fields) {
+      if (field.key == "enabled") {
+        TRIB_ASSIGN_OR_RETURN(cache.enabled, reader_.Bool(field.value));
+      } else if (field.key == "backend") {
+        TRIB_ASSIGN_OR_RETURN(cache.backend, reader_.String(field.value));
+        cache.backend_location = field.value.location;
+        if (std::find(kCacheBackends.begin(), kCacheBackends.end(), cache.backend) ==
+            kCacheBackends.end()) {
+          return reader_.Error(field.value,
+                               "unknown cache backend '" + cache.backend + "'; " +
+                                   config_internal::DidYouMean(cache.backend, kCacheBackends) +
+                                   "use one of: " + config_internal::JoinNames(kCacheBackends));
+        }
+      } else if (field.key == "max_bytes") {
+        // Below 1 MiB the cache would hold next to nothing; say so rather than thrash.
+        TRIB_ASSIGN_OR_RETURN(cache.max_bytes, reader_.Int(field.value, 1 << 20, INT64_MAX));
+      } else if (field.key == "stale_while_revalidate") {
+        TRIB_ASSIGN_OR_RETURN(cache.stale_while_revalidate, reader_.Bool(field.value));
+      } else {
+        return reader_.UnknownKey(field, kCacheKeys, "allowed keys");
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status ParseProjectCache(const Value& value, ProjectCacheConfig& cache) {
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(value));
+    for (const auto& field : fields) {
+      if (field.key == "enabled") {
+        TRIB_ASSIGN_OR_RETURN(cache.enabled, reader_.Bool(field.value));
+      } else if (field.key == "ttl_seconds") {
+        // Which metrics exist is up to the packs: names are checked when they load.
+        TRIB_ASSIGN_OR_RETURN(std::vector<Field> ttls, reader_.Mapping(field.value, "metric"));
+        for (const auto& ttl : ttls) {
+          TRIB_ASSIGN_OR_RETURN(int64_t seconds, reader_.Int(ttl.value, 0, 86400 * 7));
+          cache.ttl_seconds[ttl.key] = seconds;
+          cache.ttl_locations[ttl.key] = ttl.key_location;
+        }
+      } else {
+        return reader_.UnknownKey(field, kProjectCacheKeys, "allowed keys");
+      }
+    }
+    return Status::Ok();
   }
 
   // A default above its maximum is reported where the user wrote the conflicting number.
@@ -408,6 +465,8 @@ class ConfigParser {
           dataset_sources.emplace_back(binding.source, source_value);
           project.datasets[binding.name] = std::move(binding);
         }
+      } else if (field.key == "cache") {
+        TRIB_RETURN_IF_ERROR(ParseProjectCache(field.value, project.cache));
       } else if (field.key == "rate_limits") {
         // Keys left out inherit the top-level values, filled in by ResolveReferences.
         RateLimitSettings unset{-1, -1};

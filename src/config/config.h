@@ -93,11 +93,45 @@ struct DatasetBinding {
   SourceLocation location;
 };
 
+//! The result cache (top-level `cache:`). Absent: an in-process cache of 256 MiB.
+struct CacheConfig {
+  bool enabled = true;
+  //! "memory" (in-process, one per replica) or "redis" (shared by every replica configured
+  //! with the same Redis; needs the top-level `redis:` section).
+  std::string backend = "memory";
+  //! Bound of the memory backend: cached bodies, keys and bookkeeping, in bytes.
+  int64_t max_bytes = 256LL << 20;
+  //! An expired entry may be served once more (marked `stale`) for up to one more TTL while
+  //! one refresh runs in the background.
+  bool stale_while_revalidate = true;
+  //! Where `backend` was written (for errors found after parsing); line 0 when defaulted.
+  SourceLocation backend_location;
+
+  bool operator==(const CacheConfig& o) const {
+    return enabled == o.enabled && backend == o.backend && max_bytes == o.max_bytes &&
+           stale_while_revalidate == o.stale_while_revalidate;
+  }
+};
+
+//! A project's cache overrides (`projects.<id>.cache:`).
+struct ProjectCacheConfig {
+  //! False: this project's answers are never cached.
+  bool enabled = true;
+  //! Metric name ("realtime_kpi"), "pack.metric" or "default" -> TTL in seconds (0: do not
+  //! cache). Otherwise the TTL the pack declares.
+  std::map<std::string, int64_t> ttl_seconds;
+  //! Where each ttl_seconds key was written, for the check against the packs.
+  std::map<std::string, SourceLocation> ttl_locations;
+
+  bool empty() const { return enabled && ttl_seconds.empty(); }
+};
+
 struct ProjectConfig {
   std::string id;
   //! Sources this project may use, in declaration order.
   std::vector<std::string> sources;
   std::map<std::string, DatasetBinding> datasets;
+  ProjectCacheConfig cache;
   //! `rate_limits:`; unset: the top-level rate_limits.
   std::optional<RateLimitSettings> rate_limits;
   //! `limits:`: caps for every query made for this project.
@@ -111,6 +145,7 @@ struct Config {
   //! Directory relative paths in options resolve against.
   std::string base_dir;
   ServerConfig server;
+  CacheConfig cache;
   //! In declaration order.
   std::vector<SourceConfig> sources;
   std::vector<ProjectConfig> projects;

@@ -36,6 +36,7 @@ class ConfigEmitter {
     }
     out_ << YAML::BeginMap;
     EmitServer(config.server);
+    if (!(config.cache == CacheConfig{})) EmitCache(config.cache);
     EmitSources(config.sources);
     EmitProjects(config.projects);
     if (config.redis) EmitRedis(*config.redis);
@@ -91,6 +92,29 @@ class ConfigEmitter {
         {"shutdown_grace_ms", server.shutdown_grace_ms},
     };
     for (const auto& [name, value] : ints) out_ << YAML::Key << name << YAML::Value << value;
+    out_ << YAML::EndMap;
+  }
+
+  // Only when it differs from the defaults, which mean the same thing.
+  void EmitCache(const CacheConfig& cache) {
+    out_ << YAML::Key << "cache" << YAML::Value << YAML::BeginMap;
+    out_ << YAML::Key << "enabled" << YAML::Value << cache.enabled;
+    out_ << YAML::Key << "backend" << YAML::Value << cache.backend;
+    out_ << YAML::Key << "max_bytes" << YAML::Value << cache.max_bytes;
+    out_ << YAML::Key << "stale_while_revalidate" << YAML::Value << cache.stale_while_revalidate;
+    out_ << YAML::EndMap;
+  }
+
+  void EmitProjectCache(const ProjectCacheConfig& cache) {
+    out_ << YAML::Key << "cache" << YAML::Value << YAML::BeginMap;
+    out_ << YAML::Key << "enabled" << YAML::Value << cache.enabled;
+    if (!cache.ttl_seconds.empty()) {
+      out_ << YAML::Key << "ttl_seconds" << YAML::Value << YAML::BeginMap;
+      for (const auto& [metric, seconds] : cache.ttl_seconds) {
+        out_ << YAML::Key << metric << YAML::Value << seconds;
+      }
+      out_ << YAML::EndMap;
+    }
     out_ << YAML::EndMap;
   }
 
@@ -229,6 +253,7 @@ class ConfigEmitter {
       out_ << YAML::BeginMap;
       for (const auto& [name, dataset] : project.datasets) EmitDataset(dataset);
       out_ << YAML::EndMap;
+      if (!project.cache.empty()) EmitProjectCache(project.cache);
       if (project.rate_limits) {
         out_ << YAML::Key << "rate_limits" << YAML::Value;
         EmitRateLimits(*project.rate_limits);

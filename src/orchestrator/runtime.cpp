@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "cache/result_cache.h"
 #include "connectors/registry.h"
 #include "metrics/metric_runner.h"
 
@@ -73,10 +74,11 @@ Result<std::shared_ptr<const PackCatalog>> LoadPacks(const Config& config) {
                                       : PackCatalog::LoadDirectory(config.server.packs_dir);
   if (!packs.ok()) return packs;
   TRIB_RETURN_IF_ERROR(CheckDatasetBindings(config, **packs));
+  TRIB_RETURN_IF_ERROR(CheckCacheSettings(config, **packs));
   return packs;
 }
 
-std::shared_ptr<Runtime> Runtime::Open(Config config) {
+std::shared_ptr<Runtime> Runtime::Open(Config config, const Runtime* previous) {
   std::shared_ptr<Runtime> rt(new Runtime(std::move(config)));
   // Sources open in parallel: a slow or dead source must not delay the others.
   std::vector<std::future<std::unique_ptr<SourceHandle>>> opening;
@@ -106,6 +108,7 @@ std::shared_ptr<Runtime> Runtime::Open(Config config) {
   if (!rt->packs_.ok()) {
     spdlog::error("metric packs are unusable: {}", rt->packs_.status().ToString());
   }
+  rt->cache_ = MakeResultCache(rt->config_, previous ? previous->cache_ : nullptr, rt->redis_);
   return rt;
 }
 

@@ -22,6 +22,8 @@
 
 namespace tributary {
 
+class ResultCache;
+
 //! The last known health of a source.
 struct SourceHealth {
   enum class State { kUnknown, kOk, kUnavailable };
@@ -64,7 +66,9 @@ class Runtime {
  public:
   //! Builds connectors for every source and opens them. A source that fails to open does not
   //! fail the runtime: it is kept, reported unavailable, and its queries fail with its error.
-  static std::shared_ptr<Runtime> Open(Config config);
+  //! `previous` (the runtime a reload replaces) hands over its result cache when the cache
+  //! settings are unchanged.
+  static std::shared_ptr<Runtime> Open(Config config, const Runtime* previous = nullptr);
 
   const Config& config() const { return config_; }
   //! NOT_FOUND naming the known sources when `id` is unknown; UNAVAILABLE when it did not open.
@@ -80,6 +84,8 @@ class Runtime {
   //! The client of the config's `redis:` server; null when the config has none. Connects
   //! lazily: a Runtime opens even when Redis is down.
   const std::shared_ptr<RedisClient>& redis() const { return redis_; }
+  //! The metric result cache; null when `cache.enabled` is false.
+  const std::shared_ptr<ResultCache>& cache() const { return cache_; }
 
  private:
   explicit Runtime(Config config);
@@ -87,6 +93,7 @@ class Runtime {
   Result<std::shared_ptr<const PackCatalog>> packs_ = Internal("packs not loaded");
   std::vector<std::unique_ptr<SourceHandle>> sources_;
   std::shared_ptr<RedisClient> redis_;
+  std::shared_ptr<ResultCache> cache_;
   uint64_t generation_ = 0;
 };
 

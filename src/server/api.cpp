@@ -6,6 +6,7 @@
 #include "core/time_util.h"
 #include "orchestrator/query_service.h"
 #include "server/auth.h"
+#include "server/cache_api.h"
 #include "server/http_util.h"
 #include "server/metrics_api.h"
 #include "server/query_body.h"
@@ -86,6 +87,8 @@ ApiResponse Readyz(const ApiRequest& req) {
       out.Key(source->id()).String(HealthStateName(source->last_health().state));
     }
     out.EndObject();
+    // A cache backend that is down leaves the server ready (requests run uncached).
+    WriteCacheReadiness(out, rt);
     out.EndObject();
     return JsonResponse(out.Take());
   }
@@ -93,6 +96,7 @@ ApiResponse Readyz(const ApiRequest& req) {
   out.Key("reasons").StartArray();
   for (const auto& r : reasons) out.String(r);
   out.EndArray();
+  WriteCacheReadiness(out, rt);
   out.EndObject();
   ApiResponse r = JsonResponse(out.Take(), 503);
   r.error_code = "NOT_READY";
@@ -230,6 +234,7 @@ Api::Api() {
   router_.Add("POST", "/api/v1/query", Query, /*blocking=*/true,
               RouteAccess::Query(ProjectFrom::kQueryBody));
   AddMetricRoutes(router_);
+  AddCacheRoutes(router_);
   AddAccessRoutes(router_);
 }
 

@@ -135,6 +135,8 @@ Target TargetOf(const Route& route, const ApiRequest& req) {
     }
     case ProjectFrom::kSourcePath:
       return {Target::Kind::kSource, path_param("id")};
+    case ProjectFrom::kAll:
+      return {Target::Kind::kAllProjects, ""};
     case ProjectFrom::kProjectOrAll: {
       boost::system::error_code ec;
       boost::json::value body = boost::json::parse(req.body, ec);

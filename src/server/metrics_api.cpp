@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cache/result_cache.h"
 #include "core/json_out.h"
 #include "core/time_util.h"
 #include "metrics/metric_runner.h"
@@ -223,12 +224,21 @@ ApiResponse SourceFailureResponse(const MetricAnswer& answer, std::string_view r
 struct MetricOutcome {
   std::optional<MetricAnswer> answer;
   ApiResponse error;
+  //! The envelope the result cache wrote (meta.cached, cachedAt, ...); empty: render `answer`.
+  std::string envelope;
+  //! Age and Cache-Control for a cacheable answer.
+  std::vector<std::pair<std::string, std::string>> cache_headers;
 };
 
 MetricOutcome Run(const ApiRequest& req, MetricCall call) {
   call.cancel = req.cancel;
   MetricOutcome outcome;
-  Result<MetricAnswer> answer = RunMetric(*req.runtime, call);
+  // Through the result cache (single flight, stale-while-revalidate, Cache-Control).
+  CachedMetricRun cached =
+      RunMetricCached(req.runtime, call, req.cancel, req.Header("cache-control"));
+  outcome.envelope = std::move(cached.envelope);
+  outcome.cache_headers = std::move(cached.headers);
+  Result<MetricAnswer> answer = std::move(cached.answer);
   if (!answer.ok()) {
     outcome.error = ErrorResponse(answer.status(), req.request_id);
   } else if (!answer->failure.ok()) {
@@ -249,7 +259,10 @@ ApiResponse GetMetric(const ApiRequest& req) {
   call.params = std::move(params).value();
   MetricOutcome outcome = Run(req, std::move(call));
   if (!outcome.answer) return outcome.error;
-  return JsonResponse(MetricEnvelopeJson(*outcome.answer));
+  ApiResponse r = JsonResponse(outcome.envelope.empty() ? MetricEnvelopeJson(*outcome.answer)
+                                                        : std::move(outcome.envelope));
+  r.headers = std::move(outcome.cache_headers);
+  return r;
 }
 
 // ---- Compatibility routes ----------------------------------------------------------------------

@@ -37,6 +37,9 @@ enum class ProjectFrom : uint8_t {
   //! neither means every project, which needs a key with `projects: ["*"]`
   //! (e.g. POST /api/v1/cache/clear).
   kProjectOrAll,
+  //! Acts on or shows every project at once (e.g. cache statistics): needs a key with
+  //! `projects: ["*"]`.
+  kAll,
 };
 
 //! What a route needs from its caller; checked in one place (AdmitRequest in server/auth.h)

@@ -189,7 +189,7 @@ class ServerProcess {
       }
       std::string fingerprint = config->fingerprint;
       size_t sources = config->sources.size();
-      std::shared_ptr<Runtime> next = Runtime::Open(std::move(config).value());
+      std::shared_ptr<Runtime> next = Runtime::Open(std::move(config).value(), old.get());
       next->CheckAllHealth();
       holder_.Swap(next);
       {

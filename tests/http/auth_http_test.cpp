@@ -221,6 +221,15 @@ TEST_F(HttpAuth, AKeyForOneProjectIsRefusedOnEveryRouteOfAnother) {
       EXPECT_EQ(r.body.find("zulu"), std::string::npos) << r.body;
       continue;
     }
+    if (route.access.project == ProjectFrom::kAll) {
+      // Every project at once: only a "*" key.
+      RouteCall all = CallFor(route, "alpha", "alpha_db");
+      HttpResponse refused = Call(all.method, all.target, kAllKey, all.body);
+      EXPECT_EQ(refused.status, 403) << refused.body;
+      EXPECT_EQ(refused.body.find("zulu"), std::string::npos) << refused.body;
+      EXPECT_NE(Call(all.method, all.target, kRootKey, all.body).status, 403);
+      continue;
+    }
     ++project_routes;
     if (route.access.project == ProjectFrom::kProjectOrAll) {
       // Without a project the action covers every project: only a "*" key may do that.
