@@ -387,7 +387,7 @@ int RunCli(int argc, char** argv) {
       return;
     }
     if (!hash_key) std::cout << "key: " << key << "\n";
-    std::cout << "sha256: " << Sha256Hex(key) << "\n";
+    std::cout << "sha256: " << KeySha256Hex(key) << "\n";
     std::cerr << "give the key to the client (Authorization: Bearer <key>) and put the sha256 "
                  "line in the config:\n"
                  "  auth: {keys: [{name: <name>, sha256: <hex>, projects: [<project>], roles: "

@@ -37,7 +37,7 @@ bool ApiKeyConfig::HasProject(std::string_view project) const {
   return all_projects || std::find(projects.begin(), projects.end(), project) != projects.end();
 }
 
-std::array<unsigned char, 32> Sha256(std::string_view text) {
+std::array<unsigned char, 32> KeySha256(std::string_view text) {
   std::array<unsigned char, 32> digest{};
   unsigned int length = 0;
   unsigned char buffer[EVP_MAX_MD_SIZE];
@@ -48,10 +48,10 @@ std::array<unsigned char, 32> Sha256(std::string_view text) {
   return digest;
 }
 
-std::string Sha256Hex(std::string_view text) {
+std::string KeySha256Hex(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  for (unsigned char byte : Sha256(text)) {
+  for (unsigned char byte : KeySha256(text)) {
     hex += kHex[byte >> 4];
     hex += kHex[byte & 0xf];
   }
@@ -110,7 +110,7 @@ Status ParseApiKey(const YamlReader& reader, const Value& item, ApiKeyConfig& ke
                                   " characters; use a long random key (`tributary hash-key` "
                                   "prints one)");
         }
-        key.digest = Sha256(text);
+        key.digest = KeySha256(text);
         key.from_clear_key = true;
       } else {
         if (text.size() != 64 ||

@@ -76,8 +76,8 @@ struct QueryLimitsConfig {
 };
 
 //! Lower-case hex SHA-256 of `text`.
-std::string Sha256Hex(std::string_view text);
+std::string KeySha256Hex(std::string_view text);
 //! SHA-256 of `text`, raw.
-std::array<unsigned char, 32> Sha256(std::string_view text);
+std::array<unsigned char, 32> KeySha256(std::string_view text);
 
 }  // namespace tributary

@@ -66,7 +66,8 @@ using config_internal::Field;
 using config_internal::Value;
 using config_internal::YamlReader;
 
-const std::vector<std::string> kTopLevelKeys = {"server", "sources", "projects", "default_project", "redis", "cache", "rate_limits", "auth"};
+const std::vector<std::string> kTopLevelKeys = {
+    "server", "sources", "projects", "default_project", "redis", "cache", "rate_limits", "auth"};
 const std::vector<std::string> kRedisKeys = {"host",
                                              "port",
                                              "password",
@@ -75,7 +76,8 @@ const std::vector<std::string> kRedisKeys = {"host",
                                              "connect_timeout_ms",
                                              "command_timeout_ms",
                                              "pool_size"};
-const std::vector<std::string> kProjectKeys = {"sources", "datasets", "cache", "rate_limits", "limits"};
+const std::vector<std::string> kProjectKeys = {"sources", "datasets", "cache", "rate_limits",
+                                               "limits"};
 const std::vector<std::string> kCacheKeys = {"enabled", "backend", "max_bytes",
                                              "stale_while_revalidate"};
 const std::vector<std::string> kCacheBackends = {"memory", "redis"};

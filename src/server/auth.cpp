@@ -60,7 +60,7 @@ ApiResponse Forbidden(std::string_view message, std::string_view request_id) {
 
 //! The key whose digest matches, comparing against every key in constant time each.
 const ApiKeyConfig* FindKey(const AuthConfig& auth, std::string_view presented) {
-  const std::array<unsigned char, 32> digest = Sha256(presented);
+  const std::array<unsigned char, 32> digest = KeySha256(presented);
   const ApiKeyConfig* found = nullptr;
   for (const auto& key : auth.keys) {
     // No early exit: the time taken does not depend on which key (if any) matched.

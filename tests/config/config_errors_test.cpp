@@ -289,11 +289,12 @@ TEST(ConfigErrors, EmptyDocument) {
 TEST(ConfigErrors, DocumentIsNotAMapping) {
   EXPECT_EQ(LoadError("- sources\n- projects\n"),
             "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
-            "default_project, redis, cache, rate_limits, auth, got a list; write the config as key: value pairs");
-  EXPECT_EQ(
-      LoadError("hello\n"),
-      "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
-      "default_project, redis, cache, rate_limits, auth, got a single value; write the config as key: value pairs");
+            "default_project, redis, cache, rate_limits, auth, got a list; write the config as "
+            "key: value pairs");
+  EXPECT_EQ(LoadError("hello\n"),
+            "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
+            "default_project, redis, cache, rate_limits, auth, got a single value; write the "
+            "config as key: value pairs");
 }
 
 TEST(ConfigErrors, MissingOrEmptySources) {

@@ -73,8 +73,8 @@ std::string WriteAuthConfig(const TempDir& dir, const std::string& extra) {
       "    - {{name: zulu-read, sha256: {4}, projects: [zulu_secret], roles: [read]}}\n"
       "    - {{name: root, sha256: {5}, projects: ['*'], roles: [read, query, admin]}}\n"
       "{6}",
-      "", csv, Sha256Hex(kReadKey), Sha256Hex(kAllKey), Sha256Hex(kZuluKey), Sha256Hex(kRootKey),
-      extra);
+      "", csv, KeySha256Hex(kReadKey), KeySha256Hex(kAllKey), KeySha256Hex(kZuluKey),
+      KeySha256Hex(kRootKey), extra);
   std::string path = dir.File("tributary.yaml");
   WriteFile(path, config);
   return path;
@@ -136,7 +136,7 @@ TEST_F(HttpAuth, MissingMalformedAndUnknownKeysGet401) {
   EXPECT_EQ(unknown.Header("www-authenticate"),
             "Bearer realm=\"tributary\", error=\"invalid_token\"");
   // A key's hash is not the key.
-  EXPECT_EQ(Get("/api/v1/sources", Sha256Hex(kReadKey)).status, 401);
+  EXPECT_EQ(Get("/api/v1/sources", KeySha256Hex(kReadKey)).status, 401);
   // The scheme is case-insensitive.
   EXPECT_EQ(
       client.Get("/api/v1/sources", {{"Authorization", std::string("bearer ") + kReadKey}}).status,
@@ -585,9 +585,9 @@ TEST(HashKeyCommand, PrintsAKeyAndItsSha256Line) {
                                 std::regex("key: (trib_[A-Za-z0-9_-]{43})\nsha256: "
                                            "([0-9a-f]{64})\n")))
       << r.out;
-  EXPECT_EQ(m[2].str(), Sha256Hex(m[1].str()));
+  EXPECT_EQ(m[2].str(), KeySha256Hex(m[1].str()));
   ProcessResult given = RunTributary({"hash-key", "--key", "abc"});
-  EXPECT_EQ(given.out, "sha256: " + Sha256Hex("abc") + "\n");
+  EXPECT_EQ(given.out, "sha256: " + KeySha256Hex("abc") + "\n");
 }
 
 }  // namespace
@@ -602,7 +602,7 @@ TEST(HttpAuthNoDefaultProject, AMissingProjectParameterDoesNotListTheProjects) {
       MinimalConfig(dir,
                     "projects:\n  mine: {sources: [db]}\n  hidden_other: {sources: [db]}\n"
                     "auth: {keys: [{name: k, sha256: " +
-                        Sha256Hex(kReadKey) + ", projects: [mine], roles: [read]}]}\n");
+                        KeySha256Hex(kReadKey) + ", projects: [mine], roles: [read]}]}\n");
   std::string error;
   auto server = ServerProcess::Start({"--config", config}, &error);
   ASSERT_NE(server, nullptr) << error;

@@ -21,7 +21,7 @@ constexpr const char* kBase =
     "  p1: {sources: [a]}\n"
     "  p2: {sources: [b]}\n";
 
-const std::string kHash = Sha256Hex("correct-horse-battery-staple");
+const std::string kHash = KeySha256Hex("correct-horse-battery-staple");
 
 Config MustLoad(const std::string& text, std::map<std::string, std::string> vars = {}) {
   Result<Config> config = LoadConfigText(text, "cfg.yaml", "/etc/trib", FakeEnv(std::move(vars)));
@@ -30,7 +30,8 @@ Config MustLoad(const std::string& text, std::map<std::string, std::string> vars
 }
 
 TEST(AccessConfig, Sha256HexMatchesKnownVector) {
-  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(KeySha256Hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(AccessConfig, KeysFromHashAndFromEnvironment) {
@@ -46,13 +47,13 @@ TEST(AccessConfig, KeysFromHashAndFromEnvironment) {
   ASSERT_EQ(config.auth.keys.size(), 2u);
   EXPECT_TRUE(config.auth.enabled());
   const ApiKeyConfig& hashed = config.auth.keys[0];
-  EXPECT_EQ(hashed.digest, Sha256("correct-horse-battery-staple"));
+  EXPECT_EQ(hashed.digest, KeySha256("correct-horse-battery-staple"));
   EXPECT_TRUE(hashed.HasRole(Role::kRead));
   EXPECT_FALSE(hashed.HasRole(Role::kQuery));
   EXPECT_TRUE(hashed.HasProject("p1"));
   EXPECT_FALSE(hashed.HasProject("p2"));
   const ApiKeyConfig& clear = config.auth.keys[1];
-  EXPECT_EQ(clear.digest, Sha256("a-long-enough-clear-key"));
+  EXPECT_EQ(clear.digest, KeySha256("a-long-enough-clear-key"));
   EXPECT_TRUE(clear.all_projects);
   EXPECT_TRUE(clear.HasProject("anything"));
   EXPECT_TRUE(clear.HasRole(Role::kAdmin));
@@ -67,7 +68,7 @@ TEST(AccessConfig, RenderRedactsKeysAndFingerprintCoversThem) {
   EXPECT_EQ(rendered.find(kHash), std::string::npos) << rendered;
   EXPECT_NE(rendered.find("sha256: \"***\""), std::string::npos) << rendered;
   std::string other = text;
-  other.replace(other.find(kHash), kHash.size(), Sha256Hex("another-key-entirely"));
+  other.replace(other.find(kHash), kHash.size(), KeySha256Hex("another-key-entirely"));
   EXPECT_NE(MustLoad(other).fingerprint, config.fingerprint);
   EXPECT_EQ(RenderConfig(MustLoad(std::string(kBase) + "auth: none\n")).find("auth: none") ==
                 std::string::npos,
@@ -280,13 +281,13 @@ namespace {
 TEST(AdmitRequest, ProjectOrAllNeedsTheProjectOrAStarKey) {
   Config config =
       MustLoad(std::string(kBase) + "auth:\n  keys:\n" +
-               "    - {name: one, sha256: " + Sha256Hex("key-for-p1-only-123") +
+               "    - {name: one, sha256: " + KeySha256Hex("key-for-p1-only-123") +
                ", projects: [p1], roles: [admin]}\n"
                "    - {name: all, sha256: " +
-               Sha256Hex("key-for-every-project") +
+               KeySha256Hex("key-for-every-project") +
                ", projects: ['*'], roles: [admin]}\n"
                "    - {name: reader, sha256: " +
-               Sha256Hex("key-that-only-reads") + ", projects: ['*'], roles: [read]}\n");
+               KeySha256Hex("key-that-only-reads") + ", projects: ['*'], roles: [read]}\n");
   std::shared_ptr<Runtime> runtime = Runtime::Open(config);
   Route route{"POST", "/x", nullptr, false, RouteAccess::Admin(ProjectFrom::kProjectOrAll)};
   auto status = [&](const std::string& key, const std::string& body, const std::string& query) {
