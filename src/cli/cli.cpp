@@ -18,6 +18,7 @@
 #include "metrics/metric_runner.h"
 #include "orchestrator/query_service.h"
 #include "orchestrator/runtime.h"
+#include "server/auth.h"
 #include "server/server.h"
 
 namespace tributary {
@@ -376,6 +377,26 @@ int RunCli(int argc, char** argv) {
       return;
     }
     std::cerr << "wrote " << demo.rows << " rows per table to " << demo.path << "\n";
+  });
+
+  std::optional<std::string> hash_key;
+  auto* hash_cmd = app.add_subcommand(
+      "hash-key", "Print a new random API key and its config line (or hash a given key)");
+  hash_cmd->add_option("--key", hash_key,
+                       "Hash this key instead of making one (prefer reading it from a file: "
+                       "arguments show in the process list)");
+  hash_cmd->callback([&] {
+    std::string key = hash_key.value_or(NewApiKey());
+    if (key.empty()) {
+      exit_code = Fail(Internal("could not read random bytes from OpenSSL"));
+      return;
+    }
+    if (!hash_key) std::cout << "key: " << key << "\n";
+    std::cout << "sha256: " << KeySha256Hex(key) << "\n";
+    std::cerr << "give the key to the client (Authorization: Bearer <key>) and put the sha256 "
+                 "line in the config:\n"
+                 "  auth: {keys: [{name: <name>, sha256: <hex>, projects: [<project>], roles: "
+                 "[read]}]}\n";
   });
 
   auto* version_cmd = app.add_subcommand("version", "Print the version");

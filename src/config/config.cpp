@@ -33,6 +33,7 @@
 #include <regex>
 #include <system_error>
 
+#include "config/access_config_parse.h"
 #include "config/config_render.h"
 #include "config/source_options.h"
 #include "config/yaml_reader.h"
@@ -68,8 +69,8 @@ using config_internal::Field;
 using config_internal::Value;
 using config_internal::YamlReader;
 
-const std::vector<std::string> kTopLevelKeys = {"server",          "sources", "projects",
-                                                "default_project", "redis",   "cache"};
+const std::vector<std::string> kTopLevelKeys = {
+    "server", "sources", "projects", "default_project", "redis", "cache", "rate_limits", "auth"};
 const std::vector<std::string> kRedisKeys = {"host",
                                              "port",
                                              "password",
@@ -78,7 +79,8 @@ const std::vector<std::string> kRedisKeys = {"host",
                                              "connect_timeout_ms",
                                              "command_timeout_ms",
                                              "pool_size"};
-const std::vector<std::string> kProjectKeys = {"sources", "datasets", "cache"};
+const std::vector<std::string> kProjectKeys = {"sources", "datasets", "cache", "rate_limits",
+                                               "limits"};
 const std::vector<std::string> kCacheKeys = {"enabled", "backend", "max_bytes",
                                              "stale_while_revalidate"};
 const std::vector<std::string> kCacheBackends = {"memory", "redis"};
@@ -221,6 +223,12 @@ class ConfigParser {
         default_project_ = PendingReference{field.value, config.default_project};
       } else if (field.key == "cache") {
         TRIB_RETURN_IF_ERROR(ParseCache(field.value, config.cache));
+      } else if (field.key == "auth") {
+        TRIB_RETURN_IF_ERROR(
+            config_internal::ParseAuth(reader_, field.value, config.auth, key_projects_));
+      } else if (field.key == "rate_limits") {
+        TRIB_RETURN_IF_ERROR(
+            config_internal::ParseRateLimits(reader_, field.value, config.rate_limits.emplace()));
       } else {
         return reader_.UnknownKey(field, kTopLevelKeys, "allowed keys");
       }
@@ -399,6 +407,12 @@ class ConfigParser {
       TRIB_ASSIGN_OR_RETURN(Options options, config_internal::ParseSourceOptions(
                                                  reader_, source_fields, *factory, field));
       sources.push_back({field.key, type, std::move(options), field.key_location});
+      auto limits_field = std::find_if(source_fields.begin(), source_fields.end(),
+                                       [](const Field& f) { return f.key == "limits"; });
+      if (limits_field != source_fields.end()) {
+        TRIB_RETURN_IF_ERROR(
+            config_internal::ParseQueryLimits(reader_, limits_field->value, sources.back().limits));
+      }
     }
     return Status::Ok();
   }
@@ -486,6 +500,14 @@ class ConfigParser {
         }
       } else if (field.key == "cache") {
         TRIB_RETURN_IF_ERROR(ParseProjectCache(field.value, project.cache));
+      } else if (field.key == "rate_limits") {
+        // Keys left out inherit the top-level values, filled in by ResolveReferences.
+        RateLimitSettings unset{-1, -1};
+        TRIB_RETURN_IF_ERROR(config_internal::ParseRateLimits(reader_, field.value, unset));
+        project.rate_limits = unset;
+      } else if (field.key == "limits") {
+        TRIB_RETURN_IF_ERROR(
+            config_internal::ParseQueryLimits(reader_, field.value, project.limits));
       } else {
         return reader_.UnknownKey(field, kProjectKeys, "allowed keys");
       }
@@ -600,6 +622,14 @@ class ConfigParser {
   }
 
   Status ResolveReferences(Config& config) const {
+    // A project's rate_limits inherit the keys they leave out from the top-level section.
+    const RateLimitSettings base = config.rate_limits.value_or(RateLimitSettings{});
+    for (auto& project : config.projects) {
+      if (!project.rate_limits) continue;
+      if (project.rate_limits->per_minute < 0) project.rate_limits->per_minute = base.per_minute;
+      if (project.rate_limits->per_hour < 0) project.rate_limits->per_hour = base.per_hour;
+    }
+    TRIB_RETURN_IF_ERROR(config_internal::ResolveKeyProjects(reader_, config, key_projects_));
     std::vector<std::string> source_ids;
     for (const auto& source : config.sources) source_ids.push_back(source.id);
     for (const auto& reference : source_references_) {
@@ -629,6 +659,7 @@ class ConfigParser {
   const YamlReader& reader_;
   std::vector<PendingReference> source_references_;
   std::optional<PendingReference> default_project_;
+  std::vector<config_internal::KeyProjectReference> key_projects_;
 };
 
 std::string ParentDirectory(const std::string& path) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "config/access_config.h"
 #include "config/options.h"
 
 namespace tributary {
@@ -73,6 +74,8 @@ struct SourceConfig {
   //! The keys written beside `type` in the source's mapping, checked against the schema.
   Options options;
   SourceLocation location;
+  //! `limits:` (read before the connector's options): caps for every query on this source.
+  QueryLimitsConfig limits = {};
 };
 
 //! An ordered feature rule of the web pack: the first whose regex matches names the feature.
@@ -136,6 +139,10 @@ struct ProjectConfig {
   //! dataset name -> its bindings, one per source, in declaration order (never empty).
   std::map<std::string, std::vector<DatasetBinding>> datasets;
   ProjectCacheConfig cache;
+  //! `rate_limits:`; unset: the top-level rate_limits.
+  std::optional<RateLimitSettings> rate_limits;
+  //! `limits:`: caps for every query made for this project.
+  QueryLimitsConfig limits = {};
   SourceLocation location;
 };
 
@@ -154,6 +161,12 @@ struct Config {
   std::string default_project;
   //! The `redis:` section, when given.
   std::optional<RedisConfig> redis;
+  //! `auth:`: API keys, or explicitly none.
+  AuthConfig auth;
+  //! `rate_limits:`: the windows of every caller, unless its project sets its own. When not
+  //! written: the defaults (100 per minute, 1000 per hour) with `auth:` keys or `auth: none`,
+  //! and no limits on a loopback-only server without an `auth:` section (local use and tests).
+  std::optional<RateLimitSettings> rate_limits;
   //! Hash of the resolved config; changes whenever anything in it changes.
   std::string fingerprint;
 

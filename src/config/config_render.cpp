@@ -44,6 +44,7 @@ class ConfigEmitter {
       out_ << YAML::Key << "default_project" << YAML::Value;
       EmitString(config.default_project);
     }
+    EmitAccess(config);
     out_ << YAML::EndMap;
     return out_.c_str();
   }
@@ -200,6 +201,7 @@ class ConfigEmitter {
           EmitOption(entry.value);
         }
       }
+      EmitQueryLimits(source.limits);
       out_ << YAML::EndMap;
     }
     out_ << YAML::EndMap;
@@ -264,8 +266,74 @@ class ConfigEmitter {
       for (const auto& [name, bindings] : project.datasets) EmitDatasetBindings(name, bindings);
       out_ << YAML::EndMap;
       if (!project.cache.empty()) EmitProjectCache(project.cache);
+      if (project.rate_limits) {
+        out_ << YAML::Key << "rate_limits" << YAML::Value;
+        EmitRateLimits(*project.rate_limits);
+      }
+      EmitQueryLimits(project.limits);
       out_ << YAML::EndMap;
     }
+    out_ << YAML::EndMap;
+  }
+
+  // Sections left at their defaults are not shown, so configs without them render as before.
+  void EmitAccess(const Config& config) {
+    if (config.auth.mode == AuthConfig::Mode::kNone) {
+      out_ << YAML::Key << "auth" << YAML::Value << "none";
+    } else if (config.auth.mode == AuthConfig::Mode::kKeys) {
+      out_ << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
+      out_ << YAML::Key << "mode" << YAML::Value << "keys";
+      out_ << YAML::Key << "keys" << YAML::Value << YAML::BeginSeq;
+      for (const auto& key : config.auth.keys) {
+        out_ << YAML::BeginMap;
+        out_ << YAML::Key << "name" << YAML::Value << key.name;
+        // Only a digest is kept, so a clear key renders as its sha256 too; redacted either way.
+        out_ << YAML::Key << "sha256" << YAML::Value;
+        if (redact_) {
+          out_ << std::string(kRedacted);
+        } else {
+          static constexpr char kHex[] = "0123456789abcdef";
+          std::string hex;
+          for (unsigned char byte : key.digest) {
+            hex += kHex[byte >> 4];
+            hex += kHex[byte & 0xf];
+          }
+          out_ << hex;
+        }
+        out_ << YAML::Key << "projects" << YAML::Value << YAML::Flow;
+        if (key.all_projects) {
+          out_ << std::vector<std::string>{"*"};
+        } else {
+          out_ << key.projects;
+        }
+        std::vector<std::string> roles;
+        for (Role role : {Role::kRead, Role::kQuery, Role::kAdmin}) {
+          if (key.HasRole(role)) roles.emplace_back(RoleName(role));
+        }
+        out_ << YAML::Key << "roles" << YAML::Value << YAML::Flow << roles;
+        out_ << YAML::EndMap;
+      }
+      out_ << YAML::EndSeq << YAML::EndMap;
+    }
+    if (config.rate_limits) {
+      out_ << YAML::Key << "rate_limits" << YAML::Value;
+      EmitRateLimits(*config.rate_limits);
+    }
+  }
+
+  void EmitRateLimits(const RateLimitSettings& limits) {
+    out_ << YAML::Flow << YAML::BeginMap;
+    out_ << YAML::Key << "per_minute" << YAML::Value << limits.per_minute;
+    out_ << YAML::Key << "per_hour" << YAML::Value << limits.per_hour;
+    out_ << YAML::EndMap;
+  }
+
+  void EmitQueryLimits(const QueryLimitsConfig& limits) {
+    if (limits.empty()) return;
+    out_ << YAML::Key << "limits" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    if (limits.timeout_ms) out_ << YAML::Key << "timeout_ms" << YAML::Value << *limits.timeout_ms;
+    if (limits.max_rows) out_ << YAML::Key << "max_rows" << YAML::Value << *limits.max_rows;
+    if (limits.max_bytes) out_ << YAML::Key << "max_bytes" << YAML::Value << *limits.max_bytes;
     out_ << YAML::EndMap;
   }
 

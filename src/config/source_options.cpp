@@ -46,12 +46,14 @@ Status ParseOption(const YamlReader& reader, const Value& value, const OptionSpe
 
 Result<Options> ParseSourceOptions(const YamlReader& reader, const std::vector<Field>& fields,
                                    const ConnectorFactory& factory, const Field& source) {
+  // `limits` is Tributary's own (query limits), read by the config loader for every type.
   std::vector<std::string> allowed = {"type"};
   for (const auto& spec : factory.schema) allowed.push_back(spec.name);
+  allowed.push_back("limits");
 
   Options options;
   for (const auto& field : fields) {
-    if (field.key == "type") continue;
+    if (field.key == "type" || field.key == "limits") continue;
     auto spec = std::find_if(factory.schema.begin(), factory.schema.end(),
                              [&](const OptionSpec& s) { return s.name == field.key; });
     if (spec == factory.schema.end()) {

@@ -558,8 +558,9 @@ SourceRun RunOnSource(const Runtime& runtime, const ProjectConfig& project, cons
     if (error.code() == ErrorCode::kDeadlineExceeded) return error;
     if (cancel.cancelled() && Clock::now() >= deadline) {
       return DeadlineExceeded("source '" + binding.source + "' gave no answer within " +
-                              std::to_string(limits.timeout.count()) +
-                              " ms; raise server.default_timeout_ms or check the source (" +
+                              std::to_string(limits.default_timeout_ms) +
+                              " ms; raise the timeout (server.default_timeout_ms, or "
+                              "limits.timeout_ms of the project or source) or check the source (" +
                               std::string(error.message()) + ")");
     }
     return error;
@@ -618,9 +619,11 @@ SourceRun RunOnSource(const Runtime& runtime, const ProjectConfig& project, cons
     const auto remaining =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (remaining.count() <= 0 || (cancel.cancelled() && Clock::now() >= deadline)) {
-      return fail(DeadlineExceeded("source '" + binding.source + "' gave no answer within " +
-                                   std::to_string(limits.timeout.count()) +
-                                   " ms; raise server.default_timeout_ms or check the source"));
+      return fail(
+          DeadlineExceeded("source '" + binding.source + "' gave no answer within " +
+                           std::to_string(limits.default_timeout_ms) +
+                           " ms; raise the timeout (server.default_timeout_ms, or "
+                           "limits.timeout_ms of the project or source) or check the source"));
     }
     QueryRequest request;
     request.sql = std::move(query.sql.sql);
@@ -739,8 +742,7 @@ Result<MetricAnswer> RunOrExplain(const Runtime& runtime, const MetricCall& call
   const auto start = Clock::now();
   auto limits_of = [&](const DatasetBinding& b) {
     const SourceConfig* source = config.FindSource(b.source);
-    return source ? QueryLimitsFor(config, *project, *source)
-                  : QueryLimitsFor(config, *project, {});
+    return EffectiveQueryLimits(config, project, source ? *source : SourceConfig{});
   };
 
   std::vector<SourceRun> runs;
@@ -749,7 +751,8 @@ Result<MetricAnswer> RunOrExplain(const Runtime& runtime, const MetricCall& call
     for (const DatasetBinding* b : selected) {
       QueryLimits limits = limits_of(*b);
       runs.push_back(RunOnSource(runtime, *project, *pack, *metric, params, *b, limits,
-                                 start + limits.timeout, call.cancel, explain != nullptr));
+                                 start + std::chrono::milliseconds(limits.default_timeout_ms),
+                                 call.cancel, explain != nullptr));
     }
   } else {
     // Jobs may outlive this call when abandoned past their deadline: they keep the runtime
@@ -763,7 +766,7 @@ Result<MetricAnswer> RunOrExplain(const Runtime& runtime, const MetricCall& call
       QueryLimits limits = limits_of(*b);
       auto slot = std::make_shared<SourceRun>();
       slots.push_back(slot);
-      const auto deadline = start + limits.timeout;
+      const auto deadline = start + std::chrono::milliseconds(limits.default_timeout_ms);
       jobs.push_back({deadline, [keep, &runtime, slot, project, pack, metric, shared_params, b,
                                  limits, deadline](const CancelToken& token) {
                         *slot = RunOnSource(runtime, *project, *pack, *metric, *shared_params, *b,
@@ -784,8 +787,9 @@ Result<MetricAnswer> RunOrExplain(const Runtime& runtime, const MetricCall& call
           std::chrono::duration<double, std::milli>(Clock::now() - start).count();
       late.outcome.error = DeadlineExceeded(
           "source '" + selected[i]->source + "' gave no answer within " +
-          std::to_string(limits_of(*selected[i]).timeout.count()) +
-          " ms and did not stop when cancelled; raise server.default_timeout_ms or check the "
+          std::to_string(limits_of(*selected[i]).default_timeout_ms) +
+          " ms and did not stop when cancelled; raise the timeout (server.default_timeout_ms, or "
+          "limits.timeout_ms of the project or source) or check the "
           "source");
       runs.push_back(std::move(late));
     }

@@ -1,6 +1,6 @@
 // Running one pack metric for one project: find the dataset's bindings and their sources, check
 // each bound table and its columns against the source's schema, render the dialect's SQL, run
-// it with the source's limits (QueryLimitsFor), and shape the rows into the pack's declared
+// it with the source's limits (EffectiveQueryLimits), and shape the rows into the pack's declared
 // result (the spec's envelope `{data, meta}`). A dataset bound to several sources fans out:
 // every source runs in parallel on the fan-out pool (orchestrator/fanout.h) with its own
 // deadline, and the answers are merged by the metric's merge rule (metrics/merge.h). Shared by

@@ -1,35 +1,45 @@
 #include "orchestrator/query_service.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/metrics.h"
+#include "orchestrator/query_limits.h"
 
 namespace tributary {
 
 Result<QueryResult> RunUserQuery(const Runtime& runtime, const UserQuery& query) {
-  const ServerConfig& server = runtime.config().server;
+  const Config& config = runtime.config();
   if (query.sql.empty()) {
     return InvalidArgument("'sql' is empty: send one SELECT statement");
   }
-  int64_t limit = query.limit.value_or(server.default_row_limit);
-  if (limit < 1 || limit > server.max_row_limit) {
-    return InvalidArgument("'limit' must be between 1 and " + std::to_string(server.max_row_limit) +
-                           ", got " + std::to_string(limit));
-  }
-  int64_t timeout_ms = query.timeout_ms.value_or(server.default_timeout_ms);
-  if (timeout_ms < 1 || timeout_ms > server.max_timeout_ms) {
-    return InvalidArgument("'timeoutMs' must be between 1 and " +
-                           std::to_string(server.max_timeout_ms) + ", got " +
-                           std::to_string(timeout_ms));
+  const ProjectConfig* project = nullptr;
+  if (!query.project.empty()) {
+    project = config.FindProject(query.project);
+    if (!project) {
+      return NotFound("unknown project '" + query.project +
+                      "'; GET /api/v1/projects lists the projects");
+    }
+    if (std::find(project->sources.begin(), project->sources.end(), query.source) ==
+        project->sources.end()) {
+      std::string ids;
+      for (const auto& s : project->sources) ids += (ids.empty() ? "" : ", ") + s;
+      return InvalidArgument("source '" + query.source +
+                             "' is not one of the sources of project '" + project->id + "' (" +
+                             ids + "); name one of them, or leave out 'project'");
+    }
   }
   TRIB_ASSIGN_OR_RETURN(SourceHandle * source, runtime.FindSource(query.source));
+  QueryLimits limits = EffectiveQueryLimits(config, project, source->config());
+  TRIB_ASSIGN_OR_RETURN(RequestedLimits requested,
+                        ApplyRequestedLimits(limits, query.limit, query.timeout_ms));
 
   QueryRequest request;
   request.sql = query.sql;
   request.params = query.params;
-  request.max_rows = limit;
-  request.max_bytes = server.max_result_bytes;
-  request.timeout = std::chrono::milliseconds(timeout_ms);
+  request.max_rows = requested.rows;
+  request.max_bytes = requested.max_bytes;
+  request.timeout = std::chrono::milliseconds(requested.timeout_ms);
   request.cancel = query.cancel;
 
   auto start = std::chrono::steady_clock::now();

@@ -15,16 +15,23 @@
 namespace tributary {
 
 struct UserQuery {
+  //! The project the query runs for: its `limits` apply and it must use `source`. Empty: none
+  //! (server and source limits only).
+  std::string project;
   std::string source;
   std::string sql;
   std::vector<Value> params;
-  //! Rows wanted; defaults to server.default_row_limit; above server.max_row_limit is an error.
+  //! Rows wanted; defaults to server.default_row_limit; above the effective row cap
+  //! (EffectiveQueryLimits) is an error.
   std::optional<int64_t> limit;
-  //! Defaults to server.default_timeout_ms; above server.max_timeout_ms is an error.
+  //! Defaults to server.default_timeout_ms; above the effective timeout cap is an error.
   std::optional<int64_t> timeout_ms;
   CancelToken cancel;
 };
 
+//! Runs the query with the tightest of the server's, the project's and the source's limits
+//! (orchestrator/query_limits.h). NOT_FOUND for an unknown project, INVALID_ARGUMENT when the
+//! project does not use the source.
 Result<QueryResult> RunUserQuery(const Runtime& runtime, const UserQuery& query);
 
 }  // namespace tributary

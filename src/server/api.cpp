@@ -5,6 +5,7 @@
 #include "core/result_writer.h"
 #include "core/time_util.h"
 #include "orchestrator/query_service.h"
+#include "server/auth.h"
 #include "server/cache_api.h"
 #include "server/http_util.h"
 #include "server/metrics_api.h"
@@ -114,6 +115,7 @@ ApiResponse ListSources(const ApiRequest& req) {
   out.StartObject();
   out.Key("sources").StartArray();
   for (const auto& source : req.runtime->sources()) {
+    if (!req.caller.SeesSource(req.runtime->config(), source->id())) continue;
     SourceHealth h = source->last_health();
     out.StartObject();
     out.Key("id").String(source->id());
@@ -203,6 +205,9 @@ ApiResponse Query(const ApiRequest& req) {
   Result<UserQuery> query = ParseQueryBody(req.body, req.runtime->config());
   if (!query.ok()) return ErrorResponse(query.status(), req.request_id);
   query->cancel = req.cancel;
+  if (query->project.empty()) {
+    query->project = ProjectOfSource(req.runtime->config(), req.caller, query->source);
+  }
   Result<QueryResult> result = RunUserQuery(*req.runtime, *query);
   if (!result.ok()) return ErrorResponse(result.status(), req.request_id);
   ApiResponse r;
@@ -218,15 +223,19 @@ ApiResponse Query(const ApiRequest& req) {
 }  // namespace
 
 Api::Api() {
-  router_.Add("GET", "/healthz", Healthz);
-  router_.Add("GET", "/readyz", Readyz);
-  router_.Add("GET", "/metrics", MetricsPage);
-  router_.Add("GET", "/api/v1/sources", ListSources);
-  router_.Add("GET", "/api/v1/sources/{id}/tables", ListTables, /*blocking=*/true);
-  router_.Add("GET", "/api/v1/sources/{id}/tables/{table}", DescribeTable, /*blocking=*/true);
-  router_.Add("POST", "/api/v1/query", Query, /*blocking=*/true);
+  router_.Add("GET", "/healthz", Healthz, false, RouteAccess::Public());
+  router_.Add("GET", "/readyz", Readyz, false, RouteAccess::Public());
+  router_.Add("GET", "/metrics", MetricsPage, false, RouteAccess::Public());
+  router_.Add("GET", "/api/v1/sources", ListSources, false, RouteAccess::Read());
+  router_.Add("GET", "/api/v1/sources/{id}/tables", ListTables, /*blocking=*/true,
+              RouteAccess::Read(ProjectFrom::kSourcePath));
+  router_.Add("GET", "/api/v1/sources/{id}/tables/{table}", DescribeTable, /*blocking=*/true,
+              RouteAccess::Read(ProjectFrom::kSourcePath));
+  router_.Add("POST", "/api/v1/query", Query, /*blocking=*/true,
+              RouteAccess::Query(ProjectFrom::kQueryBody));
   AddMetricRoutes(router_);
   AddCacheRoutes(router_);
+  AddAccessRoutes(router_);
 }
 
 }  // namespace tributary

@@ -17,6 +17,22 @@
 
 namespace tributary {
 
+class RateLimiter;
+
+//! Who is calling; set by the access check (server/auth.h) before the handler runs.
+struct Caller {
+  //! The matched API key (owned by the request's runtime config); null when auth is off, and
+  //! then the caller sees every project.
+  const ApiKeyConfig* key = nullptr;
+  //! The rate-limit identity: "key:<name>", or "address:<ip>" when auth is off.
+  std::string identity;
+
+  bool SeesProject(std::string_view project) const { return !key || key->HasProject(project); }
+  //! Whether one of the projects the caller sees uses `source`; a caller that sees every
+  //! project sees every source.
+  bool SeesSource(const Config& config, std::string_view source) const;
+};
+
 struct ApiRequest {
   std::string method;
   //! The path without its query string, not decoded.
@@ -36,6 +52,9 @@ struct ApiRequest {
   std::shared_ptr<Runtime> runtime;
   //! Cancelled when the client disconnects or the server gives up on draining.
   CancelToken cancel;
+  Caller caller;
+  //! The server's rate limiter (for the rate-limit status route); null outside a server.
+  RateLimiter* rate_limiter = nullptr;
 
   //! The header's value, or empty when absent. `name` is lower-case.
   std::string_view Header(std::string_view name) const {

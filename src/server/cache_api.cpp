@@ -172,18 +172,21 @@ ApiResponse CacheClear(const ApiRequest& req) {
 
 void AddCacheRoutes(Router& router) {
   // Blocking: the Redis backend does network I/O.
-  router.Add("GET", "/api/v1/cache/stats", CacheStats, /*blocking=*/true);
-  router.Add("POST", "/api/v1/cache/clear", CacheClear, /*blocking=*/true);
+  router.Add("GET", "/api/v1/cache/stats", CacheStats, /*blocking=*/true,
+             RouteAccess::Admin(ProjectFrom::kAll));
+  router.Add("POST", "/api/v1/cache/clear", CacheClear, /*blocking=*/true,
+             RouteAccess::Admin(ProjectFrom::kProjectOrAll));
   router.Add(
       "POST", "/api/cache/clear", [](const ApiRequest& r) { return Compat(CacheClear(r)); },
-      /*blocking=*/true);
+      /*blocking=*/true, RouteAccess::Admin(ProjectFrom::kProjectOrAll));
   router.Add(
       "GET", "/api/analytics/cache/stats",
       [](const ApiRequest& r) { return Compat(CacheStats(r)); },
-      /*blocking=*/true);
+      /*blocking=*/true, RouteAccess::Admin(ProjectFrom::kAll));
   router.Add(
       "POST", "/api/analytics/cache/clear",
-      [](const ApiRequest& r) { return Compat(CacheClear(r)); }, /*blocking=*/true);
+      [](const ApiRequest& r) { return Compat(CacheClear(r)); }, /*blocking=*/true,
+      RouteAccess::Admin(ProjectFrom::kProjectOrAll));
 }
 
 void WriteCacheReadiness(JsonOut& out, const Runtime& runtime) {

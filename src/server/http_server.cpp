@@ -18,6 +18,7 @@
 #include "common/metrics.h"
 #include "core/json_out.h"
 #include "core/result_writer.h"
+#include "server/auth.h"
 #include "server/csv_stream.h"
 #include "server/http_util.h"
 
@@ -116,6 +117,9 @@ struct detail::ServerCore : std::enable_shared_from_this<detail::ServerCore> {
 
   std::mutex in_flight_mu;
   int64_t in_flight = 0;
+
+  //! Outlives reloads: a new config keeps the windows already counted.
+  RateLimiter rate_limiter;
 
   //! Under a lock so that concurrent updates cannot leave a stale value in the gauge.
   void AddInFlight(int64_t delta) {
@@ -415,8 +419,10 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     const Route* route = match.route;
-    if (!route->blocking) {
-      Respond(RunHandler(*route, areq));
+    // With Redis, counting the request is a network round trip: off the I/O threads.
+    const bool shared_limits = route->access.rate_limited && areq.runtime->redis();
+    if (!route->blocking && !shared_limits) {
+      Respond(Serve(*route, areq, core_->rate_limiter));
       // A runtime swapped out meanwhile may be released by this request: its sources then
       // close on a worker, never on an I/O thread.
       if (areq.runtime != core_->holder.current()) {
@@ -429,7 +435,7 @@ class Session : public std::enable_shared_from_this<Session> {
     cur_.token_id = core_->RegisterToken(cur_.cancel);
     WatchPeer();
     asio::post(core_->pool, [self = shared_from_this(), route, areq = std::move(areq)]() mutable {
-      ApiResponse resp = RunHandler(*route, areq);
+      ApiResponse resp = Serve(*route, areq, self->core_->rate_limiter);
       // Release the runtime here, on the worker: a swapped-out runtime's sources may close
       // when its last request lets go, and closing must not happen on an I/O thread.
       areq.runtime.reset();
@@ -447,6 +453,16 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string_view id = req["X-Request-Id"];
     cur_.request_id = IsValidRequestId(id) ? std::string(id) : NewRequestId();
     cur_.version = req.version();
+  }
+
+  //! The one place where access is checked: API key, role, project and rate limits
+  //! (server/auth.h), then the handler; rate-limit headers go on every answer they apply to.
+  static ApiResponse Serve(const Route& route, ApiRequest& req, RateLimiter& limiter) {
+    Admission admission = AdmitRequest(route, req, &limiter);
+    if (admission.denial) return std::move(*admission.denial);
+    ApiResponse resp = RunHandler(route, req);
+    for (auto& header : admission.headers) resp.headers.push_back(std::move(header));
+    return resp;
   }
 
   static ApiResponse RunHandler(const Route& route, const ApiRequest& req) {

@@ -201,9 +201,13 @@ ApiResponse ListProjects(const ApiRequest& req) {
   JsonOut out;
   out.StartObject();
   out.Key("defaultProject");
-  config.default_project.empty() ? out.Null() : out.String(config.default_project);
+  // A key that may not use the default project does not learn its name.
+  config.default_project.empty() || !req.caller.SeesProject(config.default_project)
+      ? out.Null()
+      : out.String(config.default_project);
   out.Key("projects").StartArray();
   for (const auto& project : config.projects) {
+    if (!req.caller.SeesProject(project.id)) continue;
     out.StartObject();
     out.Key("id").String(project.id);
     out.Key("sources").StartArray();
@@ -489,15 +493,18 @@ ApiResponse CompatSessionTrends(const ApiRequest& req) {
 }  // namespace
 
 void AddMetricRoutes(Router& router) {
-  router.Add("GET", "/api/v1/packs", ListPacks);
-  router.Add("GET", "/api/v1/projects", ListProjects);
+  router.Add("GET", "/api/v1/packs", ListPacks, false, RouteAccess::Read());
+  router.Add("GET", "/api/v1/projects", ListProjects, false, RouteAccess::Read());
   router.Add("GET", "/api/v1/projects/{project}/metrics/{pack}/{metric}", GetMetric,
-             /*blocking=*/true);
+             /*blocking=*/true, RouteAccess::Read(ProjectFrom::kPath));
   router.Add("GET", "/projects/{project}/bigquery/metrics/{name}", CompatBigQueryMetric,
-             /*blocking=*/true);
-  router.Add("GET", "/api/metrics", CompatAnalyticsMetrics, /*blocking=*/true);
-  router.Add("GET", "/api/analytics/kpis", CompatKpis, /*blocking=*/true);
-  router.Add("GET", "/api/analytics/sessions/trends", CompatSessionTrends, /*blocking=*/true);
+             /*blocking=*/true, RouteAccess::Read(ProjectFrom::kPath));
+  router.Add("GET", "/api/metrics", CompatAnalyticsMetrics, /*blocking=*/true,
+             RouteAccess::Read(ProjectFrom::kQueryParam));
+  router.Add("GET", "/api/analytics/kpis", CompatKpis, /*blocking=*/true,
+             RouteAccess::Read(ProjectFrom::kQueryParam));
+  router.Add("GET", "/api/analytics/sessions/trends", CompatSessionTrends, /*blocking=*/true,
+             RouteAccess::Read(ProjectFrom::kQueryParam));
 }
 
 }  // namespace tributary

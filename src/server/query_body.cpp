@@ -13,7 +13,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kAllowedFields = "source, sql, params, limit, timeoutMs";
+constexpr std::string_view kAllowedFields = "project, source, sql, params, limit, timeoutMs";
 constexpr std::string_view kParamTypes =
     "bool, int64, double, decimal, string, date, timestamp, json, bytes";
 
@@ -212,7 +212,7 @@ Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config) {
   }
   const json::object& obj = root.get_object();
   for (const auto& [key, unused] : obj) {
-    if (key != "source" && key != "sql" && key != "params" && key != "limit" &&
+    if (key != "project" && key != "source" && key != "sql" && key != "params" && key != "limit" &&
         key != "timeoutMs") {
       return InvalidArgument("unknown field '" + std::string(key) +
                              "'; allowed fields: " + std::string(kAllowedFields));
@@ -220,18 +220,28 @@ Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config) {
   }
 
   UserQuery query;
+  if (const json::value* project = obj.if_contains("project"); project && !project->is_null()) {
+    if (!project->is_string()) {
+      return InvalidArgument("'project' must be a string, got " + KindName(*project));
+    }
+    query.project = std::string(project->get_string());
+  }
+  const ProjectConfig* named_project =
+      query.project.empty() ? nullptr : config.FindProject(query.project);
   if (const json::value* source = obj.if_contains("source"); source && !source->is_null()) {
     if (!source->is_string()) {
       return InvalidArgument("'source' must be a string, got " + KindName(*source));
     }
     query.source = std::string(source->get_string());
+  } else if (named_project && named_project->sources.size() == 1) {
+    query.source = named_project->sources.front();
   } else if (config.sources.size() == 1) {
     query.source = config.sources.front().id;
   } else {
-    std::string ids;
-    for (const auto& s : config.sources) ids += (ids.empty() ? "" : ", ") + s.id;
-    return InvalidArgument("'source' is required when several sources are configured: " +
-                           (ids.empty() ? std::string("(none)") : ids));
+    // The ids are not listed: with API keys, a caller may only learn its own projects' sources.
+    return InvalidArgument(
+        "'source' is required when several sources are configured; GET /api/v1/sources lists "
+        "the ones you may query");
   }
 
   const json::value* sql = obj.if_contains("sql");
@@ -256,6 +266,29 @@ Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config) {
   TRIB_ASSIGN_OR_RETURN(query.limit, OptionalInt(obj, "limit"));
   TRIB_ASSIGN_OR_RETURN(query.timeout_ms, OptionalInt(obj, "timeoutMs"));
   return query;
+}
+
+std::optional<QueryTarget> PeekQueryTarget(std::string_view body, const Config& config) {
+  boost::system::error_code ec;
+  json::value root = json::parse(body, ec);
+  if (ec || !root.is_object()) return std::nullopt;
+  const json::object& obj = root.get_object();
+  QueryTarget target;
+  if (const json::value* project = obj.if_contains("project"); project && !project->is_null()) {
+    if (!project->is_string()) return std::nullopt;
+    target.project = std::string(project->get_string());
+  }
+  const ProjectConfig* named_project =
+      target.project.empty() ? nullptr : config.FindProject(target.project);
+  if (const json::value* source = obj.if_contains("source"); source && !source->is_null()) {
+    if (!source->is_string()) return std::nullopt;
+    target.source = std::string(source->get_string());
+  } else if (named_project && named_project->sources.size() == 1) {
+    target.source = named_project->sources.front();
+  } else if (config.sources.size() == 1) {
+    target.source = config.sources.front().id;
+  }
+  return target;
 }
 
 }  // namespace tributary

@@ -6,6 +6,8 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "common/status.h"
@@ -14,8 +16,18 @@
 
 namespace tributary {
 
-//! Body: {"source", "sql", "params", "limit", "timeoutMs"}. `source` may be left out when
-//! `config` has exactly one source. The returned query has a fresh CancelToken.
+//! Body: {"project", "source", "sql", "params", "limit", "timeoutMs"}. `source` may be left
+//! out when the named project, or else `config`, has exactly one source. The returned query
+//! has a fresh CancelToken.
 Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config);
+
+//! The project (empty when not named) and source (empty when it cannot be told) a query body
+//! names, with ParseQueryBody's defaults; nullopt when ParseQueryBody would reject the body
+//! anyway. For the access check, which runs before the handler parses the whole body.
+struct QueryTarget {
+  std::string project;
+  std::string source;
+};
+std::optional<QueryTarget> PeekQueryTarget(std::string_view body, const Config& config);
 
 }  // namespace tributary

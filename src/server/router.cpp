@@ -29,8 +29,9 @@ bool IsParam(std::string_view segment) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, Handler handler, bool blocking) {
-  routes_.push_back({std::move(method), std::move(pattern), std::move(handler), blocking});
+void Router::Add(std::string method, std::string pattern, Handler handler, bool blocking,
+                 RouteAccess access) {
+  routes_.push_back({std::move(method), std::move(pattern), std::move(handler), blocking, access});
 }
 
 RouteMatch Router::Match(std::string_view method, std::string_view path) const {

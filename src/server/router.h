@@ -6,6 +6,7 @@
 // Thread-safety: build with Add on one thread; Match is const and safe from any thread.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -19,12 +20,59 @@ namespace tributary {
 //! Handles one matched request; runs on an I/O thread or, when `blocking`, on the worker pool.
 using Handler = std::function<ApiResponse(const ApiRequest&)>;
 
+//! Where a route's project (or source) comes from, for the access check (server/auth.h).
+enum class ProjectFrom : uint8_t {
+  //! The route names no project: the key needs the role, on any of its projects. List routes
+  //! filter their answer to the caller's projects (ApiRequest::caller).
+  kNone,
+  //! The `{project}` path parameter.
+  kPath,
+  //! `?project=`, else the config's default project.
+  kQueryParam,
+  //! The `{id}` path parameter names a source: the key needs a project that uses it.
+  kSourcePath,
+  //! The JSON body's `project` and `source` (POST /api/v1/query).
+  kQueryBody,
+  //! For admin actions on one project or all: the JSON body's `project`, else `?project=`;
+  //! neither means every project, which needs a key with `projects: ["*"]`
+  //! (e.g. POST /api/v1/cache/clear).
+  kProjectOrAll,
+  //! Acts on or shows every project at once (e.g. cache statistics): needs a key with
+  //! `projects: ["*"]`.
+  kAll,
+};
+
+//! What a route needs from its caller; checked in one place (AdmitRequest in server/auth.h)
+//! before the handler runs. The default is the safest: admin, and rate limited.
+struct RouteAccess {
+  enum class Need : uint8_t {
+    //! Anyone, no key, not rate limited (/healthz, /readyz, /metrics).
+    kPublic,
+    //! Any valid key, whatever its roles (the caller's own rate-limit status).
+    kAnyKey,
+    kRead,
+    kQuery,
+    kAdmin,
+  };
+  Need need = Need::kAdmin;
+  ProjectFrom project = ProjectFrom::kNone;
+  //! Counts against the caller's rate-limit windows.
+  bool rate_limited = true;
+
+  static RouteAccess Public() { return {Need::kPublic, ProjectFrom::kNone, false}; }
+  static RouteAccess AnyKey() { return {Need::kAnyKey, ProjectFrom::kNone, false}; }
+  static RouteAccess Read(ProjectFrom from = ProjectFrom::kNone) { return {Need::kRead, from}; }
+  static RouteAccess Query(ProjectFrom from) { return {Need::kQuery, from}; }
+  static RouteAccess Admin(ProjectFrom from = ProjectFrom::kNone) { return {Need::kAdmin, from}; }
+};
+
 struct Route {
   std::string method;
   std::string pattern;
   Handler handler;
   //! Does blocking work (source I/O): must run on the worker pool, never on an I/O thread.
   bool blocking = false;
+  RouteAccess access;
 };
 
 struct RouteMatch {
@@ -39,8 +87,10 @@ struct RouteMatch {
 
 class Router {
  public:
-  //! `pattern` is an absolute path whose segments are literals or `{name}`.
-  void Add(std::string method, std::string pattern, Handler handler, bool blocking = false);
+  //! `pattern` is an absolute path whose segments are literals or `{name}`. `access` says who
+  //! may call it (default: admin keys only, so a route that forgets to say is not open).
+  void Add(std::string method, std::string pattern, Handler handler, bool blocking = false,
+           RouteAccess access = {});
   //! `path` excludes the query string.
   RouteMatch Match(std::string_view method, std::string_view path) const;
   const std::vector<Route>& routes() const { return routes_; }

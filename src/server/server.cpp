@@ -20,6 +20,7 @@
 #include "demo/demo_data.h"
 #include "orchestrator/runtime.h"
 #include "server/api.h"
+#include "server/auth.h"
 #include "server/http_server.h"
 #include "server/http_util.h"
 
@@ -78,6 +79,7 @@ class ServerProcess {
         server_(std::make_unique<HttpServer>(ioc_, pool_, api_, holder_)) {}
 
   int Run(Config config, const ListenAddress& listen) {
+    listen_host_ = listen.host;
     // Broken packs fail the start, like a broken config: serving without metrics would hide it.
     if (auto packs = LoadPacks(config); !packs.ok()) {
       std::cerr << "tributary: " << packs.status().ToString() << "\n";
@@ -176,6 +178,10 @@ class ServerProcess {
                       packs.status().message());
         return;
       }
+      if (Status allowed = CheckListenAllowed(*config, listen_host_); !allowed.ok()) {
+        spdlog::error("config reload failed, keeping the current config: {}", allowed.message());
+        return;
+      }
       std::shared_ptr<Runtime> old = holder_.current();
       if (old && config->server.listen != old->config().server.listen && !options_.listen) {
         spdlog::warn("server.listen changed to {}; a restart is needed to apply it",
@@ -252,6 +258,7 @@ class ServerProcess {
   }
 
   ServeOptions options_;
+  std::string listen_host_;
   asio::io_context ioc_;
   unsigned io_threads_;
   unsigned worker_threads_;
@@ -304,6 +311,10 @@ int RunServer(const ServeOptions& options) {
   if (!listen.ok()) {
     std::cerr << "tributary: " << listen.status().message() << "\n";
     return 1;
+  }
+  if (Status allowed = CheckListenAllowed(*config, listen->host); !allowed.ok()) {
+    std::cerr << "tributary: " << allowed.message() << "\n";
+    return ToExitCode(allowed.code());
   }
 
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());

@@ -38,10 +38,10 @@ std::string KnownTypes() {
 TEST(ConfigErrors, UnknownTopLevelKeySuggestsTheClosest) {
   EXPECT_EQ(LoadError(std::string(kSources) + "servr:\n  listen: 127.0.0.1:1\n"),
             "cfg.yaml:5:1: servr: unknown key; did you mean 'server'? allowed keys: server, "
-            "sources, projects, default_project, redis, cache");
+            "sources, projects, default_project, redis, cache, rate_limits, auth");
   EXPECT_EQ(LoadError("colour: red\n" + std::string(kSources)),
             "cfg.yaml:1:1: colour: unknown key; allowed keys: server, sources, projects, "
-            "default_project, redis, cache");
+            "default_project, redis, cache, rate_limits, auth");
 }
 
 TEST(ConfigErrors, RedisSection) {
@@ -127,7 +127,7 @@ TEST(ConfigErrors, MissingConnectorType) {
 TEST(ConfigErrors, UnknownDuckDbOption) {
   EXPECT_EQ(LoadError("sources:\n  demo:\n    type: duckdb\n    paht: x.duckdb\n"),
             "cfg.yaml:4:5: sources.demo.paht: unknown option; did you mean 'path'? duckdb "
-            "options: type, path, tables, max_connections, threads, memory_limit");
+            "options: type, path, tables, max_connections, threads, memory_limit, limits");
 }
 
 TEST(ConfigErrors, WrongOptionType) {
@@ -290,11 +290,12 @@ TEST(ConfigErrors, EmptyDocument) {
 TEST(ConfigErrors, DocumentIsNotAMapping) {
   EXPECT_EQ(LoadError("- sources\n- projects\n"),
             "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
-            "default_project, redis, cache, got a list; write the config as key: value pairs");
-  EXPECT_EQ(
-      LoadError("hello\n"),
-      "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
-      "default_project, redis, cache, got a single value; write the config as key: value pairs");
+            "default_project, redis, cache, rate_limits, auth, got a list; write the config as "
+            "key: value pairs");
+  EXPECT_EQ(LoadError("hello\n"),
+            "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
+            "default_project, redis, cache, rate_limits, auth, got a single value; write the "
+            "config as key: value pairs");
 }
 
 TEST(ConfigErrors, MissingOrEmptySources) {
