@@ -70,6 +70,8 @@ class CacheBackend {
   virtual ~CacheBackend() = default;
   //! "memory" or "redis".
   virtual std::string_view name() const = 0;
+  //! True when Get never waits on I/O, so a hit may be served on a network thread.
+  virtual bool in_process() const { return false; }
   //! The entry, or nullptr when there is none (or it is past `retain` and was dropped).
   //! UNAVAILABLE when the backend cannot be reached.
   virtual Result<std::shared_ptr<const CachedAnswer>> Get(const std::string& key) = 0;
@@ -90,6 +92,7 @@ class MemoryCacheBackend final : public CacheBackend {
   MemoryCacheBackend(int64_t max_bytes, CacheClock clock = SystemCacheClock());
 
   std::string_view name() const override { return "memory"; }
+  bool in_process() const override { return true; }
   Result<std::shared_ptr<const CachedAnswer>> Get(const std::string& key) override;
   Status Put(const std::string& key, std::shared_ptr<const CachedAnswer> entry,
              int64_t retain_ms) override;

@@ -257,21 +257,49 @@ bool ResultCache::StartRefresh(const std::shared_ptr<Runtime>& runtime, const Me
   return true;
 }
 
-CachedMetricRun ResultCache::Run(const std::shared_ptr<Runtime>& runtime, const MetricCall& call,
-                                 const CancelToken& client, CacheDirectives directives) {
-  const Config& config = runtime->config();
-  const std::string project = call.project.empty() ? config.default_project : call.project;
-  const ProjectConfig* project_config = config.FindProject(project);
-  const MetricDef* metric = FindMetric(*runtime, call.pack, call.metric);
+std::optional<ResultCache::Lookup> ResultCache::Prepare(const Runtime& runtime,
+                                                        const MetricCall& call,
+                                                        CacheDirectives directives) const {
+  const Config& config = runtime.config();
+  Lookup lookup;
+  lookup.project = call.project.empty() ? config.default_project : call.project;
+  const ProjectConfig* project_config = config.FindProject(lookup.project);
+  const MetricDef* metric = FindMetric(runtime, call.pack, call.metric);
   // Unknown names: RunMetric explains what exists.
   if (!project_config || !metric || !project_config->cache.enabled || directives.no_store) {
-    return Direct(*runtime, call, client);
+    return std::nullopt;
   }
   const int64_t ttl_seconds =
       TtlSeconds(*project_config, call.pack, call.metric, metric->ttl_seconds);
-  if (ttl_seconds <= 0) return Direct(*runtime, call, client);
-  const int64_t ttl_ms = ttl_seconds * 1000;
-  const std::string key = Key(config, project, call);
+  if (ttl_seconds <= 0) return std::nullopt;
+  lookup.ttl_ms = ttl_seconds * 1000;
+  lookup.key = Key(config, lookup.project, call);
+  return lookup;
+}
+
+std::optional<CachedMetricRun> ResultCache::TryFreshHit(const Runtime& runtime,
+                                                        const MetricCall& call,
+                                                        CacheDirectives directives) {
+  if (!backend_->in_process() || directives.no_cache) return std::nullopt;
+  std::optional<Lookup> lookup = Prepare(runtime, call, directives);
+  if (!lookup) return std::nullopt;
+  Result<std::shared_ptr<const CachedAnswer>> found = backend_->Get(lookup->key);
+  if (!found.ok() || !*found) return std::nullopt;
+  const CachedAnswer& entry = **found;
+  const int64_t now = clock_();
+  if ((now - entry.stored_at_us) / 1000 >= entry.ttl_ms) return std::nullopt;
+  Count(lookup->project, &CacheRequestCounts::hits);
+  Metrics::Global().RecordCacheEvent(backend_->name(), "hit");
+  return FromEntry(entry, call, /*stale=*/false, now);
+}
+
+CachedMetricRun ResultCache::Run(const std::shared_ptr<Runtime>& runtime, const MetricCall& call,
+                                 const CancelToken& client, CacheDirectives directives) {
+  std::optional<Lookup> lookup = Prepare(*runtime, call, directives);
+  if (!lookup) return Direct(*runtime, call, client);
+  const std::string& project = lookup->project;
+  const std::string& key = lookup->key;
+  const int64_t ttl_ms = lookup->ttl_ms;
 
   if (!directives.no_cache) {
     Result<std::shared_ptr<const CachedAnswer>> found = backend_->Get(key);
@@ -395,6 +423,13 @@ std::shared_ptr<ResultCache> MakeResultCache(const Config& config,
   }
   return std::make_shared<ResultCache>(
       config.cache, std::make_unique<MemoryCacheBackend>(config.cache.max_bytes));
+}
+
+std::optional<CachedMetricRun> TryCachedMetricHit(const Runtime& runtime, const MetricCall& call,
+                                                  std::string_view cache_control) {
+  const std::shared_ptr<ResultCache>& cache = runtime.cache();
+  if (!cache) return std::nullopt;
+  return cache->TryFreshHit(runtime, call, ParseCacheControl(cache_control));
 }
 
 CachedMetricRun RunMetricCached(const std::shared_ptr<Runtime>& runtime, const MetricCall& call,

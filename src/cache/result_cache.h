@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -98,6 +99,13 @@ class ResultCache : public std::enable_shared_from_this<ResultCache> {
   CachedMetricRun Run(const std::shared_ptr<Runtime>& runtime, const MetricCall& call,
                       const CancelToken& client, CacheDirectives directives);
 
+  //! A fresh hit answered without waiting on anything (the in-process backend only), for a
+  //! network thread to serve before handing the request to a worker; nullopt otherwise
+  //! (another backend, a miss, a stale entry, a directive): the caller then calls Run, which
+  //! counts the request. A hit is counted here.
+  std::optional<CachedMetricRun> TryFreshHit(const Runtime& runtime, const MetricCall& call,
+                                             CacheDirectives directives);
+
   //! Removes the entries of `project` and/or answered by `source` (empty: all); how many.
   //! Computations running now do not store their answer afterwards.
   Result<int64_t> Clear(std::string_view project, std::string_view source);
@@ -111,6 +119,15 @@ class ResultCache : public std::enable_shared_from_this<ResultCache> {
                             std::string_view metric, int64_t pack_ttl_seconds);
 
  private:
+  //! What Run and TryFreshHit need to look a call up; nullopt when it bypasses the cache.
+  struct Lookup {
+    std::string project;
+    std::string key;
+    int64_t ttl_ms = 0;
+  };
+  std::optional<Lookup> Prepare(const Runtime& runtime, const MetricCall& call,
+                                CacheDirectives directives) const;
+
   struct Flight {
     std::mutex mu;
     std::condition_variable cv;
@@ -161,6 +178,10 @@ std::shared_ptr<ResultCache> MakeResultCache(const Config& config,
 //! `cache_control` is the request's Cache-Control header (may be empty).
 CachedMetricRun RunMetricCached(const std::shared_ptr<Runtime>& runtime, const MetricCall& call,
                                 const CancelToken& client, std::string_view cache_control);
+
+//! A fresh in-process hit for `call` (ResultCache::TryFreshHit), or nullopt.
+std::optional<CachedMetricRun> TryCachedMetricHit(const Runtime& runtime, const MetricCall& call,
+                                                  std::string_view cache_control);
 
 //! CONFIG_ERROR at the key's location when a project's `cache.ttl_seconds` names a metric
 //! no pack has.

@@ -1,13 +1,15 @@
 #include "server/http_server.h"
 
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -44,16 +46,59 @@ const std::string& ServerHeader() {
   return value;
 }
 
+//! Access lines go to stderr through a buffer of their own, written out when it fills, every
+//! kAccessLogFlushInterval and when the server stops: one write per request would be a third
+//! of the system calls of a cached answer (the others are the read and the send).
+constexpr auto kAccessLogFlushInterval = std::chrono::seconds(1);
+constexpr size_t kAccessLogBufferBytes = 64 << 10;
+
+//! Appends formatted lines to a buffer written to a file descriptor when it fills and on flush
+//! (spdlog's console sinks flush every line).
+class BufferedFdSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit BufferedFdSink(int fd) : fd_(fd) {}
+  ~BufferedFdSink() override {
+    std::lock_guard lock(mutex_);
+    WriteOut();
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    buffer_.append(formatted.data(), formatted.size());
+    if (buffer_.size() >= kAccessLogBufferBytes) WriteOut();
+  }
+  void flush_() override { WriteOut(); }
+
+ private:
+  void WriteOut() {
+    size_t done = 0;
+    while (done < buffer_.size()) {
+      ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      // A closed or full stderr loses these lines; the server keeps serving.
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    buffer_.clear();
+  }
+
+  int fd_;
+  std::string buffer_;
+};
+
 std::shared_ptr<spdlog::logger> AccessLogger() {
   // Access lines are JSON documents of their own, so the logger adds no prefix of its own.
   static std::shared_ptr<spdlog::logger> logger = [] {
     auto existing = spdlog::get("access");
     if (existing) return existing;
-    auto l = std::make_shared<spdlog::logger>("access",
-                                              std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    auto l =
+        std::make_shared<spdlog::logger>("access", std::make_shared<BufferedFdSink>(STDERR_FILENO));
     l->set_pattern("%v");
-    l->flush_on(spdlog::level::info);
+    l->flush_on(spdlog::level::err);
     spdlog::register_logger(l);
+    spdlog::flush_every(kAccessLogFlushInterval);
     return l;
   }();
   return logger;
@@ -96,8 +141,21 @@ class Session;
 }  // namespace
 
 struct detail::ServerCore : std::enable_shared_from_this<detail::ServerCore> {
-  ServerCore(asio::io_context& io, asio::thread_pool& workers, const Api& a, const RuntimeHolder& h)
-      : ioc(io), pool(workers), api(a), holder(h), acceptor(std::in_place, asio::make_strand(io)) {}
+  ServerCore(asio::io_context& io, asio::thread_pool& workers, const Api& a, const RuntimeHolder& h,
+             std::vector<asio::io_context*> contexts)
+      : ioc(io),
+        pool(workers),
+        api(a),
+        holder(h),
+        acceptor(std::in_place, asio::make_strand(io)),
+        connection_contexts(std::move(contexts)) {
+    if (connection_contexts.empty()) connection_contexts.push_back(&ioc);
+  }
+
+  //! Where the next accepted connection is served (round-robin).
+  asio::io_context& NextConnectionContext() {
+    return *connection_contexts[next_context.fetch_add(1) % connection_contexts.size()];
+  }
 
   asio::io_context& ioc;
   asio::thread_pool& pool;
@@ -106,6 +164,8 @@ struct detail::ServerCore : std::enable_shared_from_this<detail::ServerCore> {
   // Used only on its own strand once the io_context runs; reset by ~HttpServer so that it
   // never outlives the io_context, whatever session still holds the Core.
   std::optional<tcp::acceptor> acceptor;
+  std::vector<asio::io_context*> connection_contexts;
+  std::atomic<size_t> next_context{0};
   std::atomic<bool> stopping{false};
 
   mutable std::mutex sessions_mu;
@@ -430,12 +490,38 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       return;
     }
+    // A blocking route may answer without blocking (a fresh cached metric): admitted here and
+    // answered on this thread, it skips the two hand-offs to and from the worker pool.
+    std::optional<Admission> admitted;
+    if (route->fast && !shared_limits) {
+      admitted = AdmitRequest(*route, areq, &core_->rate_limiter);
+      if (admitted->denial) {
+        Respond(std::move(*admitted->denial));
+        return;
+      }
+      if (std::optional<ApiResponse> quick = RunFastHandler(*route, areq)) {
+        for (auto& header : admitted->headers) quick->headers.push_back(std::move(header));
+        Respond(std::move(*quick));
+        if (areq.runtime != core_->holder.current()) {
+          asio::post(core_->pool, [runtime = std::move(areq.runtime)] {});
+        }
+        return;
+      }
+    }
     // Blocking work leaves the I/O threads; the answer comes back on this session's strand.
     stream_.expires_never();
     cur_.token_id = core_->RegisterToken(cur_.cancel);
     WatchPeer();
-    asio::post(core_->pool, [self = shared_from_this(), route, areq = std::move(areq)]() mutable {
-      ApiResponse resp = Serve(*route, areq, self->core_->rate_limiter);
+    asio::post(core_->pool, [self = shared_from_this(), route, areq = std::move(areq),
+                             admitted = std::move(admitted)]() mutable {
+      ApiResponse resp;
+      if (admitted) {
+        // Counted against the rate limits once, above.
+        resp = RunHandler(*route, areq);
+        for (auto& header : admitted->headers) resp.headers.push_back(std::move(header));
+      } else {
+        resp = Serve(*route, areq, self->core_->rate_limiter);
+      }
       // Release the runtime here, on the worker: a swapped-out runtime's sources may close
       // when its last request lets go, and closing must not happen on an I/O thread.
       areq.runtime.reset();
@@ -463,6 +549,17 @@ class Session : public std::enable_shared_from_this<Session> {
     ApiResponse resp = RunHandler(route, req);
     for (auto& header : admission.headers) resp.headers.push_back(std::move(header));
     return resp;
+  }
+
+  //! The route's FastHandler; an exception is logged and the request goes to the worker pool.
+  static std::optional<ApiResponse> RunFastHandler(const Route& route, const ApiRequest& req) {
+    try {
+      return route.fast(req);
+    } catch (const std::exception& e) {
+      spdlog::error("request {}: fast path of {} {} failed: {}", req.request_id, req.method,
+                    req.path, e.what());
+    }
+    return std::nullopt;
   }
 
   static ApiResponse RunHandler(const Route& route, const ApiRequest& req) {
@@ -712,7 +809,7 @@ std::vector<std::shared_ptr<Session>> detail::ServerCore::LiveSessions() const {
 }
 
 void detail::ServerCore::DoAccept() {
-  acceptor->async_accept(asio::make_strand(ioc),
+  acceptor->async_accept(asio::make_strand(NextConnectionContext()),
                          [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
                            self->OnAccept(ec, std::move(socket));
                          });
@@ -736,10 +833,13 @@ void detail::ServerCore::OnAccept(beast::error_code ec, tcp::socket socket) {
 }
 
 HttpServer::HttpServer(asio::io_context& ioc, asio::thread_pool& pool, const Api& api,
-                       const RuntimeHolder& holder)
-    : core_(std::make_shared<detail::ServerCore>(ioc, pool, api, holder)) {}
+                       const RuntimeHolder& holder,
+                       std::vector<asio::io_context*> connection_contexts)
+    : core_(std::make_shared<detail::ServerCore>(ioc, pool, api, holder,
+                                                 std::move(connection_contexts))) {}
 
 HttpServer::~HttpServer() {
+  AccessLogger()->flush();
   beast::error_code ignored;
   core_->acceptor->close(ignored);
   core_->acceptor.reset();

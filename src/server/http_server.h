@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "orchestrator/runtime.h"
@@ -30,9 +31,12 @@ struct ServerCore;
 
 class HttpServer {
  public:
-  //! `api`, `holder`, `ioc` and `pool` must outlive the server.
+  //! `api`, `holder`, `ioc` and `pool` must outlive the server. Connections are accepted on
+  //! `ioc` and served round-robin on `connection_contexts` (each best run by one thread of its
+  //! own: a connection's handlers then never hand off between threads); empty: on `ioc`.
   HttpServer(boost::asio::io_context& ioc, boost::asio::thread_pool& pool, const Api& api,
-             const RuntimeHolder& holder);
+             const RuntimeHolder& holder,
+             std::vector<boost::asio::io_context*> connection_contexts = {});
   //! Closes the acceptor; call after the io_context's threads have been joined.
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

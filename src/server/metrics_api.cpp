@@ -289,12 +289,8 @@ struct MetricOutcome {
   std::vector<std::pair<std::string, std::string>> cache_headers;
 };
 
-MetricOutcome Run(const ApiRequest& req, MetricCall call) {
-  call.cancel = req.cancel;
+MetricOutcome OutcomeOf(const ApiRequest& req, CachedMetricRun cached) {
   MetricOutcome outcome;
-  // Through the result cache (single flight, stale-while-revalidate, Cache-Control).
-  CachedMetricRun cached =
-      RunMetricCached(req.runtime, call, req.cancel, req.Header("cache-control"));
   outcome.envelope = std::move(cached.envelope);
   outcome.cache_headers = std::move(cached.headers);
   Result<MetricAnswer> answer = std::move(cached.answer);
@@ -308,20 +304,46 @@ MetricOutcome Run(const ApiRequest& req, MetricCall call) {
   return outcome;
 }
 
-ApiResponse GetMetric(const ApiRequest& req) {
-  Result<RawParams> params = ParseQueryString(req.query);
-  if (!params.ok()) return ErrorResponse(params.status(), req.request_id);
+MetricOutcome Run(const ApiRequest& req, MetricCall call) {
+  call.cancel = req.cancel;
+  // Through the result cache (single flight, stale-while-revalidate, Cache-Control).
+  return OutcomeOf(req,
+                   RunMetricCached(req.runtime, call, req.cancel, req.Header("cache-control")));
+}
+
+Result<MetricCall> MetricCallOf(const ApiRequest& req) {
+  TRIB_ASSIGN_OR_RETURN(RawParams params, ParseQueryString(req.query));
   MetricCall call;
   call.project = req.path_params.at("project");
   call.pack = req.path_params.at("pack");
   call.metric = req.path_params.at("metric");
-  call.params = std::move(params).value();
-  MetricOutcome outcome = Run(req, std::move(call));
-  if (!outcome.answer) return outcome.error;
+  call.params = std::move(params);
+  return call;
+}
+
+ApiResponse MetricResponse(MetricOutcome outcome) {
+  if (!outcome.answer) return std::move(outcome.error);
   ApiResponse r = JsonResponse(outcome.envelope.empty() ? MetricEnvelopeJson(*outcome.answer)
                                                         : std::move(outcome.envelope));
   r.headers = std::move(outcome.cache_headers);
   return r;
+}
+
+ApiResponse GetMetric(const ApiRequest& req) {
+  Result<MetricCall> call = MetricCallOf(req);
+  if (!call.ok()) return ErrorResponse(call.status(), req.request_id);
+  return MetricResponse(Run(req, std::move(call).value()));
+}
+
+//! GetMetric's answer when it is a fresh in-process cache hit, which needs no worker thread;
+//! nullopt sends the request to GetMetric on the worker pool.
+std::optional<ApiResponse> GetMetricIfCached(const ApiRequest& req) {
+  Result<MetricCall> call = MetricCallOf(req);
+  if (!call.ok()) return std::nullopt;
+  std::optional<CachedMetricRun> hit =
+      TryCachedMetricHit(*req.runtime, *call, req.Header("cache-control"));
+  if (!hit) return std::nullopt;
+  return MetricResponse(OutcomeOf(req, std::move(*hit)));
 }
 
 // ---- Compatibility routes ----------------------------------------------------------------------
@@ -497,6 +519,8 @@ void AddMetricRoutes(Router& router) {
   router.Add("GET", "/api/v1/projects", ListProjects, false, RouteAccess::Read());
   router.Add("GET", "/api/v1/projects/{project}/metrics/{pack}/{metric}", GetMetric,
              /*blocking=*/true, RouteAccess::Read(ProjectFrom::kPath));
+  router.SetFastPath("GET", "/api/v1/projects/{project}/metrics/{pack}/{metric}",
+                     GetMetricIfCached);
   router.Add("GET", "/projects/{project}/bigquery/metrics/{name}", CompatBigQueryMetric,
              /*blocking=*/true, RouteAccess::Read(ProjectFrom::kPath));
   router.Add("GET", "/api/metrics", CompatAnalyticsMetrics, /*blocking=*/true,

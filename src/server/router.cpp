@@ -1,5 +1,7 @@
 #include "server/router.h"
 
+#include <stdexcept>
+
 #include "core/encoding.h"
 #include "server/http_util.h"
 
@@ -31,7 +33,20 @@ bool IsParam(std::string_view segment) {
 
 void Router::Add(std::string method, std::string pattern, Handler handler, bool blocking,
                  RouteAccess access) {
-  routes_.push_back({std::move(method), std::move(pattern), std::move(handler), blocking, access});
+  routes_.push_back(
+      {std::move(method), std::move(pattern), std::move(handler), blocking, access, nullptr});
+}
+
+void Router::SetFastPath(std::string_view method, std::string_view pattern, FastHandler fast) {
+  for (Route& route : routes_) {
+    if (route.method == method && route.pattern == pattern) {
+      route.fast = std::move(fast);
+      return;
+    }
+  }
+  // A programming error in the route table, caught by every server start in the tests.
+  throw std::logic_error("SetFastPath: no route " + std::string(method) + " " +
+                         std::string(pattern));
 }
 
 RouteMatch Router::Match(std::string_view method, std::string_view path) const {

@@ -69,14 +69,23 @@ class ServerProcess {
  public:
   ServerProcess(const ServeOptions& options, unsigned io_threads, unsigned worker_threads)
       : options_(options),
-        ioc_(static_cast<int>(io_threads)),
+        ioc_(1),
         io_threads_(io_threads),
         worker_threads_(worker_threads),
         pool_(worker_threads),
         health_strand_(asio::make_strand(pool_)),
         health_timer_(health_strand_),
-        signals_(ioc_, SIGTERM, SIGINT, SIGHUP),
-        server_(std::make_unique<HttpServer>(ioc_, pool_, api_, holder_)) {}
+        signals_(ioc_, SIGTERM, SIGINT, SIGHUP) {
+    // One io_context per I/O thread: a connection lives on one of them, so its reads, writes
+    // and cached answers never wake another thread (ioc_ only accepts and takes signals).
+    std::vector<asio::io_context*> contexts;
+    for (unsigned i = 0; i < io_threads; ++i) {
+      connection_iocs_.push_back(std::make_unique<asio::io_context>(1));
+      connection_guards_.push_back(asio::make_work_guard(*connection_iocs_.back()));
+      contexts.push_back(connection_iocs_.back().get());
+    }
+    server_ = std::make_unique<HttpServer>(ioc_, pool_, api_, holder_, std::move(contexts));
+  }
 
   int Run(Config config, const ListenAddress& listen) {
     listen_host_ = listen.host;
@@ -116,8 +125,9 @@ class ServerProcess {
     spdlog::info("tributary {} listening on {} ({} I/O threads, {} worker threads)",
                  TRIBUTARY_VERSION, url, io_threads_, worker_threads_);
 
-    for (unsigned i = 0; i < io_threads_; ++i) {
-      threads_.emplace_back([this] { ioc_.run(); });
+    threads_.emplace_back([this] { ioc_.run(); });
+    for (auto& context : connection_iocs_) {
+      threads_.emplace_back([context = context.get()] { context->run(); });
     }
     std::unique_lock lock(mu_);
     cv_.wait(lock, [this] { return stop_signals_ > 0; });
@@ -250,6 +260,7 @@ class ServerProcess {
     signals_.cancel(ignored);
     asio::post(health_strand_, [this] { health_timer_.cancel(); });
     ioc_.stop();
+    for (auto& context : connection_iocs_) context->stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
     pool_.join();
@@ -260,6 +271,9 @@ class ServerProcess {
   ServeOptions options_;
   std::string listen_host_;
   asio::io_context ioc_;
+  //! The I/O threads' own contexts (see the constructor); they outlive server_.
+  std::vector<std::unique_ptr<asio::io_context>> connection_iocs_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> connection_guards_;
   unsigned io_threads_;
   unsigned worker_threads_;
   asio::thread_pool pool_;

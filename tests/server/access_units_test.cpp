@@ -289,7 +289,8 @@ TEST(AdmitRequest, ProjectOrAllNeedsTheProjectOrAStarKey) {
                "    - {name: reader, sha256: " +
                KeySha256Hex("key-that-only-reads") + ", projects: ['*'], roles: [read]}\n");
   std::shared_ptr<Runtime> runtime = Runtime::Open(config);
-  Route route{"POST", "/x", nullptr, false, RouteAccess::Admin(ProjectFrom::kProjectOrAll)};
+  Route route{"POST", "/x", nullptr, false, RouteAccess::Admin(ProjectFrom::kProjectOrAll),
+              nullptr};
   auto status = [&](const std::string& key, const std::string& body, const std::string& query) {
     ApiRequest req;
     req.method = "POST";
