@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -97,8 +99,18 @@ struct View {
   int lock_class;
   double pause;
 };
-const std::vector<View> kViews = {{"fast", 7301, 0}, {"flight", 7302, 0.8}, {"swr", 7303, 0.6},
-                                  {"gone", 7304, 6}, {"part", 7305, 6},     {"reload", 7306, 0}};
+const std::vector<View> kViews = {{"fast", 1, 0}, {"flight", 2, 0.8}, {"swr", 3, 0.6},
+                                  {"gone", 4, 6}, {"part", 5, 6},     {"reload", 6, 0}};
+
+// ctest runs each test in a process of its own, two at a time: every process keeps its objects
+// in a schema of its own and counts locks of classes of its own, so counts never mix.
+const std::string& Schema() {
+  static const std::string schema = "cache_t_" + std::to_string(::getpid());
+  return schema;
+}
+int LockClass(const View& v) {
+  return 7300 + 10 * static_cast<int>(::getpid() % 100000) + v.lock_class;
+}
 
 //! Executions of view `name` so far, counted by PostgreSQL. The source runs every query in a
 //! read-only transaction that it rolls back, which rules out sequences, writes and NOTIFY; a
@@ -110,7 +122,7 @@ int64_t Runs(Pg& pg, const std::string& name) {
     if (v.name != name) continue;
     return std::atoll(pg.Exec("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND "
                               "objsubid = 2 AND classid = " +
-                              std::to_string(v.lock_class))
+                              std::to_string(LockClass(v)))
                           .c_str());
   }
   ADD_FAILURE() << "no view " << name;
@@ -120,19 +132,40 @@ int64_t Runs(Pg& pg, const std::string& name) {
 std::string SetUpPostgres() {
   Pg pg;
   if (!pg.error().empty()) return pg.error();
-  std::vector<std::string> sql = {
-      "SET client_min_messages = warning",
-      "CREATE TABLE IF NOT EXISTS cache_t_rows(ts timestamp, kind text)",
-      "DELETE FROM cache_t_rows",
-      "INSERT INTO cache_t_rows VALUES ('2026-11-20 10:00', 'a'), ('2026-11-21 11:00', 'b')",
-      "CREATE OR REPLACE FUNCTION cache_t_count(lock_class int, pause float8) "
-      "RETURNS SETOF cache_t_rows LANGUAGE plpgsql VOLATILE AS $$ BEGIN "
-      "PERFORM pg_try_advisory_lock(lock_class, (random() * 2147483646)::int); "
-      "PERFORM pg_sleep(pause); "
-      "RETURN QUERY SELECT * FROM cache_t_rows; END $$"};
+  const std::string& schema = Schema();
+  std::vector<std::string> sql = {"SET client_min_messages = warning"};
+  // Schemas of test processes that are gone.
+  std::string stale = pg.Exec(
+      "SELECT string_agg(nspname, ',') FROM pg_namespace WHERE nspname LIKE 'cache\\_t\\_%'");
+  for (size_t start = 0; start < stale.size();) {
+    size_t end = stale.find(',', start);
+    if (end == std::string::npos) end = stale.size();
+    const std::string name = stale.substr(start, end - start);
+    start = end + 1;
+    const pid_t pid = static_cast<pid_t>(std::atoll(name.c_str() + 8));
+    if (name != schema && pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
+      sql.push_back("DROP SCHEMA IF EXISTS " + name + " CASCADE");
+    }
+  }
+  sql.insert(sql.end(),
+             {"CREATE SCHEMA IF NOT EXISTS " + schema,
+              "CREATE TABLE IF NOT EXISTS " + schema + ".hit_rows(ts timestamp, kind text)",
+              "DELETE FROM " + schema + ".hit_rows",
+              "INSERT INTO " + schema +
+                  ".hit_rows VALUES ('2026-11-20 10:00', 'a'), ('2026-11-21 11:00', 'b')",
+              "CREATE OR REPLACE FUNCTION " + schema +
+                  ".count_run(lock_class int, pause float8) "
+                  "RETURNS SETOF " +
+                  schema +
+                  ".hit_rows LANGUAGE plpgsql VOLATILE AS $$ BEGIN "
+                  "PERFORM pg_try_advisory_lock(lock_class, (random() * 2147483646)::int); "
+                  "PERFORM pg_sleep(pause); "
+                  "RETURN QUERY SELECT * FROM " +
+                  schema + ".hit_rows; END $$"});
   for (const auto& v : kViews) {
-    sql.push_back("CREATE OR REPLACE VIEW cache_t_" + v.name + " AS SELECT * FROM cache_t_count(" +
-                  std::to_string(v.lock_class) + ", " + std::to_string(v.pause) + ")");
+    sql.push_back("CREATE OR REPLACE VIEW " + schema + "." + v.name + " AS SELECT * FROM " +
+                  schema + ".count_run(" + std::to_string(LockClass(v)) + ", " +
+                  std::to_string(v.pause) + ")");
   }
   for (const auto& s : sql) {
     std::string r = pg.Exec(s);
@@ -152,8 +185,8 @@ std::string SourceYaml(const std::string& id) {
 std::string ProjectYaml(const std::string& id, const std::string& source, const std::string& view,
                         const std::string& extra = "") {
   return "  " + id + ":\n    sources: [" + source +
-         "]\n    datasets:\n      hits: {source: " + source + ", table: cache_t_" + view + "}\n" +
-         extra;
+         "]\n    datasets:\n      hits: {source: " + source + ", table: " + Schema() + "." + view +
+         "}\n" + extra;
 }
 
 //! Writes the packs and returns the config text; `extra_top` goes before `sources:`.
@@ -466,8 +499,8 @@ TEST_F(CacheHttp, AnExpiredEntryIsServedStaleOnceWhileOneRefreshRuns) {
 
 int64_t ActiveQueries(Pg& pg, const std::string& view) {
   return std::atoll(pg.Exec("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND "
-                            "pid <> pg_backend_pid() AND query LIKE '%cache_t_" +
-                            view + "%'")
+                            "pid <> pg_backend_pid() AND query LIKE '%" +
+                            Schema() + "%" + view + "%'")
                         .c_str());
 }
 

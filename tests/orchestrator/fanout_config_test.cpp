@@ -3,6 +3,7 @@
 // bindings are checked against the packs one by one, and a metric on such a dataset is planned
 // (ExplainMetric) and answered on every bound source.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
@@ -130,8 +131,10 @@ class FanoutTwoDuckDbs : public ::testing::Test {
     for (size_t i = 0; i < all.llm.size(); ++i) (i % 2 ? second : first).llm.push_back(all.llm[i]);
     for (size_t i = 0; i < all.web.size(); ++i) (i % 2 ? second : first).web.push_back(all.web[i]);
     const auto dir = std::filesystem::temp_directory_path();
-    a_ = (dir / "trib_fanout_cfg_a.duckdb").string();
-    b_ = (dir / "trib_fanout_cfg_b.duckdb").string();
+    // Per process: ctest runs tests two at a time, each in a process of its own.
+    const std::string pid = std::to_string(::getpid());
+    a_ = (dir / ("trib_fanout_cfg_a_p" + pid + ".duckdb")).string();
+    b_ = (dir / ("trib_fanout_cfg_b_p" + pid + ".duckdb")).string();
     ASSERT_EQ(packs_test::LoadDuckDb(a_, first), "");
     ASSERT_EQ(packs_test::LoadDuckDb(b_, second), "");
     Result<Config> config = LoadConfigText(
@@ -141,6 +144,13 @@ class FanoutTwoDuckDbs : public ::testing::Test {
         "cfg.yaml", ".", testing::FakeEnv());
     ASSERT_TRUE(config.ok()) << config.status().ToString();
     runtime_ = Runtime::Open(std::move(*config));
+  }
+  void TearDown() override {
+    runtime_.reset();
+    for (const std::string& path : {a_, b_}) {
+      std::filesystem::remove(path);
+      std::filesystem::remove(path + ".wal");
+    }
   }
   static const packs_test::Dataset& Rows() {
     static const packs_test::Dataset data =

@@ -42,7 +42,12 @@ namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 using testing::InProcessServer;
 
-constexpr const char* kNs = "trib_fanout_orch";
+// ctest runs tests two at a time, each in a process of its own: names carry the process id so
+// that concurrent processes never load or drop each other's tables.
+const std::string& Ns() {
+  static const std::string ns = "trib_fanout_orch_p" + std::to_string(::getpid());
+  return ns;
+}
 constexpr const char* kMetric = "/metrics/llm/daily_traffic?asOf=2026-11-21T13:00:00Z&days=7";
 
 double SecondsSince(Clock::time_point start) {
@@ -56,7 +61,13 @@ const packs_test::Dataset& Rows() {
 }
 
 std::string DuckPath() {
-  return (std::filesystem::temp_directory_path() / "trib_fanout_orch.duckdb").string();
+  static const std::string path = [] {
+    std::string p = (std::filesystem::temp_directory_path() / (Ns() + ".duckdb")).string();
+    std::atexit(
+        [] { std::filesystem::remove(DuckPath()), std::filesystem::remove(DuckPath() + ".wal"); });
+    return p;
+  }();
+  return path;
 }
 
 void RequireServers() {
@@ -71,7 +82,7 @@ std::string LoadOnce() {
   static std::once_flag once;
   static std::string error;
   std::call_once(once, [] {
-    const std::string ns = kNs;
+    const std::string ns = Ns();
     error = packs_test::LoadDuckDb(DuckPath(), Rows());
     if (error.empty()) error = packs_test::LoadPostgres(ns, Rows());
     if (error.empty()) error = packs_test::LoadMariaDb(ns, Rows());
@@ -105,7 +116,7 @@ std::string SharedSources() {
 
 // A project binding llm_logs to `bindings` ("duck", "pg", "mdb", "pg_slow", "mdb_slow").
 std::string Project(const std::string& id, const std::vector<std::string>& bindings) {
-  const std::string ns = kNs;
+  const std::string ns = Ns();
   std::string sources;
   std::string list;
   for (const auto& b : bindings) {

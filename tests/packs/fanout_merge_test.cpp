@@ -13,6 +13,7 @@
 // so nearly every user is in every source: there the summed distinct counts really differ
 // from the exact ones, which shows that meta.approximate matters.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <cstdlib>
@@ -93,9 +94,14 @@ const std::vector<Dataset>& Parts(const std::string& split) {
   return p;
 }
 
+// ctest runs tests two at a time, each in a process of its own: names carry the process id so
+// that concurrent processes never load each other's tables or lock each other's files.
+std::string Ns(const std::string& split) {
+  return "trib_fanout_merge_" + split + "_p" + std::to_string(::getpid());
+}
+
 std::string DuckPath(const std::string& split) {
-  return (std::filesystem::temp_directory_path() / ("trib_fanout_merge_" + split + ".duckdb"))
-      .string();
+  return (std::filesystem::temp_directory_path() / (Ns(split) + ".duckdb")).string();
 }
 
 // Loads both splits into the three engines once per process; "" or what failed.
@@ -109,10 +115,16 @@ std::string LoadOnce() {
         if (p.llm.empty() || p.web.empty()) error = "split " + split + " has an empty part";
       }
       if (error.empty()) error = packs_test::LoadDuckDb(DuckPath(split), parts[0]);
-      if (error.empty()) error = packs_test::LoadPostgres("trib_fanout_merge_" + split, parts[1]);
-      if (error.empty()) error = packs_test::LoadMariaDb("trib_fanout_merge_" + split, parts[2]);
+      if (error.empty()) error = packs_test::LoadPostgres(Ns(split), parts[1]);
+      if (error.empty()) error = packs_test::LoadMariaDb(Ns(split), parts[2]);
       if (!error.empty()) return;
     }
+    std::atexit([] {
+      for (const std::string split : {"tt", "ov"}) {
+        std::filesystem::remove(DuckPath(split));
+        std::filesystem::remove(DuckPath(split) + ".wal");
+      }
+    });
   });
   return error;
 }
@@ -131,7 +143,7 @@ std::string ConfigYaml() {
   }
   y += "projects:\n";
   for (const std::string split : {"tt", "ov"}) {
-    const std::string ns = "trib_fanout_merge_" + split;
+    const std::string ns = Ns(split);
     y += "  split_" + split + ":\n    sources: [duck_" + split + ", pg, mdb]\n    datasets:\n";
     for (const std::string table : {"llm_logs", "web_events"}) {
       y += "      " + table + ":\n";
