@@ -41,5 +41,20 @@ sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Server packages (PostgreSQL, MariaDB, Redis, nginx, ...) start a system service on install;
+# the tests start their own instances on other ports (scripts/test-servers.sh), so a policy
+# that refuses service starts is put in place for the install when the machine has none.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]+"${sudo_cmd[@]}"}" tee "$policy" >/dev/null
+  "${sudo_cmd[@]+"${sudo_cmd[@]}"}" chmod 755 "$policy"
+  own_policy=1
+  trap '"${sudo_cmd[@]+"${sudo_cmd[@]}"}" rm -f "$policy"' EXIT
+fi
 "${sudo_cmd[@]+"${sudo_cmd[@]}"}" apt-get update -qq
 "${sudo_cmd[@]+"${sudo_cmd[@]}"}" apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+if ((own_policy)); then
+  "${sudo_cmd[@]+"${sudo_cmd[@]}"}" rm -f "$policy"
+  trap - EXIT
+fi
