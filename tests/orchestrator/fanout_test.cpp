@@ -60,14 +60,22 @@ const packs_test::Dataset& Rows() {
   return data;
 }
 
+// Computed on every call, never kept in a static: the exit handler that removes the file runs
+// after function-local statics are destroyed.
 std::string DuckPath() {
-  static const std::string path = [] {
-    std::string p = (std::filesystem::temp_directory_path() / (Ns() + ".duckdb")).string();
-    std::atexit(
-        [] { std::filesystem::remove(DuckPath()), std::filesystem::remove(DuckPath() + ".wal"); });
-    return p;
-  }();
-  return path;
+  return (std::filesystem::temp_directory_path() /
+          ("trib_fanout_orch_p" + std::to_string(::getpid()) + ".duckdb"))
+      .string();
+}
+
+void RemoveDuckFileAtExit() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    std::atexit([] {
+      std::filesystem::remove(DuckPath());
+      std::filesystem::remove(DuckPath() + ".wal");
+    });
+  });
 }
 
 void RequireServers() {
@@ -83,6 +91,7 @@ std::string LoadOnce() {
   static std::string error;
   std::call_once(once, [] {
     const std::string ns = Ns();
+    RemoveDuckFileAtExit();
     error = packs_test::LoadDuckDb(DuckPath(), Rows());
     if (error.empty()) error = packs_test::LoadPostgres(ns, Rows());
     if (error.empty()) error = packs_test::LoadMariaDb(ns, Rows());
