@@ -1,6 +1,5 @@
 #include "cache/result_cache.h"
 
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -10,26 +9,13 @@
 #include "cache/redis_backend.h"
 #include "common/metrics.h"
 #include "config/yaml_reader.h"
+#include "core/sha256.h"
 #include "core/time_util.h"
 #include "orchestrator/runtime.h"
 
 namespace tributary {
 
 namespace {
-
-std::string Sha256Hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
-}
 
 std::string Lower(std::string_view s) {
   std::string out(s);

@@ -12,12 +12,12 @@
 //     web: {sources: [wh], rate_limits: {per_minute: 20}, limits: {timeout_ms: 5000}}
 //   sources:
 //     wh: {type: duckdb, path: wh.duckdb, limits: {max_rows: 5000, max_bytes: 1048576}}
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
 
 #include "config/access_config_parse.h"
+#include "core/sha256.h"
 
 namespace tributary {
 
@@ -38,24 +38,11 @@ bool ApiKeyConfig::HasProject(std::string_view project) const {
 }
 
 std::array<unsigned char, 32> KeySha256(std::string_view text) {
-  std::array<unsigned char, 32> digest{};
-  unsigned int length = 0;
-  unsigned char buffer[EVP_MAX_MD_SIZE];
-  if (EVP_Digest(text.data(), text.size(), buffer, &length, EVP_sha256(), nullptr) == 1 &&
-      length == digest.size()) {
-    std::copy(buffer, buffer + digest.size(), digest.begin());
-  }
-  return digest;
+  return Sha256(text).value_or(Sha256Digest{});
 }
 
 std::string KeySha256Hex(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char byte : KeySha256(text)) {
-    hex += kHex[byte >> 4];
-    hex += kHex[byte & 0xf];
-  }
-  return hex;
+  return HexDigest(KeySha256(text));
 }
 
 namespace config_internal {

@@ -1,6 +1,5 @@
 #include "config/config_render.h"
 
-#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <type_traits>
 
 #include "connectors/registry.h"
+#include "core/sha256.h"
 
 namespace tributary {
 
@@ -292,13 +292,7 @@ class ConfigEmitter {
         if (redact_) {
           out_ << std::string(kRedacted);
         } else {
-          static constexpr char kHex[] = "0123456789abcdef";
-          std::string hex;
-          for (unsigned char byte : key.digest) {
-            hex += kHex[byte >> 4];
-            hex += kHex[byte & 0xf];
-          }
-          out_ << hex;
+          out_ << HexDigest(key.digest);
         }
         out_ << YAML::Key << "projects" << YAML::Value << YAML::Flow;
         if (key.all_projects) {
@@ -364,22 +358,9 @@ std::string CanonicalConfigText(const Config& config) {
 }
 
 std::string ComputeFingerprint(const Config& config) {
-  const std::string text = CanonicalConfigText(config);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-    // Only an OpenSSL failure gets here; an empty fingerprint never equals a real one, so
-    // callers comparing fingerprints see a change rather than a false "unchanged".
-    return {};
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
+  // Empty only when OpenSSL fails; an empty fingerprint never equals a real one, so callers
+  // comparing fingerprints see a change rather than a false "unchanged".
+  return Sha256Hex(CanonicalConfigText(config));
 }
 
 }  // namespace config_internal

@@ -20,6 +20,7 @@
 
 #include "cache/redis_backend.h"
 #include "support/server_harness.h"
+#include "support/test_redis.h"
 
 extern char** environ;
 
@@ -28,24 +29,10 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
 //! A key prefix no other run or suite uses.
 std::string UniquePrefix() {
   return "trib-cache-test-" + std::to_string(getpid()) + "-" +
          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + ":";
-}
-
-RedisConfig SharedRedis(const std::string& prefix) {
-  RedisConfig c;
-  c.host = Env("TRIB_TEST_REDIS_HOST");
-  c.port = std::atoi(Env("TRIB_TEST_REDIS_PORT").c_str());
-  c.password = Env("TRIB_TEST_REDIS_PASSWORD");
-  c.key_prefix = prefix;
-  return c;
 }
 
 std::shared_ptr<const CachedAnswer> Entry(const std::string& project,
@@ -64,9 +51,9 @@ std::shared_ptr<const CachedAnswer> Entry(const std::string& project,
 class CacheRedisBackend : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(Env("TRIB_TEST_REDIS_PORT").empty())
-        << "TRIB_TEST_REDIS_* variables are not set (source /work/test-servers/env)";
-    client_ = std::make_shared<RedisClient>(SharedRedis(UniquePrefix()));
+    const RedisConfig config = TestRedisConfig("cache");
+    ASSERT_FALSE(::testing::Test::HasFailure()) << "TRIB_TEST_REDIS_* variables are not set";
+    client_ = std::make_shared<RedisClient>(config);
     ASSERT_TRUE(client_->Ping().ok()) << client_->last_error().ToString();
     backend_ = std::make_unique<RedisCacheBackend>(client_);
   }
@@ -201,13 +188,13 @@ bool Cached(const HttpResponse& r) {
 const std::string kTarget = "/api/v1/projects/p/metrics/rt/total?tag=shared";
 
 TEST(CacheRedisShared, TwoProcessesShareOneCache) {
-  ASSERT_FALSE(Env("TRIB_TEST_REDIS_PORT").empty()) << "TRIB_TEST_REDIS_* variables are not set";
+  const RedisConfig redis = TestRedisConfig("cache");
+  ASSERT_FALSE(HasFailure()) << "TRIB_TEST_REDIS_* variables are not set";
   TempDir dir;
   ASSERT_EQ(WriteData(dir), "");
-  const std::string prefix = UniquePrefix();
+  const std::string& prefix = redis.key_prefix;
   WriteFile(dir.File("tributary.yaml"),
-            Config(Env("TRIB_TEST_REDIS_HOST"), std::atoi(Env("TRIB_TEST_REDIS_PORT").c_str()),
-                   Env("TRIB_TEST_REDIS_PASSWORD"), prefix));
+            Config(redis.host, static_cast<int>(redis.port), redis.password, prefix));
   std::string error;
   auto a = ServerProcess::Start({"--config", dir.File("tributary.yaml")}, &error);
   ASSERT_TRUE(a) << error;

@@ -8,27 +8,13 @@
 #include <cstdlib>
 #include <string>
 
+#include "support/test_redis.h"
+
 namespace tributary {
 namespace {
 
-std::string RequireEnv(const char* name) {
-  const char* value = std::getenv(name);
-  if (!value || !*value) {
-    ADD_FAILURE() << name << " is not set: run the tests through scripts/run-tests.sh "
-                  << "(or source the env file of scripts/test-servers.sh)";
-    return {};
-  }
-  return value;
-}
-
 RedisConfig TestRedis() {
-  RedisConfig config;
-  config.host = RequireEnv("TRIB_TEST_REDIS_HOST");
-  const std::string port = RequireEnv("TRIB_TEST_REDIS_PORT");
-  config.port = port.empty() ? 0 : std::stoi(port);
-  config.password = RequireEnv("TRIB_TEST_REDIS_PASSWORD");
-  config.key_prefix = "test:redis_client:";
-  return config;
+  return testing::TestRedisConfig("redis_client");
 }
 
 // Port 1 on loopback: privileged and unused, so the connect is refused at once.

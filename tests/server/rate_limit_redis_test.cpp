@@ -8,29 +8,13 @@
 
 #include "common/redis_client.h"
 #include "server/rate_limit.h"
+#include "support/test_redis.h"
 
 namespace tributary {
 namespace {
 
-std::string RequireEnv(const char* name) {
-  const char* value = std::getenv(name);
-  if (!value || !*value) {
-    ADD_FAILURE() << name << " is not set: run the tests through scripts/run-tests.sh "
-                  << "(or source the env file of scripts/test-servers.sh)";
-    return {};
-  }
-  return value;
-}
-
-//! A key prefix of its own per test run: other runs may use the same server at the same time.
 RedisConfig TestRedis() {
-  RedisConfig config;
-  config.host = RequireEnv("TRIB_TEST_REDIS_HOST");
-  const std::string port = RequireEnv("TRIB_TEST_REDIS_PORT");
-  config.port = port.empty() ? 0 : std::stoi(port);
-  config.password = RequireEnv("TRIB_TEST_REDIS_PASSWORD");
-  config.key_prefix = "test:rate_limit:" + std::to_string(std::random_device()()) + ":";
-  return config;
+  return testing::TestRedisConfig("rate_limit");
 }
 
 TEST(RateLimiterRedis, SlidingWindowSharedByTwoLimiters) {
