@@ -483,11 +483,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool shared_limits = route->access.rate_limited && areq.runtime->redis();
     if (!route->blocking && !shared_limits) {
       Respond(Serve(*route, areq, core_->rate_limiter));
-      // A runtime swapped out meanwhile may be released by this request: its sources then
-      // close on a worker, never on an I/O thread.
-      if (areq.runtime != core_->holder.current()) {
-        asio::post(core_->pool, [runtime = std::move(areq.runtime)] {});
-      }
+      ReleaseOffIoThread(std::move(areq.runtime));
       return;
     }
     // A blocking route may answer without blocking (a fresh cached metric): admitted here and
@@ -495,16 +491,14 @@ class Session : public std::enable_shared_from_this<Session> {
     std::optional<Admission> admitted;
     if (route->fast && !shared_limits) {
       admitted = AdmitRequest(*route, areq, &core_->rate_limiter);
-      if (admitted->denial) {
-        Respond(std::move(*admitted->denial));
-        return;
+      std::optional<ApiResponse> quick = std::move(admitted->denial);
+      if (!quick) {
+        quick = RunFastHandler(*route, areq);
+        if (quick) quick = WithAdmissionHeaders(std::move(*quick), *admitted);
       }
-      if (std::optional<ApiResponse> quick = RunFastHandler(*route, areq)) {
-        for (auto& header : admitted->headers) quick->headers.push_back(std::move(header));
+      if (quick) {
         Respond(std::move(*quick));
-        if (areq.runtime != core_->holder.current()) {
-          asio::post(core_->pool, [runtime = std::move(areq.runtime)] {});
-        }
+        ReleaseOffIoThread(std::move(areq.runtime));
         return;
       }
     }
@@ -514,14 +508,9 @@ class Session : public std::enable_shared_from_this<Session> {
     WatchPeer();
     asio::post(core_->pool, [self = shared_from_this(), route, areq = std::move(areq),
                              admitted = std::move(admitted)]() mutable {
-      ApiResponse resp;
-      if (admitted) {
-        // Counted against the rate limits once, above.
-        resp = RunHandler(*route, areq);
-        for (auto& header : admitted->headers) resp.headers.push_back(std::move(header));
-      } else {
-        resp = Serve(*route, areq, self->core_->rate_limiter);
-      }
+      // Admitted above (and counted against the rate limits) when the fast path was tried.
+      ApiResponse resp = admitted ? WithAdmissionHeaders(RunHandler(*route, areq), *admitted)
+                                  : Serve(*route, areq, self->core_->rate_limiter);
       // Release the runtime here, on the worker: a swapped-out runtime's sources may close
       // when its last request lets go, and closing must not happen on an I/O thread.
       areq.runtime.reset();
@@ -546,9 +535,21 @@ class Session : public std::enable_shared_from_this<Session> {
   static ApiResponse Serve(const Route& route, ApiRequest& req, RateLimiter& limiter) {
     Admission admission = AdmitRequest(route, req, &limiter);
     if (admission.denial) return std::move(*admission.denial);
-    ApiResponse resp = RunHandler(route, req);
+    return WithAdmissionHeaders(RunHandler(route, req), admission);
+  }
+
+  //! `resp` with the admission's rate-limit headers (they go on every answer they apply to).
+  static ApiResponse WithAdmissionHeaders(ApiResponse resp, Admission& admission) {
     for (auto& header : admission.headers) resp.headers.push_back(std::move(header));
     return resp;
+  }
+
+  //! Drops a request's hold on its runtime. A runtime swapped out meanwhile may be released by
+  //! this request: its sources then close on a worker, never on an I/O thread.
+  void ReleaseOffIoThread(std::shared_ptr<Runtime> runtime) {
+    if (runtime && runtime != core_->holder.current()) {
+      asio::post(core_->pool, [runtime = std::move(runtime)] {});
+    }
   }
 
   //! The route's FastHandler; an exception is logged and the request goes to the worker pool.
