@@ -274,9 +274,14 @@ std::optional<CachedMetricRun> ResultCache::TryFreshHit(const Runtime& runtime,
   const CachedAnswer& entry = **found;
   const int64_t now = clock_();
   if ((now - entry.stored_at_us) / 1000 >= entry.ttl_ms) return std::nullopt;
-  Count(lookup->project, &CacheRequestCounts::hits);
+  return FreshHit(lookup->project, entry, call, now);
+}
+
+CachedMetricRun ResultCache::FreshHit(const std::string& project, const CachedAnswer& entry,
+                                      const MetricCall& call, int64_t now_us) {
+  Count(project, &CacheRequestCounts::hits);
   Metrics::Global().RecordCacheEvent(backend_->name(), "hit");
-  return FromEntry(entry, call, /*stale=*/false, now);
+  return FromEntry(entry, call, /*stale=*/false, now_us);
 }
 
 CachedMetricRun ResultCache::Run(const std::shared_ptr<Runtime>& runtime, const MetricCall& call,
@@ -298,11 +303,7 @@ CachedMetricRun ResultCache::Run(const std::shared_ptr<Runtime>& runtime, const 
       const CachedAnswer& entry = **found;
       const int64_t now = clock_();
       const int64_t age_ms = (now - entry.stored_at_us) / 1000;
-      if (age_ms < entry.ttl_ms) {
-        Count(project, &CacheRequestCounts::hits);
-        Metrics::Global().RecordCacheEvent(backend_->name(), "hit");
-        return FromEntry(entry, call, /*stale=*/false, now);
-      }
+      if (age_ms < entry.ttl_ms) return FreshHit(project, entry, call, now);
       if (config_.stale_while_revalidate && age_ms < 2 * entry.ttl_ms &&
           StartRefresh(runtime, call, key, ttl_ms)) {
         Count(project, &CacheRequestCounts::hits);

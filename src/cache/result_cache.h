@@ -142,6 +142,9 @@ class ResultCache : public std::enable_shared_from_this<ResultCache> {
 
   CachedMetricRun FromEntry(const CachedAnswer& entry, const MetricCall& call, bool stale,
                             int64_t now_us);
+  //! A hit on an entry within its TTL, counted.
+  CachedMetricRun FreshHit(const std::string& project, const CachedAnswer& entry,
+                           const MetricCall& call, int64_t now_us);
   CachedMetricRun FromFlight(Flight& flight, const MetricCall& call);
   //! Computes on this thread and publishes to the flight's waiters.
   void Compute(const std::shared_ptr<Runtime>& runtime, const MetricCall& call,
