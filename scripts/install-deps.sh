@@ -13,7 +13,7 @@ packages=(
   libpq-dev libmariadb-dev libsqlite3-dev libpcre2-dev libcurl4-openssl-dev libhiredis-dev
   # test servers and the engines' own clients (started by scripts/test-servers.sh)
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client clickhouse-server
-  clickhouse-client sqlite3 openssl redis-server
+  clickhouse-client sqlite3 openssl redis-server prometheus
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev curl python3 wrk nginx-light
 )

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,8 +58,15 @@ struct TableSchema {
 
 struct QueryRequest {
   std::string sql;
-  //! Positional parameters ($1 / ? placeholders), bound by the driver, never spliced.
+  //! Parameters, bound by the driver, never spliced: positional ($1 / ? placeholders), or
+  //! named (@name) when `param_names` is not empty.
   std::vector<Value> params;
+  //! For named placeholders (BigQuery's @name): the name of each entry of `params`, same order.
+  std::vector<std::string> param_names;
+  //! Connector-specific options of one query, outside the query text (Prometheus: start, end,
+  //! step, time; Elasticsearch: index). A connector rejects a key it does not know with
+  //! INVALID_ARGUMENT naming the keys it accepts.
+  std::map<std::string, std::string> options;
   std::chrono::milliseconds timeout{30000};
   //! At most this many rows; more set stats.truncated. 0 means no row limit.
   int64_t max_rows = 10000;

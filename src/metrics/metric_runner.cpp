@@ -628,6 +628,9 @@ SourceRun RunOnSource(const Runtime& runtime, const ProjectConfig& project, cons
     QueryRequest request;
     request.sql = std::move(query.sql.sql);
     request.params = std::move(query.sql.params);
+    if (dialect->second.placeholder == PlaceholderStyle::kNamed) {
+      request.param_names = std::move(query.sql.param_names);
+    }
     request.max_rows = limits.max_rows;
     request.max_bytes = limits.max_bytes;
     request.timeout = remaining;

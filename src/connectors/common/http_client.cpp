@@ -2,7 +2,13 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cctype>
 #include <mutex>
+#include <random>
+#include <thread>
+
+#include "connectors/connector.h"
 
 namespace tributary {
 
@@ -38,6 +44,29 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
   if (success || body.size() < kMaxErrorBody) {
     body.append(data, success ? bytes : std::min(bytes, kMaxErrorBody - body.size()));
   }
+  return bytes;
+}
+
+// Keeps the headers of the last response only: a status line starts a new set (after a
+// 100 Continue or a redirect).
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* state = static_cast<TransferState*>(user);
+  const size_t bytes = size * count;
+  std::string_view line(data, bytes);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+  if (line.rfind("HTTP/", 0) == 0) {
+    state->response->headers.clear();
+    return bytes;
+  }
+  const size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return bytes;
+  std::string name(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  state->response->headers.emplace_back(std::move(name), std::string(value));
   return bytes;
 }
 
@@ -109,7 +138,18 @@ Result<HttpResponse> HttpHandle::Perform(const HttpRequest& request,
     curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS,
                      static_cast<long>(request.total_timeout.count()));  // NOLINT
   }
-  if (request.post) {
+  if (!request.method.empty()) {
+    if (request.method == "HEAD") {
+      curl_easy_setopt(curl_, CURLOPT_NOBODY, 1L);
+    } else {
+      curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    if (!request.body.empty()) {
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+    }
+  } else if (request.post) {
     curl_easy_setopt(curl_, CURLOPT_POST, 1L);
     curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, request.body.data());
     curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -134,6 +174,8 @@ Result<HttpResponse> HttpHandle::Perform(const HttpRequest& request,
   curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &OnWrite);
   curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &state);
+  curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &state);
   curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl_, CURLOPT_XFERINFOFUNCTION, &OnProgress);
   curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, &state);
@@ -158,6 +200,94 @@ Result<HttpResponse> HttpHandle::Perform(const HttpRequest& request,
       return Unavailable("TLS handshake with " + host + " failed: " + curl_easy_strerror(code));
     default:
       return Unavailable("HTTP request to " + host + " failed: " + curl_easy_strerror(code));
+  }
+}
+
+std::string HttpResponse::Header(std::string_view lower_case_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_case_name) return value;
+  }
+  return {};
+}
+
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.size() > 9) return std::chrono::milliseconds(999'999'999LL * 1000);
+    return std::chrono::milliseconds(std::stoll(std::string(value)) * 1000);
+  }
+  // An HTTP date: libcurl's own parser (RFC 1123, 850 and asctime forms).
+  const time_t when = curl_getdate(std::string(value).c_str(), nullptr);
+  if (when < 0) return std::nullopt;
+  const auto now = std::chrono::system_clock::now();
+  const auto at = std::chrono::system_clock::from_time_t(when);
+  if (at <= now) return std::chrono::milliseconds(0);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(at - now);
+}
+
+bool IsRetryableHttpStatus(long status) {  // NOLINT(google-runtime-int)
+  return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 ||
+         status == 504;
+}
+
+Result<HttpResponse> PerformWithRetry(HttpHandle& handle, const HttpRequest& request,
+                                      const HttpRetryPolicy& policy, const CancelToken& cancel,
+                                      std::chrono::steady_clock::time_point deadline) {
+  using Clock = std::chrono::steady_clock;
+  using std::chrono::milliseconds;
+  std::atomic<bool> abort{false};
+  CancelRegistration registration(cancel, [&abort] { abort.store(true); });
+  thread_local std::mt19937_64 random(std::random_device{}());
+  HttpRequest attempt_request = request;
+  bool body_delivered = false;
+  if (request.on_body) {
+    attempt_request.on_body = [&](std::string_view chunk) {
+      body_delivered = true;
+      return request.on_body(chunk);
+    };
+  }
+  milliseconds cap = policy.initial_backoff;
+  const int attempts = std::max(1, policy.max_attempts);
+  for (int attempt = 1;; ++attempt) {
+    if (cancel.cancelled()) return QueryCancelledError(cancel);
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0)
+      return DeadlineExceeded("HTTP request deadline passed before attempt " +
+                              std::to_string(attempt));
+    // No single attempt outlives the deadline.
+    if (attempt_request.total_timeout.count() == 0 || attempt_request.total_timeout > left) {
+      attempt_request.total_timeout = left;
+    }
+    body_delivered = false;
+    Result<HttpResponse> result = handle.Perform(attempt_request, &abort);
+    if (cancel.cancelled()) return QueryCancelledError(cancel);
+    if (result.ok()) result->attempts = attempt;
+    const bool retryable = result.ok() ? (IsRetryableHttpStatus(result->status) &&
+                                          !body_delivered && !result->stopped_by_receiver)
+                                       : (policy.retry_transport_errors &&
+                                          result.status().code() == ErrorCode::kUnavailable);
+    if (!retryable || attempt >= attempts) return result;
+
+    milliseconds wait{0};
+    std::optional<milliseconds> asked;
+    if (result.ok()) asked = ParseRetryAfter(result->Header("retry-after"));
+    if (asked) {
+      wait = *asked;
+    } else {
+      std::uniform_int_distribution<int64_t> pick(cap.count() / 2,
+                                                  std::max<int64_t>(cap.count(), 1));
+      wait = milliseconds(pick(random));
+      cap = std::min(cap * 2, policy.max_backoff);
+    }
+    const auto wake = Clock::now() + wait;
+    // The server asks for more time than is left: its answer is the final one.
+    if (wake >= deadline) return result;
+    while (Clock::now() < wake) {
+      if (cancel.cancelled()) return QueryCancelledError(cancel);
+      std::this_thread::sleep_for(std::min<Clock::duration>(milliseconds(20), wake - Clock::now()));
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 // A small pooled HTTP client over libcurl for connectors that talk to an engine's HTTP API
-// (ClickHouse today; BigQuery, Prometheus and Elasticsearch later).
+// (ClickHouse, BigQuery, Prometheus, Elasticsearch, generic JSON APIs).
 //
 // One HttpHandle wraps one CURL easy handle; reusing it across requests keeps the HTTP
 // keep-alive connection, so a ConnectionPool<HttpHandle> is both the concurrency limit and the
@@ -15,10 +15,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/cancel.h"
 #include "common/status.h"
 
 typedef void CURL;  // NOLINT: libcurl's own opaque typedef, repeated to keep curl.h private
@@ -45,6 +47,9 @@ struct HttpRequest {
   //! POST body; an empty body with `post` false sends a GET.
   std::string body;
   bool post = true;
+  //! Another method ("PUT", "DELETE", "HEAD"); overrides `post` when not empty (the body is
+  //! still sent when not empty).
+  std::string method;
   //! Extra "Name: value" header lines.
   std::vector<std::string> headers;
   //! HTTP basic authentication, sent in the Authorization header (never in the URL).
@@ -67,7 +72,34 @@ struct HttpResponse {
   bool stopped_by_receiver = false;
   //! The abort flag was seen set and the transfer was cut short.
   bool aborted = false;
+  //! Response headers of the final response, names lower-cased ("retry-after").
+  std::vector<std::pair<std::string, std::string>> headers;
+  //! Attempts made by PerformWithRetry (1 when the first one was final).
+  int attempts = 1;
+
+  //! The first header of that (lower-case) name, or empty.
+  std::string Header(std::string_view lower_case_name) const;
 };
+
+//! The delay a Retry-After value asks for: delta-seconds or an HTTP date (RFC 9110 10.2.3);
+//! nullopt when absent or unparseable. A date in the past gives zero.
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value);
+
+//! When and how often PerformWithRetry tries again.
+struct HttpRetryPolicy {
+  //! Attempts in all, the first included (1 = no retry).
+  int max_attempts = 4;
+  //! The first backoff; each retry doubles the cap, and the wait is drawn uniformly from
+  //! [cap/2, cap] (jitter, so that many clients do not retry in step).
+  std::chrono::milliseconds initial_backoff{200};
+  std::chrono::milliseconds max_backoff{10'000};
+  //! Also retry transport failures (connection refused, reset, timed out). Safe for reads;
+  //! callers that POST a non-idempotent request turn it off.
+  bool retry_transport_errors = true;
+};
+
+//! True for the statuses worth retrying: 408, 429, 500, 502, 503, 504.
+bool IsRetryableHttpStatus(long status);  // NOLINT(google-runtime-int)
 
 //! One reusable CURL easy handle (and so one keep-alive connection).
 class HttpHandle {
@@ -85,5 +117,15 @@ class HttpHandle {
  private:
   CURL* curl_;
 };
+
+//! Performs `request`, retrying per `policy` on a retryable status or (when allowed) a
+//! transport failure, with jittered exponential backoff; a Retry-After header sets the wait
+//! instead (never beyond `deadline`: when the server asks for longer than is left, the last
+//! answer is returned as it is). Stops at once when `cancel` fires (the response is marked
+//! aborted and CANCELLED is returned) or when `deadline` passes between attempts. A response
+//! whose 2xx body was already handed to `on_body` is never retried.
+Result<HttpResponse> PerformWithRetry(HttpHandle& handle, const HttpRequest& request,
+                                      const HttpRetryPolicy& policy, const CancelToken& cancel,
+                                      std::chrono::steady_clock::time_point deadline);
 
 }  // namespace tributary
