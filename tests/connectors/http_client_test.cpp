@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "support/local_http_server.h"
@@ -231,6 +232,37 @@ TEST(HttpRetryTest, MethodsHeadersAndBody) {
   auto result = handle.Perform(request, nullptr);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->body, "DELETE /a b x&y t1 payload");
+}
+
+TEST(HttpClientTest, PoolBoundsConcurrentRequests) {
+  LocalHttpServer server([&](const LocalHttpRequest& request) {
+    if (request.path == "/slow") server.WaitFor(milliseconds(1500));
+    LocalHttpResponse response;
+    response.body = request.path;
+    return response;
+  });
+  HttpClientOptions options;
+  options.source_id = "pooled";
+  options.max_connections = 1;
+  HttpClient client(options);
+  std::optional<Result<HttpResponse>> slow;
+  std::thread runner([&] {
+    slow.emplace(client.Perform(Get(server.url() + "/slow"), CancelToken(),
+                                Clock::now() + milliseconds(10000)));
+  });
+  std::this_thread::sleep_for(milliseconds(300));
+  auto waited =
+      client.Perform(Get(server.url() + "/fast"), CancelToken(), Clock::now() + milliseconds(300));
+  ASSERT_FALSE(waited.ok()) << "a second request ran on a pool of one";
+  EXPECT_EQ(waited.status().code(), ErrorCode::kResourceExhausted) << waited.status().ToString();
+  runner.join();
+  ASSERT_TRUE(slow.has_value() && slow->ok());
+  EXPECT_EQ((*slow)->body, "/slow");
+  auto after =
+      client.Perform(Get(server.url() + "/fast"), CancelToken(), Clock::now() + milliseconds(5000));
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->body, "/fast");
+  EXPECT_EQ(client.stats().open, 1);
 }
 
 TEST(HttpRetryTest, ParseRetryAfter) {

@@ -291,4 +291,43 @@ Result<HttpResponse> PerformWithRetry(HttpHandle& handle, const HttpRequest& req
   }
 }
 
+HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) {
+  PoolOptions pool;
+  pool.max_connections = std::max<int64_t>(1, options_.max_connections);
+  // A curl handle reconnects by itself when its kept-alive connection has gone: no check.
+  pool.validate_on_borrow = false;
+  pool_ = std::make_unique<ConnectionPool<HttpHandle>>(
+      options_.source_id, pool,
+      []() -> Result<std::unique_ptr<HttpHandle>> { return std::make_unique<HttpHandle>(); },
+      [](HttpHandle&) { return true; });
+}
+
+HttpClient::~HttpClient() {
+  Close();
+}
+
+Result<HttpResponse> HttpClient::Perform(HttpRequest request, const CancelToken& cancel,
+                                         std::chrono::steady_clock::time_point deadline,
+                                         const HttpRetryPolicy* retry) {
+  const HttpRequest defaults;
+  if (request.connect_timeout == defaults.connect_timeout) {
+    request.connect_timeout = options_.connect_timeout;
+  }
+  if (request.tls.verify && request.tls.ca_file.empty()) request.tls = options_.tls;
+  TRIB_ASSIGN_OR_RETURN(auto lease, pool_->Acquire(deadline, cancel));
+  auto result =
+      PerformWithRetry(*lease, request, retry ? *retry : options_.retry, cancel, deadline);
+  // A transfer cut short leaves the connection in an unknown state.
+  if (!result.ok() || result->aborted || result->stopped_by_receiver) lease.Discard();
+  return result;
+}
+
+PoolStats HttpClient::stats() const {
+  return pool_->stats();
+}
+
+void HttpClient::Close() {
+  if (pool_) pool_->Close();
+}
+
 }  // namespace tributary

@@ -22,6 +22,7 @@
 
 #include "common/cancel.h"
 #include "common/status.h"
+#include "connectors/common/connection_pool.h"
 
 typedef void CURL;  // NOLINT: libcurl's own opaque typedef, repeated to keep curl.h private
 
@@ -127,5 +128,44 @@ class HttpHandle {
 Result<HttpResponse> PerformWithRetry(HttpHandle& handle, const HttpRequest& request,
                                       const HttpRetryPolicy& policy, const CancelToken& cancel,
                                       std::chrono::steady_clock::time_point deadline);
+
+//! What an HttpClient is built with.
+struct HttpClientOptions {
+  //! For error messages ("source 'bq': ...") and the pool's own errors.
+  std::string source_id;
+  //! Concurrent requests (and kept-alive connections) at most.
+  int64_t max_connections = 8;
+  HttpRetryPolicy retry;
+  //! Applied to every request whose own `tls` and `connect_timeout` were left at defaults.
+  HttpTlsOptions tls;
+  std::chrono::milliseconds connect_timeout{10'000};
+};
+
+//! The shared, pooled client of the HTTP connectors: a bounded pool of keep-alive handles
+//! (waiting past the deadline for one gives RESOURCE_EXHAUSTED), and every request performed
+//! with PerformWithRetry. Thread-safety: every member may be called from any thread.
+class HttpClient {
+ public:
+  explicit HttpClient(HttpClientOptions options);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  //! Borrows a handle and performs `request` with the client's retry policy (or `retry`
+  //! when given). CANCELLED when `cancel` fires, DEADLINE_EXCEEDED / RESOURCE_EXHAUSTED when
+  //! `deadline` passes, UNAVAILABLE for transport failures; HTTP error statuses come back in
+  //! the response for the caller to map.
+  Result<HttpResponse> Perform(HttpRequest request, const CancelToken& cancel,
+                               std::chrono::steady_clock::time_point deadline,
+                               const HttpRetryPolicy* retry = nullptr);
+  const HttpClientOptions& options() const { return options_; }
+  PoolStats stats() const;
+  //! Closes idle handles and refuses new requests.
+  void Close();
+
+ private:
+  HttpClientOptions options_;
+  std::unique_ptr<ConnectionPool<HttpHandle>> pool_;
+};
 
 }  // namespace tributary
