@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Starts and stops the database servers the integration tests run against: PostgreSQL 15,
-# MariaDB 10.11, ClickHouse 18.16 and Redis 7, each on a non-default loopback port, with data, logs,
-# sockets and generated credentials under one folder, and no systemd.
+# MariaDB 10.11, ClickHouse 18.16, Redis 7 and Prometheus 2.42, each on a non-default loopback
+# port, with data, logs, sockets and generated credentials under one folder, and no systemd.
 #
-# Usage: test-servers.sh start | stop | status | restart pg|mariadb|clickhouse|redis
+# Usage: test-servers.sh start | stop | status | restart pg|mariadb|clickhouse|redis|prometheus
 #
 #   start    starts every server that is not running yet (idempotent) and writes
 #            $DIR/env with the TRIB_TEST_* variables the tests read (`source` it).
@@ -12,10 +12,17 @@
 #   status   prints which servers are running.
 #
 # DIR is ${TRIB_TEST_SERVERS_DIR:-build/test-servers} (relative to the repository root).
-# Ports: PostgreSQL 55432, MariaDB 53306, ClickHouse HTTP 58123 and native 59000, Redis 56379;
-# override with TRIB_TEST_SERVERS_{PG,MARIADB,CLICKHOUSE_HTTP,CLICKHOUSE_TCP,REDIS}_PORT. The env file records
-# them, so a `restart` run from a test that sourced it keeps the same ports.
+# Ports: PostgreSQL 55432, MariaDB 53306, ClickHouse HTTP 58123 and native 59000, Redis 56379,
+# Prometheus 59090; override with
+# TRIB_TEST_SERVERS_{PG,MARIADB,CLICKHOUSE_HTTP,CLICKHOUSE_TCP,REDIS,PROMETHEUS}_PORT. The env file
+# records them, so a `restart` run from a test that sourced it keeps the same ports.
 # Passwords are random (openssl rand -hex) at the first start and reused afterwards.
+#
+# Prometheus scrapes every second: itself, and every target listed in
+# $DIR/prometheus/targets/*.json (file_sd_configs, re-read every second). A test registers a
+# `tributary serve` it started by writing such a file with a job label of its own, and removes
+# it afterwards. The web API asks for HTTP basic authentication (user `tributary`, a generated
+# password, a bcrypt hash in $DIR/prometheus/web.yml).
 set -euo pipefail
 
 script_path=$(readlink -f "${BASH_SOURCE[0]}")
@@ -30,6 +37,7 @@ mariadb_port=${TRIB_TEST_SERVERS_MARIADB_PORT:-53306}
 ch_http_port=${TRIB_TEST_SERVERS_CLICKHOUSE_HTTP_PORT:-58123}
 ch_tcp_port=${TRIB_TEST_SERVERS_CLICKHOUSE_TCP_PORT:-59000}
 redis_port=${TRIB_TEST_SERVERS_REDIS_PORT:-56379}
+prom_port=${TRIB_TEST_SERVERS_PROMETHEUS_PORT:-59090}
 pg_bin=/usr/lib/postgresql/15/bin
 ready_cap_s=60
 db_name=tributary
@@ -397,6 +405,75 @@ redis_stop() {
   rm -f "$redis_pidfile"
 }
 
+# ---------------------------------------------------------------- Prometheus
+prom_dir=$dir/prometheus
+prom_log=$prom_dir/server.log
+prom_pidfile=$prom_dir/server.pid
+
+prometheus_running() { pid_alive "$(read_pid "$prom_pidfile")"; }
+prom_url() { echo "http://127.0.0.1:$prom_port"; }
+prom_ready() {
+  curl -sf --max-time 2 -u "$db_user:$(password_for prometheus)" "$(prom_url)/-/ready"
+}
+
+prometheus_write_config() {
+  local password hash
+  password=$(password_for prometheus)
+  mkdir -p "$prom_dir"/{data,targets}
+  # The bcrypt hash of the generated password (cost 4: checked on every request; it only
+  # guards a loopback test server). python3's crypt module wraps libcrypt's bcrypt on Debian 12.
+  hash=$(PROM_PASSWORD=$password python3 -W ignore -c \
+    'import crypt, os; print(crypt.crypt(os.environ["PROM_PASSWORD"], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))')
+  [[ "$hash" == '$2'* ]] || die "could not hash the Prometheus password with bcrypt (python3 crypt)"
+  (
+    umask 077
+    printf '%s' "$password" >"$prom_dir/scrape.password"
+    cat >"$prom_dir/web.yml" <<YAML
+basic_auth_users:
+  $db_user: '$hash'
+YAML
+  )
+  cat >"$prom_dir/prometheus.yml" <<YAML
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: prometheus
+    basic_auth:
+      username: $db_user
+      password_file: $prom_dir/scrape.password
+    static_configs:
+      - targets: ['127.0.0.1:$prom_port']
+  # Tests register the Tributary servers they start here, one file each, with a job label
+  # of their own; the file's job label overrides this job name.
+  - job_name: tributary
+    file_sd_configs:
+      - files: ['$prom_dir/targets/*.json']
+        refresh_interval: 1s
+YAML
+}
+
+prometheus_start() {
+  if prometheus_running; then return 0; fi
+  prometheus_write_config
+  port_in_use "$prom_port" && port_taken "$prom_port" TRIB_TEST_SERVERS_PROMETHEUS_PORT
+  prometheus --config.file="$prom_dir/prometheus.yml" --web.config.file="$prom_dir/web.yml" \
+    --web.listen-address="127.0.0.1:$prom_port" --storage.tsdb.path="$prom_dir/data" \
+    --storage.tsdb.retention.time=1d \
+    </dev/null >>"$prom_log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$prom_pidfile"
+  wait_ready Prometheus "$prom_log" "$pid" prom_ready
+}
+
+prometheus_stop() {
+  local pid
+  pid=$(read_pid "$prom_pidfile")
+  if pid_alive "$pid"; then stop_pid Prometheus "$pid"; fi
+  rm -f "$prom_pidfile"
+}
+
 # ---------------------------------------------------------------- env file and commands
 write_env() {
   local tmp="$dir/env.tmp"
@@ -428,6 +505,11 @@ export TRIB_TEST_CLICKHOUSE_DB=$db_name
 export TRIB_TEST_REDIS_HOST=127.0.0.1
 export TRIB_TEST_REDIS_PORT=$redis_port
 export TRIB_TEST_REDIS_PASSWORD=$(password_for redis)
+export TRIB_TEST_SERVERS_PROMETHEUS_PORT=$prom_port
+export TRIB_TEST_PROMETHEUS_URL=$(prom_url)
+export TRIB_TEST_PROMETHEUS_USER=$db_user
+export TRIB_TEST_PROMETHEUS_PASSWORD=$(password_for prometheus)
+export TRIB_TEST_PROMETHEUS_TARGETS_DIR=$prom_dir/targets
 ENV
   )
   mv "$tmp" "$dir/env"
@@ -439,7 +521,8 @@ engine_fn() {
     mariadb | mysql) echo mariadb ;;
     clickhouse | ch) echo clickhouse ;;
     redis) echo redis ;;
-    *) die "unknown engine '$1' (expected pg, mariadb, clickhouse or redis)" ;;
+    prometheus | prom) echo prometheus ;;
+    *) die "unknown engine '$1' (expected pg, mariadb, clickhouse, redis or prometheus)" ;;
   esac
 }
 
@@ -456,6 +539,7 @@ stop_all() {
   mariadb_stop || rc=1
   clickhouse_stop || rc=1
   redis_stop || rc=1
+  prometheus_stop || rc=1
   return $rc
 }
 
@@ -464,7 +548,7 @@ case "$cmd" in
   start)
     # Independent engines: start them concurrently, then report every failure.
     pids=()
-    for engine in pg mariadb clickhouse redis; do
+    for engine in pg mariadb clickhouse redis prometheus; do
       timed_start "$engine" &
       pids+=($!)
     done
@@ -478,18 +562,18 @@ case "$cmd" in
     stop_all
     ;;
   restart)
-    [[ $# -eq 2 ]] || die "usage: $0 restart pg|mariadb|clickhouse|redis"
+    [[ $# -eq 2 ]] || die "usage: $0 restart pg|mariadb|clickhouse|redis|prometheus"
     engine=$(engine_fn "$2")
     "${engine}_stop"
     timed_start "$engine"
     ;;
   status)
-    for engine in pg mariadb clickhouse redis; do
+    for engine in pg mariadb clickhouse redis prometheus; do
       if "${engine}_running"; then echo "$engine: running"; else echo "$engine: stopped"; fi
     done
     ;;
   *)
-    echo "usage: $0 start | stop | status | restart pg|mariadb|clickhouse|redis" >&2
+    echo "usage: $0 start | stop | status | restart pg|mariadb|clickhouse|redis|prometheus" >&2
     exit 2
     ;;
 esac
