@@ -136,6 +136,8 @@ struct QueryArgs {
   std::optional<int64_t> limit;
   std::optional<int64_t> timeout_ms;
   std::vector<std::string> params;
+  //! KEY=VALUE per-query connector options (--option), in order.
+  std::vector<std::string> options;
   std::string sql;
 };
 
@@ -160,6 +162,17 @@ int RunQueryCommand(const QueryArgs& args) {
     auto v = ParseParam(p);
     if (!v.ok()) return Fail(v.status());
     query.params.push_back(*v);
+  }
+  for (const auto& o : args.options) {
+    const size_t eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Fail(InvalidArgument("--option '" + o + "' is not KEY=VALUE; write e.g. step=1m"));
+    }
+    const std::string key = o.substr(0, eq);
+    if (query.options.count(key) != 0) {
+      return Fail(InvalidArgument("--option " + key + " is given twice; give each key once"));
+    }
+    query.options[key] = o.substr(eq + 1);
   }
   auto runtime = Runtime::Open(std::move(config).value());
   auto result = RunUserQuery(*runtime, query);
@@ -278,8 +291,10 @@ int RunCli(int argc, char** argv) {
   serve_cmd->callback([&] { exit_code = RunServer(serve); });
 
   QueryArgs query;
-  auto* query_cmd = app.add_subcommand("query", "Run one read-only SQL query against a source");
-  query_cmd->add_option("sql", query.sql, "The SQL statement, or - to read it from stdin")
+  auto* query_cmd = app.add_subcommand(
+      "query", "Run one read-only query (SQL, or the source's language such as PromQL)");
+  query_cmd->add_option("sql", query.sql,
+                        "The SQL statement (PromQL for a prometheus source), or - for stdin")
       ->required();
   query_cmd->add_option("--config,-c", query.config, "Config file (default: the demo)")
       ->check(CLI::ExistingFile);
@@ -292,6 +307,9 @@ int RunCli(int argc, char** argv) {
   query_cmd->add_option("--param,-p", query.params,
                         "Positional parameter ($1, $2, ...): null, true, 42, 1.5, text, or "
                         "date:2026-01-31, timestamp:..., decimal:..., json:..., string:...");
+  query_cmd->add_option("--option,-o", query.options,
+                        "A per-query connector option KEY=VALUE, repeatable (prometheus: "
+                        "time, start, end, step, e.g. --option start=now-1h --option step=1m)");
   query_cmd->add_option("--data-dir", query.data_dir, "Where the demo database lives")
       ->capture_default_str();
   query_cmd->callback([&] { exit_code = RunQueryCommand(query); });

@@ -6,6 +6,7 @@
 #include "connectors/duckdb/duckdb_connector.h"
 #include "connectors/mysql/mysql_connector.h"
 #include "connectors/postgres/pg_connector.h"
+#include "connectors/prometheus/prometheus_connector.h"
 #include "connectors/sqlite/sqlite_connector.h"
 
 namespace tributary {
@@ -16,6 +17,7 @@ const std::vector<ConnectorFactory>& AllConnectors() {
         ClickHouseConnectorFactory(), DuckDbConnectorFactory(), MySqlConnectorFactory(),
         PostgresConnectorFactory(),   SqliteConnectorFactory(),
     };
+    all.push_back(PrometheusConnectorFactory());
     std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.type < b.type; });
     return all;
   }();

@@ -11,7 +11,9 @@ namespace tributary {
 Result<QueryResult> RunUserQuery(const Runtime& runtime, const UserQuery& query) {
   const Config& config = runtime.config();
   if (query.sql.empty()) {
-    return InvalidArgument("'sql' is empty: send one SELECT statement");
+    return InvalidArgument(
+        "'sql' is empty: send one query (a SELECT statement, or the query language of the "
+        "source, e.g. PromQL for a prometheus source)");
   }
   const ProjectConfig* project = nullptr;
   if (!query.project.empty()) {
@@ -37,6 +39,7 @@ Result<QueryResult> RunUserQuery(const Runtime& runtime, const UserQuery& query)
   QueryRequest request;
   request.sql = query.sql;
   request.params = query.params;
+  request.options = query.options;
   request.max_rows = requested.rows;
   request.max_bytes = requested.max_bytes;
   request.timeout = std::chrono::milliseconds(requested.timeout_ms);

@@ -3,6 +3,7 @@
 // Thread-safety: stateless; safe from any thread.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,10 @@ struct UserQuery {
   std::string source;
   std::string sql;
   std::vector<Value> params;
+  //! Connector-specific options of this one query (QueryRequest::options), e.g. a Prometheus
+  //! source's start, end and step. Passed through as they are: the connector rejects a key it
+  //! does not know, so SQL sources refuse any option.
+  std::map<std::string, std::string> options;
   //! Rows wanted; defaults to server.default_row_limit; above the effective row cap
   //! (EffectiveQueryLimits) is an error.
   std::optional<int64_t> limit;

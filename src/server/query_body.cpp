@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <limits>
+#include <map>
 #include <regex>
 
 #include "core/encoding.h"
@@ -13,7 +14,8 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kAllowedFields = "project, source, sql, params, limit, timeoutMs";
+constexpr std::string_view kAllowedFields =
+    "project, source, sql, params, options, limit, timeoutMs";
 constexpr std::string_view kParamTypes =
     "bool, int64, double, decimal, string, date, timestamp, json, bytes";
 
@@ -182,6 +184,38 @@ Result<Value> ParseParam(const json::value& v, size_t index) {
                          "{\"type\":\"date\",\"value\":\"2026-11-01\"}");
 }
 
+//! The "options" object: every value a string, a number or a boolean, kept as text (numbers
+//! as JSON writes them, so 60 stays "60" and 0.5 stays "0.5").
+Result<std::map<std::string, std::string>> ParseOptions(const json::value& v) {
+  if (!v.is_object()) {
+    return InvalidArgument("'options' must be an object of connector options such as "
+                           "{\"start\":\"now-1h\",\"step\":\"60s\"}, got " +
+                           KindName(v));
+  }
+  std::map<std::string, std::string> options;
+  for (const auto& [key, value] : v.get_object()) {
+    const std::string where = "'options." + std::string(key) + "'";
+    if (key.empty()) return InvalidArgument("'options' has an empty key");
+    switch (value.kind()) {
+      case json::kind::string:
+        options[std::string(key)] = std::string(value.get_string());
+        break;
+      case json::kind::int64:
+      case json::kind::uint64:
+      case json::kind::double_:
+        options[std::string(key)] = json::serialize(value);
+        break;
+      case json::kind::bool_:
+        options[std::string(key)] = value.get_bool() ? "true" : "false";
+        break;
+      default:
+        return InvalidArgument(where + " must be a string, a number or a boolean, got " +
+                               KindName(value));
+    }
+  }
+  return options;
+}
+
 Result<std::optional<int64_t>> OptionalInt(const json::object& obj, std::string_view field) {
   const json::value* v = obj.if_contains(field);
   if (!v || v->is_null()) return std::optional<int64_t>();
@@ -212,8 +246,8 @@ Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config) {
   }
   const json::object& obj = root.get_object();
   for (const auto& [key, unused] : obj) {
-    if (key != "project" && key != "source" && key != "sql" && key != "params" && key != "limit" &&
-        key != "timeoutMs") {
+    if (key != "project" && key != "source" && key != "sql" && key != "params" &&
+        key != "options" && key != "limit" && key != "timeoutMs") {
       return InvalidArgument("unknown field '" + std::string(key) +
                              "'; allowed fields: " + std::string(kAllowedFields));
     }
@@ -261,6 +295,10 @@ Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config) {
       TRIB_ASSIGN_OR_RETURN(Value v, ParseParam(arr[i], i));
       query.params.push_back(std::move(v));
     }
+  }
+
+  if (const json::value* options = obj.if_contains("options"); options && !options->is_null()) {
+    TRIB_ASSIGN_OR_RETURN(query.options, ParseOptions(*options));
   }
 
   TRIB_ASSIGN_OR_RETURN(query.limit, OptionalInt(obj, "limit"));

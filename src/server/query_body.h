@@ -16,7 +16,9 @@
 
 namespace tributary {
 
-//! Body: {"project", "source", "sql", "params", "limit", "timeoutMs"}. `source` may be left
+//! Body: {"project", "source", "sql", "params", "options", "limit", "timeoutMs"}. `options`
+//! is an object of per-query connector options (strings, numbers or booleans, all passed on
+//! as text; e.g. a Prometheus source's {"start": "now-1h", "step": "60s"}). `source` may be left
 //! out when the named project, or else `config`, has exactly one source. The returned query
 //! has a fresh CancelToken.
 Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config);

@@ -35,6 +35,52 @@ Options WithOverrides(Options base,
   return base;
 }
 
+ProbeQuery Target::OneRowQuery() const {
+  ProbeQuery probe;
+  probe.request.sql = "SELECT 1";
+  probe.column = 0;
+  probe.column_count = 1;
+  return probe;
+}
+
+ProbeQuery Target::NumberedRowsQuery() const {
+  ProbeQuery probe;
+  probe.request.sql = "SELECT n FROM conf_numbers ORDER BY n";
+  return probe;
+}
+
+ProbeQuery Target::SlowRequest(int seconds) const {
+  ProbeQuery probe;
+  probe.request.sql = SlowQuery(seconds);
+  return probe;
+}
+
+ProbeQuery Target::EchoQuery(const Value& value) const {
+  ProbeQuery probe;
+  if (value.type == ColumnType::kInt64) {
+    probe.request.sql = "SELECT " + std::to_string(value.as_int()) + " AS v";
+  } else {
+    std::string literal;
+    for (char c : value.as_string()) {
+      literal += c;
+      if (c == '\'') literal += c;
+    }
+    probe.request.sql = "SELECT '" + literal + "' AS v";
+  }
+  probe.column_count = 1;
+  return probe;
+}
+
+SchemaExpectation Target::ExpectedSchema() const {
+  SchemaExpectation schema;
+  schema.listed = {"conf_types", "conf_numbers"};
+  schema.kind = "table";
+  schema.described = "conf_types";
+  for (const auto& column : ExpectedTypeColumns()) schema.described_columns.push_back(column.name);
+  schema.missing = "conf_no_such_table";
+  return schema;
+}
+
 std::string TestEnv(const std::string& name) {
   const char* value = std::getenv(name.c_str());
   return value ? value : "";

@@ -3,6 +3,12 @@
 // the same cases against all of them, skipping only what a capability flag says the engine
 // lacks.
 //
+// Non-SQL engines (Prometheus) set the capability `sql` to false: the cases written in SQL
+// skip for them (GTEST_SKIP naming `sql`), and the engine-neutral cases (options, credentials,
+// server down, health, schema, limits, concurrency, timeout, cancel, restart) reach them through
+// the query hooks below (OneRowQuery, NumberedRowsQuery, SlowRequest, EchoQuery, ExpectedSchema),
+// whose defaults are exactly the SQL the suite ran before the hooks existed.
+//
 // Live servers (PostgreSQL, MariaDB, ClickHouse) are started once per `make test` by
 // scripts/test-servers.sh, which exports their addresses in TRIB_TEST_* environment
 // variables; a target whose variable is missing FAILS (it never silently skips).
@@ -40,6 +46,31 @@ struct Capabilities {
   bool credentials = true;
   //! A network server that the suite can stop and restart.
   bool restartable = true;
+  //! The engine speaks SQL and has the conf_types / conf_numbers fixtures. False for query
+  //! languages such as PromQL: the SQL-only cases skip, the others use the query hooks.
+  bool sql = true;
+};
+
+//! A query the suite runs through a hook, and where to read its answer. The suite sets the
+//! request's limits and timeout itself; the hook fills in the query text and `options`.
+struct ProbeQuery {
+  QueryRequest request;
+  //! The column holding the value the suite checks.
+  size_t column = 0;
+  //! Columns the result must have (0: not checked).
+  size_t column_count = 0;
+};
+
+//! What ListTables and DescribeTable must show (the Schema case).
+struct SchemaExpectation {
+  //! Names ListTables must list, each with kind `kind`.
+  std::vector<std::string> listed;
+  std::string kind = "table";
+  //! A table to describe, and column names its description must have.
+  std::string described;
+  std::vector<std::string> described_columns;
+  //! A name DescribeTable must answer with NOT_FOUND.
+  std::string missing;
 };
 
 //! One expected column of the fixture query.
@@ -52,7 +83,7 @@ class Target {
  public:
   virtual ~Target() = default;
 
-  //! "duckdb", "postgres", "mariadb", "sqlite", "clickhouse".
+  //! "duckdb", "postgres", "mariadb", "sqlite", "clickhouse", "prometheus".
   virtual std::string name() const = 0;
   //! The registry type string of its connector.
   virtual std::string connector_type() const = 0;
@@ -93,6 +124,27 @@ class Target {
   virtual std::string SlowQuery(int seconds) const = 0;
   //! Writes that reach the engine with the guard skipped, and must be refused by it.
   virtual std::vector<std::string> EngineWrites() const = 0;
+
+  // ---- Query hooks (defaults: the suite's SQL; override for a target without `sql`) ----
+
+  //! One row whose `column` holds the integer 1 (default: `SELECT 1`, one column). Used to
+  //! check that a connector still works, and as the query of BadCredentials, ServerDown and
+  //! ServerRestart.
+  virtual ProbeQuery OneRowQuery() const;
+  //! NumberedRowCount() rows whose `column` holds 1, 2, 3, ... in order (default:
+  //! `SELECT n FROM conf_numbers ORDER BY n`, column 0). For RowLimit and ByteLimit.
+  virtual ProbeQuery NumberedRowsQuery() const;
+  //! Rows of NumberedRowsQuery (default 100000, the size of conf_numbers).
+  virtual int64_t NumberedRowCount() const { return 100000; }
+  //! A query that runs at least `seconds` seconds unless stopped (default: SlowQuery(seconds)).
+  virtual ProbeQuery SlowRequest(int seconds) const;
+  //! One row whose `column` equals `value` (an int64 or a string). ConcurrentUse uses it for
+  //! targets without `sql` (SQL targets keep the suite's own count(*) and tag queries); the
+  //! default selects the value as a SQL literal.
+  virtual ProbeQuery EchoQuery(const Value& value) const;
+  //! What the Schema case checks (default: conf_types and conf_numbers listed as tables,
+  //! conf_types described with the ExpectedTypeColumns names, conf_no_such_table missing).
+  virtual SchemaExpectation ExpectedSchema() const;
 
   //! Stops the server, waits until it is down, starts it again and waits until it is ready
   //! (scripts/test-servers.sh restart <engine>). Only when capabilities().restartable.

@@ -4,7 +4,10 @@
 // Each target's connector is built through the registry, exactly as a config would build it,
 // and opened once per process (lazily, on the first test that needs it), after the target's
 // fixtures are prepared. Cases that need a feature an engine lacks skip with GTEST_SKIP naming
-// the capability flag; nothing else skips: a missing test server fails.
+// the capability flag (`sql` for the cases written in SQL, when the engine speaks another
+// language); nothing else skips: a missing test server fails. Engine-neutral cases get their
+// queries from the target's hooks (OneRowQuery, NumberedRowsQuery, SlowRequest, EchoQuery,
+// ExpectedSchema), whose defaults are the SQL these cases always ran.
 // Thread-safety: tests run one at a time; ConcurrentUse, Cancel and PoolExhaustion start their
 // own threads and join them before returning.
 #include <gtest/gtest.h>
@@ -129,6 +132,20 @@ QueryRequest Request(std::string sql, std::vector<Value> params = {}) {
   request.max_bytes = 0;
   request.timeout = milliseconds(30000);
   return request;
+}
+
+//! A hook's query with the suite's limits and timeout, as Request sets them.
+QueryRequest Request(const ProbeQuery& probe) {
+  QueryRequest request = Request(probe.request.sql, probe.request.params);
+  request.options = probe.request.options;
+  return request;
+}
+
+//! What a request ran, for messages: the query text and its options.
+std::string Describe(const QueryRequest& request) {
+  std::string text = request.sql.size() > 200 ? request.sql.substr(0, 200) + "..." : request.sql;
+  for (const auto& [key, value] : request.options) text += " [" + key + "=" + value + "]";
+  return text;
 }
 
 //! An integer read back from any engine: count(*) is BIGINT in one engine, UInt64 (decimal)
@@ -294,10 +311,26 @@ class ConformanceTest : public ::testing::TestWithParam<std::string> {
     return ToInt64(result->ValueAt(0, 0));
   }
 
-  //! The connector answers a trivial query (after a timeout, a cancel or a refusal).
+  //! The connector answers a trivial query (after a timeout, a cancel or a refusal):
+  //! the target's OneRowQuery (SELECT 1 for SQL targets).
   void ExpectStillWorks() {
-    Value one = MustValue("SELECT 1");
+    const ProbeQuery probe = target().OneRowQuery();
+    Value one = ProbeValue(connector(), probe);
     EXPECT_EQ(ToInt64(one), 1) << Show(one);
+  }
+
+  //! Runs a hook's one-row query on `on` and returns the cell it names (null, and a failure,
+  //! when the query fails or the result has another shape).
+  Value ProbeValue(Connector& on, const ProbeQuery& probe) {
+    auto result = on.Execute(Request(probe));
+    EXPECT_TRUE(result.ok()) << Describe(probe.request) << " -> " << result.status().ToString();
+    if (!result.ok()) return Value::Null();
+    EXPECT_EQ(result->row_count(), 1u) << Describe(probe.request);
+    if (probe.column_count != 0) {
+      EXPECT_EQ(result->column_count(), probe.column_count) << Describe(probe.request);
+    }
+    if (result->row_count() != 1 || result->column_count() <= probe.column) return Value::Null();
+    return result->ValueAt(0, probe.column);
   }
 
   bool ConnectorHasParameters() { return connector().capabilities().parameters; }
@@ -341,6 +374,7 @@ TEST_P(ConformanceTest, OptionsMatchSchema) {
 }
 
 TEST_P(ConformanceTest, TypeCoverage) {
+  SKIP_UNLESS_TARGET_CAN(sql);
   const auto columns = target().ExpectedTypeColumns();
   auto has_type = [&](ColumnType type) {
     return std::any_of(columns.begin(), columns.end(),
@@ -386,6 +420,7 @@ TEST_P(ConformanceTest, TypeCoverage) {
 }
 
 TEST_P(ConformanceTest, TypeRoundTrip) {
+  SKIP_UNLESS_TARGET_CAN(sql);
   auto result = connector().Execute(Request(target().TypesQuery()));
   ASSERT_TRUE(result.ok()) << target().TypesQuery() << " -> " << result.status().ToString();
   const auto expected = target().ExpectedTypeColumns();
@@ -411,6 +446,7 @@ TEST_P(ConformanceTest, TypeRoundTrip) {
 }
 
 TEST_P(ConformanceTest, Nulls) {
+  SKIP_UNLESS_TARGET_CAN(sql);
   QueryResult result = Must(target().TypesQuery());
   ASSERT_EQ(result.row_count(), static_cast<size_t>(kTypesRows));
   std::optional<size_t> id_column;
@@ -433,6 +469,7 @@ TEST_P(ConformanceTest, Nulls) {
 }
 
 TEST_P(ConformanceTest, Unicode) {
+  SKIP_UNLESS_TARGET_CAN(sql);
   // Latin with diacritics, CJK, an emoji with a skin-tone modifier, a ZWJ sequence, an
   // e followed by a combining acute accent (not normalised away), Arabic (right to left).
   const std::string text =
@@ -461,6 +498,7 @@ TEST_P(ConformanceTest, Unicode) {
 }
 
 TEST_P(ConformanceTest, Parameters) {
+  SKIP_UNLESS_TARGET_CAN(sql);
   SKIP_UNLESS_CONNECTOR_CAN(parameters);
   auto echo = [&](const Value& v) { return MustValue("SELECT " + Ph(1, v.type) + " AS v", {v}); };
   // Beyond 2^53: bound as an integer, never through a double.
@@ -516,6 +554,7 @@ TEST_P(ConformanceTest, Parameters) {
 }
 
 TEST_P(ConformanceTest, ParameterCountMismatch) {
+  SKIP_UNLESS_TARGET_CAN(sql);
   SKIP_UNLESS_CONNECTOR_CAN(parameters);
   const std::string sql =
       "SELECT " + Ph(1, ColumnType::kInt64) + " AS a, " + Ph(2, ColumnType::kInt64) + " AS b";
@@ -531,44 +570,48 @@ TEST_P(ConformanceTest, ParameterCountMismatch) {
 }
 
 TEST_P(ConformanceTest, RowLimit) {
-  QueryRequest limited = Request("SELECT n FROM conf_numbers ORDER BY n");
+  const ProbeQuery numbered = target().NumberedRowsQuery();
+  const int64_t numbered_rows = target().NumberedRowCount();
+  const size_t col = numbered.column;
+  QueryRequest limited = Request(numbered);
   limited.max_rows = 10;
   auto result = connector().Execute(limited);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   ASSERT_EQ(result->row_count(), 10u);
+  ASSERT_GT(result->column_count(), col);
   EXPECT_TRUE(result->stats().truncated);
   EXPECT_EQ(result->stats().truncated_by, "rows");
-  for (size_t r = 0; r < 10; ++r) EXPECT_EQ(ToInt64(result->ValueAt(r, 0)), int64_t(r) + 1);
+  for (size_t r = 0; r < 10; ++r) EXPECT_EQ(ToInt64(result->ValueAt(r, col)), int64_t(r) + 1);
 
   // Exactly as many rows as the limit: all of them, and not truncated.
-  QueryRequest exact = Request("SELECT n FROM conf_numbers ORDER BY n");
-  exact.max_rows = kNumbersRows;
+  QueryRequest exact = Request(numbered);
+  exact.max_rows = numbered_rows;
   auto all = connector().Execute(exact);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
-  EXPECT_EQ(all->row_count(), static_cast<size_t>(kNumbersRows));
+  EXPECT_EQ(all->row_count(), static_cast<size_t>(numbered_rows));
   EXPECT_FALSE(all->stats().truncated);
   EXPECT_EQ(all->stats().truncated_by, "");
   if (all->row_count() > 0) {
-    EXPECT_EQ(ToInt64(all->ValueAt(all->row_count() - 1, 0)), kNumbersRows);
+    EXPECT_EQ(ToInt64(all->ValueAt(all->row_count() - 1, col)), numbered_rows);
   }
 }
 
 TEST_P(ConformanceTest, ByteLimit) {
-  QueryRequest request = Request("SELECT n FROM conf_numbers ORDER BY n");
+  QueryRequest request = Request(target().NumberedRowsQuery());
   request.max_rows = 0;
   request.max_bytes = 4096;
   auto result = connector().Execute(request);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_TRUE(result->stats().truncated);
   EXPECT_EQ(result->stats().truncated_by, "bytes");
-  EXPECT_LT(result->row_count(), static_cast<size_t>(kNumbersRows));
+  EXPECT_LT(result->row_count(), static_cast<size_t>(target().NumberedRowCount()));
   // "About" the limit: one row or chunk over it at most, never the whole table.
   EXPECT_LT(result->ApproxBytes(), size_t{64} << 10);
 }
 
 TEST_P(ConformanceTest, Timeout) {
   SKIP_UNLESS_CONNECTOR_CAN(cancellation);
-  QueryRequest request = Request(target().SlowQuery(30));
+  QueryRequest request = Request(target().SlowRequest(30));
   request.timeout = milliseconds(500);
   const auto start = Clock::now();
   auto result = connector().Execute(request);
@@ -583,7 +626,7 @@ TEST_P(ConformanceTest, Timeout) {
 
 TEST_P(ConformanceTest, Cancel) {
   SKIP_UNLESS_CONNECTOR_CAN(cancellation);
-  QueryRequest request = Request(target().SlowQuery(30));
+  QueryRequest request = Request(target().SlowRequest(30));
   CancelToken token = request.cancel;
   std::thread canceller([token] {
     std::this_thread::sleep_for(milliseconds(300));
@@ -600,6 +643,7 @@ TEST_P(ConformanceTest, Cancel) {
 }
 
 TEST_P(ConformanceTest, GuardRefusesWrites) {
+  SKIP_UNLESS_TARGET_CAN(sql);
   const std::vector<std::string> writes = {
       "DELETE FROM conf_numbers",           "INSERT INTO conf_numbers (n) VALUES (0)",
       "UPDATE conf_numbers SET n = 0",      "DROP TABLE conf_numbers",
@@ -616,6 +660,7 @@ TEST_P(ConformanceTest, GuardRefusesWrites) {
 }
 
 TEST_P(ConformanceTest, EngineRefusesWritesWithGuardBypassed) {
+  SKIP_UNLESS_TARGET_CAN(sql);
   SKIP_UNLESS_TARGET_CAN(engine_read_only);
   const auto numbers_before = Count("conf_numbers");
   const auto types_before = Count("conf_types");
@@ -648,7 +693,7 @@ TEST_P(ConformanceTest, BadCredentials) {
   ASSERT_FALSE(health.ok()) << "a health check with a wrong password succeeded";
   EXPECT_EQ(health.status().code(), ErrorCode::kUnavailable) << health.status().ToString();
   EXPECT_FALSE(health.status().message().empty());
-  auto query = bad->Execute(Request("SELECT 1"));
+  auto query = bad->Execute(Request(target().OneRowQuery()));
   EXPECT_FALSE(query.ok());
   auto secrets = SecretsOf(options);
   for (const auto& s : SecretsOf(target().BaseOptions())) secrets.push_back(s);
@@ -677,7 +722,7 @@ TEST_P(ConformanceTest, ServerDown) {
   ASSERT_FALSE(health.ok()) << "a health check of an unreachable source succeeded";
   EXPECT_EQ(health.status().code(), ErrorCode::kUnavailable) << health.status().ToString();
   EXPECT_FALSE(health.status().message().empty()) << "UNAVAILABLE without a reason";
-  QueryRequest request = Request("SELECT 1");
+  QueryRequest request = Request(target().OneRowQuery());
   request.timeout = milliseconds(10000);
   const auto query_start = Clock::now();
   auto query = down->Execute(request);
@@ -704,7 +749,7 @@ TEST_P(ConformanceTest, ServerRestart) {
   int attempt = 0;
   for (; attempt < kAttempts; ++attempt) {
     auto health = connector().HealthCheck();
-    auto query = connector().Execute(Request("SELECT 1"));
+    auto query = connector().Execute(Request(target().OneRowQuery()));
     if (health.ok() && query.ok()) break;
     last = health.ok() ? query.status() : health.status();
     std::this_thread::sleep_for(milliseconds(500));
@@ -719,9 +764,22 @@ TEST_P(ConformanceTest, ConcurrentUse) {
   constexpr int kThreads = 16;
   constexpr int kQueriesEach = 20;
   const bool params = ConnectorHasParameters();
-  // Placeholders are built here: the target is only called from the test thread.
-  const std::string int_placeholder = Ph(1, ColumnType::kInt64);
-  const std::string string_placeholder = Ph(1, ColumnType::kString);
+  const bool sql = caps().sql;
+  // Placeholders (and, without SQL, the queries) are built here: the target is only called
+  // from the test thread.
+  const std::string int_placeholder = sql ? Ph(1, ColumnType::kInt64) : "";
+  const std::string string_placeholder = sql ? Ph(1, ColumnType::kString) : "";
+  std::map<std::pair<int, int>, ProbeQuery> echo_queries;
+  if (!sql) {
+    for (int t = 0; t < kThreads; ++t) {
+      for (int i = 0; i < kQueriesEach; ++i) {
+        const int64_t limit = 1 + t * kQueriesEach + i;
+        const std::string tag = "thread " + std::to_string(t) + " query " + std::to_string(i);
+        echo_queries[{t, i}] =
+            target().EchoQuery(i % 2 == 0 ? Value::Int64(limit) : Value::String(tag));
+      }
+    }
+  }
   std::atomic<int> correct{0};
   std::mutex mu;
   std::vector<std::string> failures;
@@ -732,7 +790,15 @@ TEST_P(ConformanceTest, ConcurrentUse) {
         const int64_t limit = 1 + t * kQueriesEach + i;
         QueryRequest request;
         std::string expected_tag;
-        if (i % 2 == 0) {
+        size_t column = 0;
+        if (!sql) {
+          const ProbeQuery& probe = echo_queries.at({t, i});
+          request = Request(probe);
+          column = probe.column;
+          if (i % 2 != 0) {
+            expected_tag = "thread " + std::to_string(t) + " query " + std::to_string(i);
+          }
+        } else if (i % 2 == 0) {
           request = params
                         ? Request("SELECT count(*) FROM conf_numbers WHERE n <= " + int_placeholder,
                                   {Value::Int64(limit)})
@@ -748,17 +814,18 @@ TEST_P(ConformanceTest, ConcurrentUse) {
         std::string problem;
         if (!result.ok()) {
           problem = result.status().ToString();
-        } else if (result->row_count() != 1) {
+        } else if (result->row_count() != 1 || result->column_count() <= column) {
           problem = std::to_string(result->row_count()) + " rows";
-        } else if (expected_tag.empty() ? ToInt64(result->ValueAt(0, 0)) != limit
-                                        : result->ValueAt(0, 0) != Value::String(expected_tag)) {
-          problem = "wrong answer " + Show(result->ValueAt(0, 0));
+        } else if (expected_tag.empty()
+                       ? ToInt64(result->ValueAt(0, column)) != limit
+                       : result->ValueAt(0, column) != Value::String(expected_tag)) {
+          problem = "wrong answer " + Show(result->ValueAt(0, column));
         }
         if (problem.empty()) {
           ++correct;
         } else {
           std::lock_guard lock(mu);
-          failures.push_back(request.sql + " -> " + problem);
+          failures.push_back(Describe(request) + " -> " + problem);
         }
       }
     });
@@ -779,14 +846,14 @@ TEST_P(ConformanceTest, PoolExhaustion) {
   auto& single = *built;
   ASSERT_TRUE(single->Open().ok());
 
-  QueryRequest slow = Request(target().SlowQuery(5));
+  QueryRequest slow = Request(target().SlowRequest(5));
   CancelToken slow_token = slow.cancel;
   std::optional<Result<QueryResult>> slow_result;
   std::thread runner([&] { slow_result.emplace(single->Execute(slow)); });
   // Time for the slow query to borrow the only connection (connecting first if needed).
   std::this_thread::sleep_for(milliseconds(1000));
 
-  QueryRequest probe = Request("SELECT 1");
+  QueryRequest probe = Request(target().OneRowQuery());
   probe.timeout = milliseconds(300);
   const auto start = Clock::now();
   auto waited = single->Execute(probe);
@@ -805,32 +872,36 @@ TEST_P(ConformanceTest, PoolExhaustion) {
   EXPECT_GE(elapsed, 250) << "gave up before its deadline";
   EXPECT_LT(elapsed, 3000) << "waited far past its deadline";
 
-  auto after = single->Execute(Request("SELECT 1"));
+  const ProbeQuery one = target().OneRowQuery();
+  auto after = single->Execute(Request(one));
   ASSERT_TRUE(after.ok()) << after.status().ToString();
-  EXPECT_EQ(ToInt64(after->ValueAt(0, 0)), 1);
+  ASSERT_GT(after->row_count(), 0u);
+  ASSERT_GT(after->column_count(), one.column);
+  EXPECT_EQ(ToInt64(after->ValueAt(0, one.column)), 1);
   single->Close();
 }
 
 TEST_P(ConformanceTest, Schema) {
   SKIP_UNLESS_CONNECTOR_CAN(schema_introspection);
+  const SchemaExpectation expected = target().ExpectedSchema();
   auto tables = connector().ListTables();
   ASSERT_TRUE(tables.ok()) << tables.status().ToString();
-  for (const std::string name : {"conf_types", "conf_numbers"}) {
+  for (const std::string& name : expected.listed) {
     auto it = std::find_if(tables->begin(), tables->end(),
                            [&](const TableInfo& t) { return t.name == name; });
     ASSERT_NE(it, tables->end()) << name << " is not listed";
-    EXPECT_EQ(it->kind, "table") << name;
+    EXPECT_EQ(it->kind, expected.kind) << name;
   }
-  auto described = connector().DescribeTable("conf_types");
+  auto described = connector().DescribeTable(expected.described);
   ASSERT_TRUE(described.ok()) << described.status().ToString();
-  EXPECT_EQ(described->table.name, "conf_types");
-  for (const auto& want : target().ExpectedTypeColumns()) {
+  EXPECT_EQ(described->table.name, expected.described);
+  for (const auto& want : expected.described_columns) {
     auto it = std::find_if(described->columns.begin(), described->columns.end(),
-                           [&](const TableColumn& c) { return c.name == want.name; });
-    ASSERT_NE(it, described->columns.end()) << "DescribeTable lacks column " << want.name;
-    EXPECT_FALSE(it->source_type.empty()) << want.name;
+                           [&](const TableColumn& c) { return c.name == want; });
+    ASSERT_NE(it, described->columns.end()) << "DescribeTable lacks column " << want;
+    EXPECT_FALSE(it->source_type.empty()) << want;
   }
-  auto missing = connector().DescribeTable("conf_no_such_table");
+  auto missing = connector().DescribeTable(expected.missing);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), ErrorCode::kNotFound) << missing.status().ToString();
 }
