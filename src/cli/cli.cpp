@@ -293,8 +293,9 @@ int RunCli(int argc, char** argv) {
   QueryArgs query;
   auto* query_cmd = app.add_subcommand(
       "query", "Run one read-only query (SQL, or the source's language such as PromQL)");
-  query_cmd->add_option("sql", query.sql,
-                        "The SQL statement (PromQL for a prometheus source), or - for stdin")
+  query_cmd
+      ->add_option("sql", query.sql,
+                   "The SQL statement (PromQL for a prometheus source), or - for stdin")
       ->required();
   query_cmd->add_option("--config,-c", query.config, "Config file (default: the demo)")
       ->check(CLI::ExistingFile);

@@ -188,9 +188,10 @@ Result<Value> ParseParam(const json::value& v, size_t index) {
 //! as JSON writes them, so 60 stays "60" and 0.5 stays "0.5").
 Result<std::map<std::string, std::string>> ParseOptions(const json::value& v) {
   if (!v.is_object()) {
-    return InvalidArgument("'options' must be an object of connector options such as "
-                           "{\"start\":\"now-1h\",\"step\":\"60s\"}, got " +
-                           KindName(v));
+    return InvalidArgument(
+        "'options' must be an object of connector options such as "
+        "{\"start\":\"now-1h\",\"step\":\"60s\"}, got " +
+        KindName(v));
   }
   std::map<std::string, std::string> options;
   for (const auto& [key, value] : v.get_object()) {

@@ -66,20 +66,23 @@ class PrometheusConnector final : public Connector {
     Settings s;
     std::string url = o.GetString("url");
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-      return ConfigError(where + ": url must start with http:// or https://, e.g. "
-                                 "http://127.0.0.1:9090");
+      return ConfigError(where +
+                         ": url must start with http:// or https://, e.g. "
+                         "http://127.0.0.1:9090");
     }
     if (url.find('@') != std::string::npos) {
-      return ConfigError(where + ": put credentials in user/password or bearer_token, not in "
-                                 "the url");
+      return ConfigError(where +
+                         ": put credentials in user/password or bearer_token, not in "
+                         "the url");
     }
     if (url.find('?') != std::string::npos || url.find('#') != std::string::npos) {
       return ConfigError(where + ": url must be the Prometheus base URL, without a query string");
     }
     while (!url.empty() && url.back() == '/') url.pop_back();
     if (url.size() >= 7 && url.compare(url.size() - 7, 7, "/api/v1") == 0) {
-      return ConfigError(where + ": url must be the Prometheus base URL, without /api/v1 (e.g. "
-                                 "http://127.0.0.1:9090)");
+      return ConfigError(where +
+                         ": url must be the Prometheus base URL, without /api/v1 (e.g. "
+                         "http://127.0.0.1:9090)");
     }
     s.base_url = url;
     s.user = o.GetString("user");
@@ -146,8 +149,7 @@ class PrometheusConnector final : public Connector {
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
     if (!response.ok()) return Unavailable(response.status().message());
     if (response->status < 200 || response->status >= 300) {
-      Status error =
-          MapErrorResponse(response->status, response->body, "/api/v1/status/buildinfo");
+      Status error = MapErrorResponse(response->status, response->body, "/api/v1/status/buildinfo");
       return error.code() == ErrorCode::kUnavailable ? error : Unavailable(error.message());
     }
     auto version = ParseBuildVersion(body);
@@ -175,9 +177,8 @@ class PrometheusConnector final : public Connector {
       return NotFound("'" + metric + "' is not a metric name of source '" + context_.id +
                       "' (metric names match [a-zA-Z_:][a-zA-Z0-9_:]*)");
     }
-    TRIB_ASSIGN_OR_RETURN(
-        std::string body,
-        Get("/api/v1/labels?match[]=" + UrlEncode(metric), Clock::now() + kCatalogTimeout));
+    TRIB_ASSIGN_OR_RETURN(std::string body, Get("/api/v1/labels?match[]=" + UrlEncode(metric),
+                                                Clock::now() + kCatalogTimeout));
     TRIB_ASSIGN_OR_RETURN(auto labels, ParseStringList(body));
     if (labels.empty()) {
       return NotFound("metric '" + metric + "' has no series in source '" + context_.id +
@@ -228,11 +229,12 @@ class PrometheusConnector final : public Connector {
     if (!response.ok()) return StoppedOr(response.status(), request, deadline);
     if (response->aborted) return StoppedOr(QueryCancelledError(request.cancel), request, deadline);
     if (too_large) {
-      return ResourceExhausted("the Prometheus answer is larger than the source's "
-                               "max_response_mb (" +
-                               std::to_string(cap >> 20) +
-                               " MiB); select fewer series, use a larger step or a shorter range, "
-                               "or raise max_response_mb");
+      return ResourceExhausted(
+          "the Prometheus answer is larger than the source's "
+          "max_response_mb (" +
+          std::to_string(cap >> 20) +
+          " MiB); select fewer series, use a larger step or a shorter range, "
+          "or raise max_response_mb");
     }
     if (response->status < 200 || response->status >= 300) {
       Status error = MapErrorResponse(response->status, response->body, EndpointOf(plan));
@@ -286,8 +288,8 @@ class PrometheusConnector final : public Connector {
       body.append(chunk);
       return true;
     };
-    TRIB_ASSIGN_OR_RETURN(auto response, client_->Perform(std::move(request), CancelToken(),
-                                                          deadline));
+    TRIB_ASSIGN_OR_RETURN(auto response,
+                          client_->Perform(std::move(request), CancelToken(), deadline));
     const std::string where = path.substr(0, path.find('?'));
     if (response.status < 200 || response.status >= 300) {
       return MapErrorResponse(response.status, response.body, where);

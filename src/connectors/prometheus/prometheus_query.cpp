@@ -1,7 +1,9 @@
 #include "connectors/prometheus/prometheus_query.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <limits>
 #include <optional>
 
@@ -124,19 +126,22 @@ Result<int64_t> ParsePromTime(std::string_view text, int64_t now_ms, std::string
 }
 
 std::string FormatPromSeconds(int64_t unix_ms) {
-  std::string out;
-  if (unix_ms < 0) {
-    out = "-";
-    unix_ms = -unix_ms;
-  }
-  out += std::to_string(unix_ms / 1000);
-  const int64_t frac = unix_ms % 1000;
+  const bool negative = unix_ms < 0;
+  const uint64_t magnitude =
+      negative ? static_cast<uint64_t>(-(unix_ms + 1)) + 1 : static_cast<uint64_t>(unix_ms);
+  char buffer[32];
+  int n = std::snprintf(buffer, sizeof(buffer), "%s%llu", negative ? "-" : "",
+                        static_cast<unsigned long long>(magnitude / 1000));  // NOLINT
+  unsigned frac = static_cast<unsigned>(magnitude % 1000);
   if (frac != 0) {
-    std::string digits = std::to_string(1000 + frac).substr(1);
-    while (!digits.empty() && digits.back() == '0') digits.pop_back();
-    out += "." + digits;
+    int digits = 3;
+    while (frac % 10 == 0) {
+      frac /= 10;
+      --digits;
+    }
+    n += std::snprintf(buffer + n, sizeof(buffer) - n, ".%0*u", digits, frac);
   }
-  return out;
+  return std::string(buffer, static_cast<size_t>(n));
 }
 
 Result<PromQueryPlan> PlanPromQuery(const std::map<std::string, std::string>& options,
@@ -178,9 +183,13 @@ Result<PromQueryPlan> PlanPromQuery(const std::map<std::string, std::string>& op
   plan.range = true;
   TRIB_ASSIGN_OR_RETURN(plan.start_ms, ParsePromTime(*start, now_ms, "option start"));
   plan.end_ms = now_ms;
-  if (end) TRIB_ASSIGN_OR_RETURN(plan.end_ms, ParsePromTime(*end, now_ms, "option end"));
+  if (end) {
+    TRIB_ASSIGN_OR_RETURN(plan.end_ms, ParsePromTime(*end, now_ms, "option end"));
+  }
   plan.step_ms = limits.default_step_ms;
-  if (step) TRIB_ASSIGN_OR_RETURN(plan.step_ms, ParsePromDuration(*step, "option step"));
+  if (step) {
+    TRIB_ASSIGN_OR_RETURN(plan.step_ms, ParsePromDuration(*step, "option step"));
+  }
   if (plan.end_ms < plan.start_ms) {
     return InvalidArgument("option end (" + FormatPromSeconds(plan.end_ms) +
                            ") is before option start (" + FormatPromSeconds(plan.start_ms) +
@@ -196,8 +205,8 @@ Result<PromQueryPlan> PlanPromQuery(const std::map<std::string, std::string>& op
         "the range query would return " + std::to_string(plan.points) +
         " points per series (from start to end every " + FormatPromSeconds(plan.step_ms) +
         "s), more than the source's max_points of " + std::to_string(limits.max_points) +
-        "; use a step of at least " + std::to_string(min_step_s) + "s (e.g. step=" +
-        std::to_string(min_step_s) + "s) or a shorter range");
+        "; use a step of at least " + std::to_string(min_step_s) +
+        "s (e.g. step=" + std::to_string(min_step_s) + "s) or a shorter range");
   }
   return plan;
 }

@@ -61,10 +61,20 @@ double ParseSampleValue(std::string_view text) {
 
 // [<unix seconds>, "<value>"]
 std::pair<double, std::string_view> ReadPair(od::array pair) {
-  auto it = pair.begin();
-  const double ts = (*it).get_double();
-  ++it;
-  const std::string_view text = (*it).get_string();
+  double ts = 0;
+  std::string_view text;
+  int index = 0;
+  for (auto element : pair) {
+    if (index == 0) {
+      ts = element.get_double();
+    } else if (index == 1) {
+      text = element.get_string();
+    }
+    ++index;
+  }
+  if (index != 2) {
+    throw std::invalid_argument("a sample is not a [time, \"value\"] pair");
+  }
   return {ts, text};
 }
 
@@ -162,18 +172,17 @@ Result<QueryResult> ParseQueryResponse(std::string& body, const ResultLimits& li
     od::object root = doc.get_object();
     std::string_view status = root["status"].get_string();
     if (status != "success") {
-      return QueryError("Prometheus answered status \"" + std::string(status) +
-                        "\" with HTTP 200");
+      return QueryError("Prometheus answered status \"" + std::string(status) + "\" with HTTP 200");
     }
     od::object data = root["data"].get_object();
     std::string_view result_type = data["resultType"].get_string();
     std::string type(result_type);
     if (type == "scalar" || type == "string") {
       auto [ts, text] = ReadPair(data["result"].get_array());
-      QueryResult result({ColumnInfo{"timestamp", ColumnType::kTimestamp, "timestamp"},
-                          ColumnInfo{"value",
-                                     type == "scalar" ? ColumnType::kDouble : ColumnType::kString,
-                                     type == "scalar" ? "float" : "string"}});
+      QueryResult result(
+          {ColumnInfo{"timestamp", ColumnType::kTimestamp, "timestamp"},
+           ColumnInfo{"value", type == "scalar" ? ColumnType::kDouble : ColumnType::kString,
+                      type == "scalar" ? "float" : "string"}});
       result.column(0).AppendInt(ToUnixMs(ts) * 1000);
       if (type == "scalar") {
         result.column(1).AppendDouble(ParseSampleValue(text));
@@ -237,8 +246,7 @@ Status MapErrorResponse(long http_status, std::string_view body,  // NOLINT(goog
                         std::string_view where) {
   if (http_status == 401 || http_status == 403) {
     return Unavailable("authentication failed (HTTP " + std::to_string(http_status) + " from " +
-                       std::string(where) +
-                       "): check the source's user/password or bearer_token");
+                       std::string(where) + "): check the source's user/password or bearer_token");
   }
   std::string error_type;
   std::string message;
@@ -249,7 +257,8 @@ Status MapErrorResponse(long http_status, std::string_view body,  // NOLINT(goog
     od::object root = doc.get_object();
     for (auto field : root) {
       std::string_view key = field.unescaped_key();
-      if (key == "errorType") error_type = std::string(std::string_view(field.value().get_string()));
+      if (key == "errorType")
+        error_type = std::string(std::string_view(field.value().get_string()));
       if (key == "error") message = std::string(std::string_view(field.value().get_string()));
     }
   } catch (const simdjson::simdjson_error&) {

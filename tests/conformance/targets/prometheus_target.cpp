@@ -58,8 +58,8 @@ class PrometheusTarget final : public Target {
     while (std::chrono::steady_clock::now() < until) {
       HttpHandle http;
       HttpRequest request;
-      request.url = TestEnv("TRIB_TEST_PROMETHEUS_URL") + "/api/v1/query?query=" +
-                    UrlEncode("up{job=\"prometheus\"} == 1");
+      request.url = TestEnv("TRIB_TEST_PROMETHEUS_URL") +
+                    "/api/v1/query?query=" + UrlEncode("up{job=\"prometheus\"} == 1");
       request.post = false;
       request.basic_user = TestEnv("TRIB_TEST_PROMETHEUS_USER");
       request.basic_password = TestEnv("TRIB_TEST_PROMETHEUS_PASSWORD");

@@ -102,8 +102,8 @@ struct Fixture {
                                  "\"],\"labels\":{\"job\":\"" + job + "\"}}]\n");
     std::filesystem::rename(temp, targets_file);
     // Wait until a scrape after the traffic has landed.
-    const std::string probe = R"(tributary_source_queries_total{job=")" + job +
-                              R"(",source="mem",outcome="ok"})";
+    const std::string probe =
+        R"(tributary_source_queries_total{job=")" + job + R"(",source="mem",outcome="ok"})";
     std::string last;
     const bool scraped = testing::WaitUntil(
         [&] {
@@ -213,7 +213,7 @@ TEST_F(PrometheusIntegrationTest, InstantQueryReadsTheScrapedCounters) {
   const auto names = ColumnNames(result);
   // timestamp, the labels sorted by name, value.
   EXPECT_EQ(names, (std::vector<std::string>{"timestamp", "__name__", "instance", "job", "outcome",
-                                              "source", "type", "value"}));
+                                             "source", "type", "value"}));
   const auto& rows = result.at("rows").as_array();
   ASSERT_EQ(rows.size(), 2u) << r.body;  // outcome ok and QUERY_ERROR
   std::map<std::string, double> by_outcome;
@@ -235,9 +235,9 @@ TEST_F(PrometheusIntegrationTest, InstantQueryReadsTheScrapedCounters) {
 }
 
 TEST_F(PrometheusIntegrationTest, RangeQueryGivesOneRowPerSample) {
-  auto r = f().Query("sum(" + JobSelector("tributary_source_queries_total", ",source=\"mem\"") +
-                         ")",
-                     R"({"start":"now-20s","end":"now","step":"1s"})");
+  auto r =
+      f().Query("sum(" + JobSelector("tributary_source_queries_total", ",source=\"mem\"") + ")",
+                R"({"start":"now-20s","end":"now","step":"1s"})");
   ASSERT_EQ(r.status, 200) << r.body;
   json::object result = ParseObject(r.body);
   const auto names = ColumnNames(result);
@@ -256,8 +256,10 @@ TEST_F(PrometheusIntegrationTest, RangeQueryGivesOneRowPerSample) {
   // Numbers are accepted as option values too.
   auto numeric = f().Query("vector(1)", R"({"start":0,"end":120,"step":60})");
   ASSERT_EQ(numeric.status, 200) << numeric.body;
-  EXPECT_NE(numeric.body.find(R"("rows":[["1970-01-01T00:00:00Z",1.0],["1970-01-01T00:01:00Z",1.0],["1970-01-01T00:02:00Z",1.0]])"),
-            std::string::npos)
+  EXPECT_NE(
+      numeric.body.find(
+          R"("rows":[["1970-01-01T00:00:00Z",1.0],["1970-01-01T00:01:00Z",1.0],["1970-01-01T00:02:00Z",1.0]])"),
+      std::string::npos)
       << numeric.body;
 }
 
@@ -271,7 +273,7 @@ TEST_F(PrometheusIntegrationTest, LabelColumnsAreTheUnionOverSeries) {
   json::object result = ParseObject(r.body);
   const auto names = ColumnNames(result);
   EXPECT_EQ(names, (std::vector<std::string>{"timestamp", "__name__", "instance", "job", "outcome",
-                                              "source", "type", "value"}));
+                                             "source", "type", "value"}));
   bool saw_gauge = false;
   for (const auto& row : result.at("rows").as_array()) {
     const auto& cells = row.as_array();
@@ -284,12 +286,24 @@ TEST_F(PrometheusIntegrationTest, LabelColumnsAreTheUnionOverSeries) {
   EXPECT_TRUE(saw_gauge) << r.body;
 
   // Aggregated away: no label columns at all, and `by` keeps exactly the named one.
-  auto by = f().Query("sum by (outcome) (" +
-                          JobSelector("tributary_source_queries_total", ",source=\"mem\"") + ")",
-                      "");
+  auto by = f().Query(
+      "sum by (outcome) (" + JobSelector("tributary_source_queries_total", ",source=\"mem\"") + ")",
+      "");
   ASSERT_EQ(by.status, 200) << by.body;
   EXPECT_EQ(ColumnNames(ParseObject(by.body)),
             (std::vector<std::string>{"timestamp", "outcome", "value"}));
+}
+
+TEST_F(PrometheusIntegrationTest, LabelsNamedLikeTheSampleColumnsAreRenamed) {
+  auto r = f().Query(
+      R"(label_replace(label_replace(vector(5), "value", "v", "", ""), "timestamp", "t", "", ""))",
+      R"({"time":"1700000000"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::object result = ParseObject(r.body);
+  EXPECT_EQ(ColumnNames(result),
+            (std::vector<std::string>{"timestamp", "label_timestamp", "label_value", "value"}));
+  EXPECT_NE(r.body.find(R"("rows":[["2023-11-14T22:13:20Z","t","v",5.0]])"), std::string::npos)
+      << r.body;
 }
 
 TEST_F(PrometheusIntegrationTest, RowLimitTruncates) {
@@ -424,7 +438,8 @@ TEST_F(PrometheusIntegrationTest, TimeoutStopsTheQuery) {
   auto connector = OpenConnector(Env("TRIB_TEST_PROMETHEUS_PASSWORD"));
   ASSERT_NE(connector, nullptr);
   std::string slow;
-  for (int i = 0; i < 300; ++i) slow += (i ? " + " : "") + std::string("count_over_time(vector(1)[100s:1ms])");
+  for (int i = 0; i < 300; ++i)
+    slow += (i ? " + " : "") + std::string("count_over_time(vector(1)[100s:1ms])");
   QueryRequest request;
   request.sql = slow;
   request.options = {{"time", "1000000"}};
@@ -440,8 +455,8 @@ TEST_F(PrometheusIntegrationTest, TimeoutStopsTheQuery) {
 TEST_F(PrometheusIntegrationTest, CliQueryWithOptions) {
   const std::string config = f().dir.File("tributary.yaml");
   auto instant = testing::RunTributary(
-      {"query", "--config", config, "--source", "prom", "--format", "json", "--option",
-       "time=now", JobSelector("tributary_source_queries_total", ",source=\"mem\",outcome=\"ok\"")});
+      {"query", "--config", config, "--source", "prom", "--format", "json", "--option", "time=now",
+       JobSelector("tributary_source_queries_total", ",source=\"mem\",outcome=\"ok\"")});
   ASSERT_EQ(instant.exit_code, 0) << instant.err << instant.out;
   json::object result = ParseObject(instant.out);
   ASSERT_EQ(result.at("rows").as_array().size(), 1u) << instant.out;
@@ -449,9 +464,9 @@ TEST_F(PrometheusIntegrationTest, CliQueryWithOptions) {
   EXPECT_EQ(result.at("rows").as_array()[0].as_array()[IndexOf(names, "value")].to_number<double>(),
             kOkQueries);
 
-  auto range = testing::RunTributary({"query", "--config", config, "--source", "prom",
-                                      "--format", "csv", "--option", "start=0", "--option",
-                                      "end=180", "--option", "step=1m", "vector(3)"});
+  auto range = testing::RunTributary({"query", "--config", config, "--source", "prom", "--format",
+                                      "csv", "--option", "start=0", "--option", "end=180",
+                                      "--option", "step=1m", "vector(3)"});
   ASSERT_EQ(range.exit_code, 0) << range.err << range.out;
   EXPECT_EQ(range.out,
             "timestamp,value\n1970-01-01T00:00:00Z,3.0\n1970-01-01T00:01:00Z,3.0\n"

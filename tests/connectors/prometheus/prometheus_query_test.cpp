@@ -36,8 +36,8 @@ TEST(PrometheusQueryTest, Times) {
   EXPECT_EQ(*ParsePromTime("2023-11-14T22:13:20Z", kNow, "start"), kNow);
   EXPECT_EQ(*ParsePromTime("2023-11-15T00:13:20+02:00", kNow, "start"), kNow);
   EXPECT_EQ(*ParsePromTime("2023-11-14T22:13:20.123Z", kNow, "start"), kNow + 123);
-  for (const char* bad : {"", "yesterday", "now-", "now-x", "now*2", "2023-13-01T00:00:00Z",
-                          "-5", "1e9"}) {
+  for (const char* bad :
+       {"", "yesterday", "now-", "now-x", "now*2", "2023-13-01T00:00:00Z", "-5", "1e9"}) {
     auto r = ParsePromTime(bad, kNow, "option start");
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument) << bad;
@@ -75,8 +75,7 @@ TEST(PrometheusQueryTest, InstantAndRangePlans) {
   EXPECT_EQ(range->end_ms, kNow);  // end defaults to now
   EXPECT_EQ(range->step_ms, 60'000);
   EXPECT_EQ(range->points, 61);
-  EXPECT_EQ(PromFormBody("up", *range, 0),
-            "query=up&start=1699996400&end=1700000000&step=60");
+  EXPECT_EQ(PromFormBody("up", *range, 0), "query=up&start=1699996400&end=1700000000&step=60");
 
   limits.default_step_ms = 15'000;
   auto default_step = PlanPromQuery({{"start", "0"}, {"end", "60"}}, kNow, limits);
@@ -115,16 +114,14 @@ TEST(PrometheusQueryTest, PointLimit) {
   ASSERT_FALSE(over.ok());
   EXPECT_EQ(over.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(over.status().message().find("max_points of 11000"), std::string::npos);
-  EXPECT_NE(over.status().message().find("step=2s"), std::string::npos)
-      << over.status().message();
+  EXPECT_NE(over.status().message().find("step=2s"), std::string::npos) << over.status().message();
 
   limits.max_points = 100;
   auto day = PlanPromQuery({{"start", "now-1d"}, {"step", "1m"}}, kNow, limits);
   ASSERT_FALSE(day.ok());
   EXPECT_NE(day.status().message().find("1441 points"), std::string::npos)
       << day.status().message();
-  EXPECT_NE(day.status().message().find("step=864s"), std::string::npos)
-      << day.status().message();
+  EXPECT_NE(day.status().message().find("step=864s"), std::string::npos) << day.status().message();
 }
 
 }  // namespace
