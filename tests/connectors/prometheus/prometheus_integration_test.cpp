@@ -26,6 +26,7 @@
 
 #include "config/options.h"
 #include "connectors/registry.h"
+#include "core/time_util.h"
 #include "support/server_harness.h"
 
 namespace tributary {
@@ -235,23 +236,34 @@ TEST_F(PrometheusIntegrationTest, InstantQueryReadsTheScrapedCounters) {
 }
 
 TEST_F(PrometheusIntegrationTest, RangeQueryGivesOneRowPerSample) {
-  auto r =
-      f().Query("sum(" + JobSelector("tributary_source_queries_total", ",source=\"mem\"") + ")",
-                R"({"start":"now-20s","end":"now","step":"1s"})");
+  // The series exists since the first scrape, seconds ago: wait until it spans three steps.
+  const std::string promql =
+      "sum(" + JobSelector("tributary_source_queries_total", ",source=\"mem\"") + ")";
+  testing::HttpResponse r;
+  json::object result;
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        r = f().Query(promql, R"({"start":"now-20s","end":"now","step":"1s"})");
+        result = ParseObject(r.body);
+        return r.status == 200 && result.contains("rows") &&
+               result.at("rows").as_array().size() >= 3;
+      },
+      10s))
+      << r.body;
   ASSERT_EQ(r.status, 200) << r.body;
-  json::object result = ParseObject(r.body);
   const auto names = ColumnNames(result);
   EXPECT_EQ(names, (std::vector<std::string>{"timestamp", "value"}));
   const auto& rows = result.at("rows").as_array();
-  ASSERT_GE(rows.size(), 2u) << r.body;
+  ASSERT_GE(rows.size(), 3u) << r.body;
   EXPECT_LE(rows.size(), 21u);
-  // Samples one step apart, and the last one counts every query sent.
+  // Samples exactly one step apart, and each counts every query sent.
   for (size_t i = 1; i < rows.size(); ++i) {
-    const std::string a(rows[i - 1].as_array()[0].as_string());
-    const std::string b(rows[i].as_array()[0].as_string());
-    EXPECT_LT(a, b);
+    auto a = ParseTimestamp(std::string(rows[i - 1].as_array()[0].as_string()));
+    auto b = ParseTimestamp(std::string(rows[i].as_array()[0].as_string()));
+    ASSERT_TRUE(a && b) << r.body;
+    EXPECT_EQ(*b - *a, 1'000'000) << r.body;
+    EXPECT_EQ(rows[i].as_array()[1].to_number<double>(), kOkQueries + kFailedQueries);
   }
-  EXPECT_EQ(rows.back().as_array()[1].to_number<double>(), kOkQueries + kFailedQueries);
 
   // Numbers are accepted as option values too.
   auto numeric = f().Query("vector(1)", R"({"start":0,"end":120,"step":60})");
@@ -469,8 +481,8 @@ TEST_F(PrometheusIntegrationTest, CliQueryWithOptions) {
                                       "--option", "step=1m", "vector(3)"});
   ASSERT_EQ(range.exit_code, 0) << range.err << range.out;
   EXPECT_EQ(range.out,
-            "timestamp,value\n1970-01-01T00:00:00Z,3.0\n1970-01-01T00:01:00Z,3.0\n"
-            "1970-01-01T00:02:00Z,3.0\n1970-01-01T00:03:00Z,3.0\n");
+            "timestamp,value\r\n1970-01-01T00:00:00Z,3.0\r\n1970-01-01T00:01:00Z,3.0\r\n"
+            "1970-01-01T00:02:00Z,3.0\r\n1970-01-01T00:03:00Z,3.0\r\n");
 
   auto unknown = testing::RunTributary(
       {"query", "--config", config, "--source", "prom", "--option", "bogus=1", "up"});
