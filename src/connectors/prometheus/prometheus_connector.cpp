@@ -268,12 +268,15 @@ class PrometheusConnector final : public Connector {
     return request;
   }
 
-  // A transport or deadline failure, or the timeout when the deadline has passed.
+  // A transport, pool or deadline failure of a query, as the query's error.
   Status StoppedOr(const Status& status, const QueryRequest& request,
                    Clock::time_point deadline) const {
     if (request.cancel.cancelled()) return QueryCancelledError(request.cancel);
+    // The pool's RESOURCE_EXHAUSTED (no connection before the deadline: the source is
+    // saturated) stays as it is; a transfer cut by the deadline is the query's timeout.
     if (status.code() == ErrorCode::kDeadlineExceeded ||
-        Clock::now() + std::chrono::milliseconds(20) >= deadline) {
+        (status.code() == ErrorCode::kUnavailable &&
+         Clock::now() + std::chrono::milliseconds(20) >= deadline)) {
       return QueryTimeoutError(request.timeout);
     }
     return status;
