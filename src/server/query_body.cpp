@@ -15,7 +15,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kAllowedFields =
-    "project, source, sql, params, options, limit, timeoutMs";
+    "project, source, sql, params, limit, timeoutMs, options";
 constexpr std::string_view kParamTypes =
     "bool, int64, double, decimal, string, date, timestamp, json, bytes";
 
