@@ -9,7 +9,7 @@
 // the query hooks below (OneRowQuery, NumberedRowsQuery, SlowRequest, EchoQuery, ExpectedSchema),
 // whose defaults are exactly the SQL the suite ran before the hooks existed.
 //
-// Live servers (PostgreSQL, MariaDB, ClickHouse) are started once per `make test` by
+// Live servers (PostgreSQL, MariaDB, ClickHouse, Prometheus) are started once per `make test` by
 // scripts/test-servers.sh, which exports their addresses in TRIB_TEST_* environment
 // variables; a target whose variable is missing FAILS (it never silently skips).
 //
