@@ -2,11 +2,24 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string_view>
 
 #include "common/metrics.h"
 #include "orchestrator/query_limits.h"
 
 namespace tributary {
+
+namespace {
+
+// The SQL connectors define no per-query options and predate them: they would ignore any
+// given, so the service refuses them here. Connectors that take options validate the keys
+// themselves (QueryRequest::options).
+bool TakesNoQueryOptions(std::string_view type) {
+  return type == "duckdb" || type == "postgres" || type == "mysql" || type == "sqlite" ||
+         type == "clickhouse";
+}
+
+}  // namespace
 
 Result<QueryResult> RunUserQuery(const Runtime& runtime, const UserQuery& query) {
   const Config& config = runtime.config();
@@ -32,6 +45,11 @@ Result<QueryResult> RunUserQuery(const Runtime& runtime, const UserQuery& query)
     }
   }
   TRIB_ASSIGN_OR_RETURN(SourceHandle * source, runtime.FindSource(query.source));
+  if (!query.options.empty() && TakesNoQueryOptions(source->config().type)) {
+    return InvalidArgument("source '" + source->id() + "' (type " + source->config().type +
+                           ") takes no per-query options; remove 'options' (--option) or "
+                           "query a source whose connector has them, such as prometheus");
+  }
   QueryLimits limits = EffectiveQueryLimits(config, project, source->config());
   TRIB_ASSIGN_OR_RETURN(RequestedLimits requested,
                         ApplyRequestedLimits(limits, query.limit, query.timeout_ms));

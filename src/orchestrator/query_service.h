@@ -24,7 +24,7 @@ struct UserQuery {
   std::vector<Value> params;
   //! Connector-specific options of this one query (QueryRequest::options), e.g. a Prometheus
   //! source's start, end and step. Passed through as they are: the connector rejects a key it
-  //! does not know, so SQL sources refuse any option.
+  //! does not know; for the SQL connectors, which define none, RunUserQuery refuses any.
   std::map<std::string, std::string> options;
   //! Rows wanted; defaults to server.default_row_limit; above the effective row cap
   //! (EffectiveQueryLimits) is an error.
