@@ -424,6 +424,7 @@ prometheus_write_config() {
   # guards a loopback test server). python3's crypt module wraps libcrypt's bcrypt on Debian 12.
   hash=$(PROM_PASSWORD=$password python3 -W ignore -c \
     'import crypt, os; print(crypt.crypt(os.environ["PROM_PASSWORD"], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))')
+  # shellcheck disable=SC2016  # a literal "$2": bcrypt hashes start with it
   [[ "$hash" == '$2'* ]] || die "could not hash the Prometheus password with bcrypt (python3 crypt)"
   (
     umask 077

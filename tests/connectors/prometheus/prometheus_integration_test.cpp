@@ -381,8 +381,8 @@ TEST_F(PrometheusIntegrationTest, OptionErrors) {
   EXPECT_NE(nested.body.find("'options.step'"), std::string::npos) << nested.body;
 
   // A SQL source takes no options.
-  auto sql_source = PostQuery(f().server->port(),
-                              R"({"source":"mem","sql":"SELECT 1","options":{"step":"1m"}})");
+  auto sql_source =
+      PostQuery(f().server->port(), R"({"source":"mem","sql":"SELECT 1","options":{"step":"1m"}})");
   EXPECT_EQ(sql_source.status, 400) << sql_source.body;
   EXPECT_NE(sql_source.body.find("takes no per-query options"), std::string::npos)
       << sql_source.body;
