@@ -29,6 +29,9 @@ struct Capabilities {
   bool parameters = false;
   bool cancellation = false;
   bool cost_estimate = false;
+  //! Takes per-query options (QueryRequest::options) and checks their keys itself; when
+  //! false the query service refuses any option instead of letting it be ignored.
+  bool query_options = false;
 };
 
 struct HealthInfo {

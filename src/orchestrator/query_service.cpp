@@ -9,18 +9,6 @@
 
 namespace tributary {
 
-namespace {
-
-// The SQL connectors define no per-query options and predate them: they would ignore any
-// given, so the service refuses them here. Connectors that take options validate the keys
-// themselves (QueryRequest::options).
-bool TakesNoQueryOptions(std::string_view type) {
-  return type == "duckdb" || type == "postgres" || type == "mysql" || type == "sqlite" ||
-         type == "clickhouse";
-}
-
-}  // namespace
-
 Result<QueryResult> RunUserQuery(const Runtime& runtime, const UserQuery& query) {
   const Config& config = runtime.config();
   if (query.sql.empty()) {
@@ -45,7 +33,9 @@ Result<QueryResult> RunUserQuery(const Runtime& runtime, const UserQuery& query)
     }
   }
   TRIB_ASSIGN_OR_RETURN(SourceHandle * source, runtime.FindSource(query.source));
-  if (!query.options.empty() && TakesNoQueryOptions(source->config().type)) {
+  // Connectors without per-query options would ignore them silently: refuse them here.
+  if (!query.options.empty() && source->connector() &&
+      !source->connector()->capabilities().query_options) {
     return InvalidArgument("source '" + source->id() + "' (type " + source->config().type +
                            ") takes no per-query options; remove 'options' (--option) or "
                            "query a source whose connector has them, such as prometheus");

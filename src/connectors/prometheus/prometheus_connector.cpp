@@ -57,7 +57,8 @@ class PrometheusConnector final : public Connector {
                         .schema_introspection = true,
                         .parameters = false,
                         .cancellation = true,
-                        .cost_estimate = false};
+                        .cost_estimate = false,
+                        .query_options = true};
   }
 
   Status Open() override {
