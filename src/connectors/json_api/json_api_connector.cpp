@@ -178,6 +178,10 @@ class JsonApiConnector final : public Connector {
     const Clock::time_point deadline =
         has_deadline ? start + request.timeout : Clock::time_point::max();
 
+    if (!request.param_names.empty()) {
+      return InvalidArgument("source " + context_.id +
+                             " takes positional parameters ($1, $2, ... or ?), not named ones");
+    }
     // Query options are the tables' template values; anything else is a mistake.
     const std::vector<std::string> variables = spec_.AllVariables();
     for (const auto& [key, value] : request.options) {
@@ -230,6 +234,10 @@ class JsonApiConnector final : public Connector {
     guarded.skip_statement_guard = false;
     auto result =
         duckdb_internal::RunQuery(lease.get(), guarded, deadline, DeadlineWatchdog::Shared());
+    // Tables only this query used (no cache, or replaced meanwhile) are dropped now rather
+    // than at the next query, so their memory goes back at once.
+    held.clear();
+    DropUnused(lease.get());
     if (!result.ok()) return result.status();
     result->stats().elapsed_us =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();

@@ -445,6 +445,14 @@ TEST(JsonApiProtocol, CacheReusesFetchedPagesWithinItsTtl) {
   ExpectAllCustomers(*uncached, fresh);
   ExpectAllCustomers(*uncached, fresh);
   EXPECT_EQ(fresh.request_count(), 4u);
+  // Loaded tables are kept only while cached: none for the uncached source, one here.
+  const std::string loaded = "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'loaded'";
+  auto kept = uncached->Execute(Sql(loaded));
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ(kept->ValueAt(0, 0), Value::Int64(0));
+  kept = connector->Execute(Sql(loaded));
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ(kept->ValueAt(0, 0), Value::Int64(1));
 }
 
 TEST(JsonApiProtocol, SchemaIsTheConfiguredTables) {
