@@ -440,6 +440,15 @@ class JsonApiConnector final : public Connector {
   }
 
   void EvictLocked() {
+    // Expired tables go (their memory with them, once no query uses them)...
+    const auto now = Clock::now();
+    for (auto it = cache_.begin(); it != cache_.end();) {
+      const bool expired =
+          !it->second.loading &&
+          (!it->second.table || now - it->second.table->fetched_at >= spec_.cache_ttl);
+      it = expired ? cache_.erase(it) : std::next(it);
+    }
+    // ...and the oldest beyond the bound.
     while (cache_.size() > kMaxCachedTables) {
       auto oldest = cache_.end();
       for (auto it = cache_.begin(); it != cache_.end(); ++it) {
