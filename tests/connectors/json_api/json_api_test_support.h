@@ -147,7 +147,8 @@ inline std::string CrmServer::RecordJson(const Customer& c) const {
          "\",\"balance\":" + c.balance + ",\"vip\":" + (c.vip ? "true" : "false") +
          ",\"signup_day\":\"" + c.signup_day + "\",\"score\":" + std::to_string(c.score) +
          ",\"metadata\":{\"tier\":\"" + (c.vip ? "gold" : "basic") + "\",\"tags\":[\"t" +
-         std::to_string(c.id % 4) + "\"]},\"labels\":[\"l" + std::to_string(c.id % 4) + "\",\"x\"]}";
+         std::to_string(c.id % 4) + "\"]},\"labels\":[\"l" + std::to_string(c.id % 4) +
+         "\",\"x\"]}";
   return out;
 }
 
