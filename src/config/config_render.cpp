@@ -158,6 +158,8 @@ class ConfigEmitter {
             out_ << YAML::Flow << YAML::BeginSeq;
             for (const auto& item : v) EmitString(item);
             out_ << YAML::EndSeq;
+          } else if constexpr (std::is_same_v<T, OptionTree>) {
+            EmitTree(v);
           } else {
             out_ << YAML::BeginMap;
             for (const auto& [key, item] : v) {
@@ -168,6 +170,35 @@ class ConfigEmitter {
           }
         },
         value);
+  }
+
+  //! A nested option; a scalar taken from the environment may be a secret and is redacted.
+  void EmitTree(const OptionTree& tree) {
+    switch (tree.kind) {
+      case OptionTree::Kind::kNull:
+        out_ << YAML::Null;
+        return;
+      case OptionTree::Kind::kScalar:
+        if (redact_ && tree.from_env) {
+          out_ << std::string(kRedacted);
+        } else {
+          EmitString(tree.scalar);
+        }
+        return;
+      case OptionTree::Kind::kList:
+        out_ << YAML::BeginSeq;
+        for (const auto& item : tree.items) EmitTree(item);
+        out_ << YAML::EndSeq;
+        return;
+      case OptionTree::Kind::kMap:
+        out_ << YAML::BeginMap;
+        for (const auto& [key, item] : tree.fields) {
+          out_ << YAML::Key << key << YAML::Value;
+          EmitTree(item);
+        }
+        out_ << YAML::EndMap;
+        return;
+    }
   }
 
   // The connector schema's order, which groups related options as its author meant;

@@ -6,6 +6,42 @@ namespace tributary::config_internal {
 
 namespace {
 
+// Reads any YAML value into an OptionTree, substituting `${VAR}` in every scalar (and failing
+// on an unset variable there, with its location).
+Status ParseTree(const YamlReader& reader, const Value& value, bool secret, OptionTree& out) {
+  out.path = value.path;
+  out.location = value.location;
+  if (value.node.IsNull() || !value.node.IsDefined()) {
+    out.kind = OptionTree::Kind::kNull;
+    return Status::Ok();
+  }
+  if (value.node.IsScalar()) {
+    out.kind = OptionTree::Kind::kScalar;
+    out.from_env = value.node.Scalar().find("${") != std::string::npos;
+    TRIB_ASSIGN_OR_RETURN(out.scalar, reader.String(value, secret));
+    return Status::Ok();
+  }
+  if (value.node.IsSequence()) {
+    out.kind = OptionTree::Kind::kList;
+    TRIB_ASSIGN_OR_RETURN(std::vector<Value> items, reader.Sequence(value));
+    for (const auto& item : items) {
+      OptionTree child;
+      TRIB_RETURN_IF_ERROR(ParseTree(reader, item, secret, child));
+      out.items.push_back(std::move(child));
+    }
+    return Status::Ok();
+  }
+  out.kind = OptionTree::Kind::kMap;
+  TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader.Mapping(value));
+  for (const auto& field : fields) {
+    OptionTree child;
+    TRIB_RETURN_IF_ERROR(ParseTree(reader, field.value, secret, child));
+    child.key_location = field.key_location;
+    out.fields.emplace_back(field.key, std::move(child));
+  }
+  return Status::Ok();
+}
+
 // Writes into `out` rather than returning Result<OptionValue>: GCC 12 at -O3 reports a
 // false "maybe-uninitialized" for a variant moved through a Result.
 Status ParseOption(const YamlReader& reader, const Value& value, const OptionSpec& spec,
@@ -38,6 +74,8 @@ Status ParseOption(const YamlReader& reader, const Value& value, const OptionSpe
       TRIB_ASSIGN_OR_RETURN(out.emplace<StringMap>(), reader.StringMap(value, spec.secret));
       return Status::Ok();
     }
+    case OptionType::kTree:
+      return ParseTree(reader, value, spec.secret, out.emplace<OptionTree>());
   }
   return Internal("unhandled option type for '" + spec.name + "'");
 }
@@ -68,6 +106,14 @@ Result<Options> ParseSourceOptions(const YamlReader& reader, const std::vector<F
       std::string fix = "add " + spec.name + ": <" + std::string(OptionTypeName(spec.type)) + ">";
       if (!spec.description.empty()) fix += " (" + spec.description + ")";
       return reader.MissingKey(source.key_location, source.value.path, spec.name, fix);
+    }
+  }
+  // Nested options are checked by their connector once all options are known (a check may
+  // depend on another option).
+  for (const auto& spec : factory.schema) {
+    const OptionTree* tree = options.GetTree(spec.name);
+    if (spec.type == OptionType::kTree && spec.validate && tree != nullptr) {
+      TRIB_RETURN_IF_ERROR(spec.validate(*tree, options));
     }
   }
   return options;

@@ -4,6 +4,7 @@
 
 #include "connectors/clickhouse/clickhouse_connector.h"
 #include "connectors/duckdb/duckdb_connector.h"
+#include "connectors/json_api/json_api_connector.h"
 #include "connectors/mysql/mysql_connector.h"
 #include "connectors/postgres/pg_connector.h"
 #include "connectors/prometheus/prometheus_connector.h"
@@ -18,6 +19,7 @@ const std::vector<ConnectorFactory>& AllConnectors() {
         PostgresConnectorFactory(),   SqliteConnectorFactory(),
     };
     all.push_back(PrometheusConnectorFactory());
+    all.push_back(JsonApiConnectorFactory());
     std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.type < b.type; });
     return all;
   }();
