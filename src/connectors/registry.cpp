@@ -4,6 +4,7 @@
 
 #include "connectors/clickhouse/clickhouse_connector.h"
 #include "connectors/duckdb/duckdb_connector.h"
+#include "connectors/elasticsearch/es_connector.h"
 #include "connectors/mysql/mysql_connector.h"
 #include "connectors/postgres/pg_connector.h"
 #include "connectors/sqlite/sqlite_connector.h"
@@ -14,7 +15,7 @@ const std::vector<ConnectorFactory>& AllConnectors() {
   static const std::vector<ConnectorFactory> factories = [] {
     std::vector<ConnectorFactory> all = {
         ClickHouseConnectorFactory(), DuckDbConnectorFactory(), MySqlConnectorFactory(),
-        PostgresConnectorFactory(),   SqliteConnectorFactory(),
+        PostgresConnectorFactory(),   SqliteConnectorFactory(), ElasticsearchConnectorFactory(),
     };
     std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.type < b.type; });
     return all;
