@@ -13,6 +13,8 @@
 // waiting at once when the task is cancelled or the request's own timeout passes).
 // Not restartable (the server lives in the test process).
 // Thread-safety: used by the suite's test thread only.
+#include <fmt/format.h>
+
 #include <memory>
 #include <mutex>
 #include <string>
@@ -147,7 +149,7 @@ class ElasticsearchTarget final : public Target {
     std::vector<std::pair<std::string, std::string>> docs;
     docs.reserve(100000);
     for (int n = 1; n <= 100000; ++n) {
-      docs.emplace_back(std::to_string(n), "{\"n\":" + std::to_string(n) + "}");
+      docs.emplace_back(fmt::format("{}", n), fmt::format(R"({{"n":{}}})", n));
     }
     TRIB_RETURN_IF_ERROR(s.AddDocuments("conf_numbers", docs));
     TRIB_RETURN_IF_ERROR(s.CreateIndex("conf_slow", R"({"n": {"type": "long"}})"));

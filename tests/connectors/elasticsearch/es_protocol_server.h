@@ -267,6 +267,13 @@ class EsProtocolServer {
     return Lookup(head->as_object(), dotted.substr(dot + 1));
   }
 
+  //! A UTC instant as DuckDB TIMESTAMP text (no zone suffix).
+  static std::string DuckTimestamp(int64_t micros) {
+    std::string text = FormatTimestamp(micros);
+    if (!text.empty() && text.back() == 'Z') text.pop_back();
+    return text;
+  }
+
   static std::optional<int64_t> TimestampOf(const json::value& v) {
     if (v.is_int64()) return v.as_int64() * 1000;  // epoch millis
     if (!v.is_string()) return std::nullopt;
@@ -1069,7 +1076,7 @@ class EsProtocolServer {
       const std::string type = field == "_id" ? "keyword" : t.types[field];
       if ((type == "date" || type == "date_nanos") && (v.is_string() || v.is_int64())) {
         auto micros = TimestampOf(v);
-        t.params.push_back(micros ? json::value(FormatTimestamp(*micros)) : v);
+        t.params.push_back(micros ? json::value(DuckTimestamp(*micros)) : v);
         return std::string("CAST(? AS TIMESTAMP)");
       }
       t.params.push_back(v);
@@ -1166,6 +1173,7 @@ class EsProtocolServer {
     } else if (kind == "bool") {
       if (!spec.is_object()) return HttpError{400, "parsing_exception", "[bool] malformed query"};
       std::string must = "TRUE", should, must_not;
+      std::vector<json::value> must_params, should_params, must_not_params;
       bool has_must = false;
       for (const auto& [clause, body] : spec.as_object()) {
         std::vector<const json::value*> items;
@@ -1181,7 +1189,16 @@ class EsProtocolServer {
         }
         for (const auto* q : items) {
           std::string c;
-          if (auto e = Condition(*q, t, c)) return e;
+          // Each clause's parameters are kept apart: they are bound in the text's order.
+          std::vector<json::value> outer;
+          outer.swap(t.params);
+          auto e = Condition(*q, t, c);
+          outer.swap(t.params);
+          if (e) return e;
+          std::vector<json::value>& into = clause == "should"     ? should_params
+                                           : clause == "must_not" ? must_not_params
+                                                                  : must_params;
+          into.insert(into.end(), outer.begin(), outer.end());
           if (clause == "must" || clause == "filter") {
             must += " AND (" + c + ")";
             has_must = true;
@@ -1193,7 +1210,13 @@ class EsProtocolServer {
         }
       }
       out = "(" + must + must_not;
-      if (!should.empty() && !has_must) out += " AND (" + should + ")";
+      t.params.insert(t.params.end(), must_params.begin(), must_params.end());
+      t.params.insert(t.params.end(), must_not_params.begin(), must_not_params.end());
+      // Next to must/filter clauses, should only scores: it does not filter.
+      if (!should.empty() && !has_must) {
+        out += " AND (" + should + ")";
+        t.params.insert(t.params.end(), should_params.begin(), should_params.end());
+      }
       out += ")";
     } else {
       return HttpError{400, "parsing_exception", "unknown query [" + kind + "]"};
@@ -1361,7 +1384,7 @@ class EsProtocolServer {
         json::value v = after->as_array()[i];
         std::string placeholder = "?";
         if (keys[i].type == "date" || keys[i].type == "date_nanos") {
-          v = FormatTimestamp(v.to_number<int64_t>() * 1000);
+          v = DuckTimestamp(v.to_number<int64_t>() * 1000);
           placeholder = "CAST(? AS TIMESTAMP)";
         }
         t.params.push_back(v);
@@ -1520,7 +1543,8 @@ class EsProtocolServer {
                           "The supplied interval [" + std::string(c->as_string()) +
                               "] could not be parsed as a calendar interval."});
           }
-          bucket = "date_trunc('" + it->second.first + "', " + Quote(field) + ")";
+          bucket =
+              "CAST(date_trunc('" + it->second.first + "', " + Quote(field) + ") AS TIMESTAMP)";
           step = it->second.second;
         } else if (const json::value* f = histogram.if_contains("fixed_interval")) {
           const std::string text(f->as_string());

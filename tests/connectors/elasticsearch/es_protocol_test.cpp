@@ -5,9 +5,11 @@
 // HTTP API; OpenSearchProtocolTest: the OpenSearch flavour.
 #include "connectors/elasticsearch/es_protocol.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <set>
 #include <thread>
 
 #include "connectors/elasticsearch/es_protocol_server.h"
@@ -73,8 +75,7 @@ EsProtocolServer& Server() {
     must(s->CreateIndex("numbers", R"({"n": {"type": "long"}, "tag": {"type": "keyword"}})"));
     std::vector<std::pair<std::string, std::string>> docs;
     for (int n = 1; n <= kNumbers; ++n) {
-      docs.emplace_back("n" + std::to_string(n), "{\"n\":" + std::to_string(n) + ",\"tag\":\"t" +
-                                                     std::to_string(n % 7) + "\"}");
+      docs.emplace_back(fmt::format("n{}", n), fmt::format(R"({{"n":{},"tag":"t{}"}})", n, n % 7));
     }
     must(s->AddDocuments("numbers", docs));
     must(s->CreateIndex("slow", R"({"n": {"type": "long"}})"));
@@ -645,7 +646,9 @@ TEST_F(ElasticsearchProtocolTest, ConfigErrors) {
   EXPECT_EQ(open(BaseOptions({{"flavor", std::string("solr")}})).code(), ErrorCode::kConfigError);
   EXPECT_EQ(open(BaseOptions({{"index", std::string("a/b")}})).code(), ErrorCode::kConfigError);
   for (const auto& spec : factory->schema) {
-    if (spec.name == "password" || spec.name == "api_key") EXPECT_TRUE(spec.secret) << spec.name;
+    if (spec.name == "password" || spec.name == "api_key") {
+      EXPECT_TRUE(spec.secret) << spec.name;
+    }
   }
 }
 
@@ -698,14 +701,13 @@ EsProtocolServer& OpenSearchServer() {
     EXPECT_TRUE(
         s->CreateIndex(
              "events",
-             R"({"id": {"type": "long"}, "at": {"type": "date"}, "kind": {"type": "keyword"}})")
+             R"({"id": {"type": "long"}, "seen": {"type": "date"}, "kind": {"type": "keyword"}})")
             .ok());
     std::vector<std::pair<std::string, std::string>> docs;
     for (int i = 1; i <= 250; ++i) {
-      docs.emplace_back("e" + std::to_string(i),
-                        "{\"id\":" + std::to_string(i) + ",\"at\":\"2024-03-01T00:00:" +
-                            (i % 60 < 10 ? "0" : "") + std::to_string(i % 60) + "Z\",\"kind\":\"k" +
-                            std::to_string(i % 3) + "\"}");
+      docs.emplace_back(fmt::format("e{}", i),
+                        fmt::format(R"({{"id":{},"seen":"2024-03-01T00:00:{:02}Z","kind":"k{}"}})",
+                                    i, i % 60, i % 3));
     }
     EXPECT_TRUE(s->AddDocuments("events", docs).ok());
     return s;
@@ -728,7 +730,7 @@ TEST(OpenSearchProtocolTest, DetectsOpenSearchAndPagesThroughPluginSql) {
   ASSERT_TRUE(health.ok()) << health.status().ToString();
   EXPECT_EQ(health->detail, "OpenSearch 2.11.0, cluster 'tributary-test'");
   EXPECT_FALSE(conn->capabilities().parameters);
-  auto r = conn->Execute(Req("SELECT id, at, kind FROM events WHERE id > 5 ORDER BY id"));
+  auto r = conn->Execute(Req("SELECT id, seen, kind FROM events WHERE id > 5 ORDER BY id"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->row_count(), 245u);
   EXPECT_EQ(r->columns()[1].type, ColumnType::kTimestamp);
@@ -753,21 +755,31 @@ TEST(OpenSearchProtocolTest, DslPagesWithIdTiebreakerAndNoPointInTime) {
   auto conn = Make(OpenSearchOptions(), "os");
   const size_t before = OpenSearchServer().RequestsTo("/events/_search").size();
   auto r = conn->Execute(
-      Req(R"({"index": "events", "query": {"term": {"kind": "k1"}}, "sort": [{"at": "asc"}]})"));
+      Req(R"({"index": "events", "query": {"term": {"kind": "k1"}}, "sort": [{"seen": "asc"}]})"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->row_count(), 84u);
   auto searches = OpenSearchServer().RequestsTo("/events/_search");
   ASSERT_GE(searches.size() - before, 1u);
-  EXPECT_EQ(json::serialize(BodyOf(searches[before])["sort"]), R"([{"at":"asc"},{"_id":"asc"}])");
+  EXPECT_EQ(json::serialize(BodyOf(searches[before])["sort"]), R"([{"seen":"asc"},{"_id":"asc"}])");
   EXPECT_TRUE(OpenSearchServer().RequestsTo("/_pit").empty());
-  // Ordered by `at`, then `_id` (text order) for equal timestamps.
-  for (size_t i = 1; i < r->row_count(); ++i) {
-    const auto a = r->ValueAt(i - 1, Col(*r, "at")).as_int();
-    const auto b = r->ValueAt(i, Col(*r, "at")).as_int();
+  // All 250 in three pages, many sharing a timestamp across page boundaries: ordered by `seen`,
+  // then `_id` (text order), none lost or repeated by search_after.
+  const size_t pages = OpenSearchServer().RequestsTo("/events/_search").size();
+  auto all = conn->Execute(Req(R"({"index": "events", "sort": [{"seen": "asc"}]})"));
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->row_count(), 250u);
+  EXPECT_EQ(OpenSearchServer().RequestsTo("/events/_search").size() - pages, 3u);
+  std::set<std::string> ids;
+  for (size_t i = 0; i < all->row_count(); ++i) {
+    ids.insert(all->ValueAt(i, 0).as_string());
+    if (i == 0) continue;
+    const auto a = all->ValueAt(i - 1, Col(*all, "seen")).as_int();
+    const auto b = all->ValueAt(i, Col(*all, "seen")).as_int();
     ASSERT_TRUE(a < b ||
-                (a == b && r->ValueAt(i - 1, 0).as_string() < r->ValueAt(i, 0).as_string()))
+                (a == b && all->ValueAt(i - 1, 0).as_string() < all->ValueAt(i, 0).as_string()))
         << i;
   }
+  EXPECT_EQ(ids.size(), 250u);
 }
 
 // ---- End to end: config -> tributary query, /api/v1/query and the schema routes ----
@@ -802,12 +814,12 @@ TEST_F(ElasticsearchProtocolEndToEnd, CliQueryRunsSqlAndDsl) {
                                     "SELECT \"user.name\" AS name, bytes FROM \"logs-*\" WHERE "
                                     "bytes > 100 AND \"user.id\" <= ? ORDER BY bytes"});
   EXPECT_EQ(sql.exit_code, 0) << sql.err;
-  EXPECT_EQ(sql.out, "name,bytes\nann,120\nbob,4096\n");
+  EXPECT_EQ(sql.out, "name,bytes\r\nann,120\r\nbob,4096\r\n");
   auto dsl = testing::RunTributary(
       {"query", "--config", config, "--format", "csv",
        R"({"query": {"term": {"level": "error"}}, "_source": ["level"], "sort": ["@timestamp"]})"});
   EXPECT_EQ(dsl.exit_code, 0) << dsl.err;
-  EXPECT_EQ(dsl.out, "_id,_index,level\na2,logs-2024.01,error\nb1,logs-2024.02,error\n");
+  EXPECT_EQ(dsl.out, "_id,_index,level\r\na2,logs-2024.01,error\r\nb1,logs-2024.02,error\r\n");
   auto bad = testing::RunTributary({"query", "--config", config, "DELETE FROM numbers"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_EQ(bad.err.find(kPassword), std::string::npos);
@@ -815,7 +827,7 @@ TEST_F(ElasticsearchProtocolEndToEnd, CliQueryRunsSqlAndDsl) {
 
 TEST_F(ElasticsearchProtocolEndToEnd, HttpQueryAndSchemaRoutes) {
   std::string error;
-  auto server = testing::ServerProcess::Start({"serve", "--config", WriteConfig()}, &error);
+  auto server = testing::ServerProcess::Start({"--config", WriteConfig()}, &error);
   ASSERT_NE(server, nullptr) << error;
   auto q = testing::PostQuery(
       server->port(),
