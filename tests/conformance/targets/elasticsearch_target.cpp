@@ -1,7 +1,8 @@
-// The Elasticsearch conformance target "elasticsearch_protocol": the elasticsearch connector's
-// SQL path against EsProtocolServer (tests/connectors/elasticsearch/es_protocol_server.h), a
-// protocol-level server started lazily in this process (Elasticsearch itself cannot run
-// here) that keeps the fixtures as indices in DuckDB and computes every answer.
+// The Elasticsearch conformance targets "elasticsearch_protocol" and "opensearch_protocol": the
+// elasticsearch connector's SQL path against EsProtocolServer
+// (tests/connectors/elasticsearch/es_protocol_server.h), a protocol-level server started lazily
+// in this process (Elasticsearch itself cannot run here) that keeps the fixtures as indices in
+// DuckDB and computes every answer; one server per flavour.
 //
 // Fixtures: conf_types (id long, i16 short, i32 integer, i64 long, f64 double, flag boolean,
 // txt keyword, day/ts/tstz date) and conf_numbers (n long, 1..100000), indexed as documents.
@@ -15,6 +16,7 @@
 // Thread-safety: used by the suite's test thread only.
 #include <fmt/format.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,9 +34,12 @@ using testing::es::EsServerOptions;
 constexpr const char* kUser = "conformance";
 constexpr const char* kPassword = "conf-Es-pw-31337";
 
-class ElasticsearchTarget final : public Target {
+class ElasticsearchTarget : public Target {
  public:
-  std::string name() const override { return "elasticsearch_protocol"; }
+  //! `flavor` is the server's and the connector's: "elasticsearch" or "opensearch".
+  explicit ElasticsearchTarget(std::string flavor = "elasticsearch") : flavor_(std::move(flavor)) {}
+
+  std::string name() const override { return flavor_ + "_protocol"; }
   std::string connector_type() const override { return "elasticsearch"; }
 
   Capabilities capabilities() const override {
@@ -59,6 +64,7 @@ class ElasticsearchTarget final : public Target {
 
   Options BaseOptions() const override {
     return MakeOptions({{"url", Server().url()},
+                        {"flavor", flavor_},
                         {"user", std::string(kUser)},
                         {"password", std::string(kPassword)},
                         {"connect_timeout_ms", int64_t{3000}}});
@@ -117,16 +123,22 @@ class ElasticsearchTarget final : public Target {
   }
 
  private:
-  static EsProtocolServer& Server() {
-    static EsProtocolServer* server = [] {
+  // One server per flavour, started on first use and kept for the process.
+  EsProtocolServer& Server() const {
+    static std::mutex mu;
+    static std::map<std::string, EsProtocolServer*> servers;
+    std::lock_guard lock(mu);
+    EsProtocolServer*& server = servers[flavor_];
+    if (server == nullptr) {
       EsServerOptions options;
+      options.flavor = flavor_;
       options.users = {{kUser, kPassword}};
-      return new EsProtocolServer(options);
-    }();
+      server = new EsProtocolServer(options);
+    }
     return *server;
   }
 
-  static Status Fill() {
+  Status Fill() {
     EsProtocolServer& s = Server();
     TRIB_RETURN_IF_ERROR(s.CreateIndex(
         "conf_types",
@@ -158,11 +170,16 @@ class ElasticsearchTarget final : public Target {
     return Status::Ok();
   }
 
+  std::string flavor_;
   std::once_flag prepared_;
   Status prepare_status_;
 };
 
 const bool kRegistered = RegisterTarget([] { return std::make_unique<ElasticsearchTarget>(); });
+// OpenSearch: `/_plugins/_sql` (jdbc answers, no bound parameters, so the parameter cases skip
+// on the connector's `parameters` capability).
+const bool kRegisteredOpenSearch =
+    RegisterTarget([] { return std::make_unique<ElasticsearchTarget>("opensearch"); });
 
 }  // namespace
 }  // namespace tributary::conformance
