@@ -493,6 +493,29 @@ class ElasticsearchConnector final : public Connector {
         if (names.insert(n).second) tables.push_back(TableInfo{"", n, "view"});
       }
     }
+    // Data streams (ES 7.9+, OpenSearch 1.0+): their backing indices are hidden, the stream
+    // name is what one queries. A cluster without them (or a user without the privilege to
+    // list them) answers 4xx: then there are none to show.
+    TRIB_ASSIGN_OR_RETURN(auto streams, Call("GET", "/_data_stream?expand_wildcards=open", "",
+                                             deadline, CancelToken(), ""));
+    if (streams.status == 200) {
+      boost::system::error_code ec;
+      json::value root = json::parse(streams.body, ec);
+      const json::value* list =
+          !ec && root.is_object() ? root.as_object().if_contains("data_streams") : nullptr;
+      if (list && list->is_array()) {
+        for (const auto& stream : list->as_array()) {
+          const json::value* name =
+              stream.is_object() ? stream.as_object().if_contains("name") : nullptr;
+          if (!name || !name->is_string()) continue;
+          std::string n(name->as_string());
+          if (n.empty() || n.front() == '.') continue;
+          if (names.insert(n).second) tables.push_back(TableInfo{"", n, "table"});
+        }
+      }
+    } else if (streams.status >= 500 || streams.status == 401) {
+      return MapError(streams, "GET /_data_stream");
+    }
     std::sort(tables.begin(), tables.end(),
               [](const TableInfo& a, const TableInfo& b) { return a.name < b.name; });
     return tables;

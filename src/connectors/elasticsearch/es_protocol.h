@@ -37,8 +37,8 @@ struct MappedField {
 };
 
 //! Flattens a `GET /<index>/_mapping` answer ({"idx":{"mappings":{"properties":{...}}}})
-//! into dotted leaf fields, merging the indices (first type seen wins; a field whose type
-//! differs between indices becomes "keyword|long"-style conflicts reported as `conflict`).
+//! into dotted leaf fields, merging the indices (a field mapped differently in two indices gets
+//! both types, "long|keyword", which MapFieldType reads as JSON).
 //! `object` fields are descended into; `nested` fields stay one field of type `nested`;
 //! multi-fields (`fields`) are not listed. Fields keep first-seen order. `index_count` gets
 //! the number of indices in the answer.

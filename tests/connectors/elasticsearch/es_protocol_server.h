@@ -150,6 +150,11 @@ class EsProtocolServer {
     std::lock_guard lock(mu_);
     aliases_[alias].insert(index);
   }
+  //! A data stream: queried by its name, backed by (hidden) indices created beforehand.
+  void AddDataStream(const std::string& name, const std::string& backing_index) {
+    std::lock_guard lock(mu_);
+    data_streams_[name].insert(backing_index);
+  }
   //! Queries touching `index` wait this long first (interrupted by a task cancel or timeout).
   void SetSlowIndex(const std::string& index, std::chrono::milliseconds delay) {
     std::lock_guard lock(mu_);
@@ -356,8 +361,10 @@ class EsProtocolServer {
           matched.insert(name);
         }
       }
-      for (const auto& [alias, targets] : aliases_) {
-        if (Matches(element, alias)) matched.insert(targets.begin(), targets.end());
+      for (const auto* named : {&aliases_, &data_streams_}) {
+        for (const auto& [alias, targets] : *named) {
+          if (Matches(element, alias)) matched.insert(targets.begin(), targets.end());
+        }
       }
       if (matched.empty() && !wildcard && !exclude) {
         return HttpError{404, "index_not_found_exception", "no such index [" + element + "]",
@@ -405,6 +412,7 @@ class EsProtocolServer {
     if (path == "/" && method == "GET") return Root();
     if (path == "/_cat/indices") return CatIndices();
     if (path == "/_cat/aliases") return CatAliases();
+    if (path == "/_data_stream" && method == "GET") return DataStreams();
     if (path == "/_tasks" && method == "GET") return ListTasks();
     if (path.rfind("/_tasks/", 0) == 0 && path.size() > 16 &&
         path.compare(path.size() - 8, 8, "/_cancel") == 0) {
@@ -525,6 +533,21 @@ class EsProtocolServer {
       }
     }
     return Json(200, out);
+  }
+
+  LocalHttpResponse DataStreams() {
+    std::lock_guard lock(mu_);
+    json::array streams;
+    for (const auto& [name, backing] : data_streams_) {
+      json::array indices;
+      for (const auto& b : backing) indices.push_back(json::object{{"index_name", b}});
+      streams.push_back(json::object{{"name", name},
+                                     {"timestamp_field", json::object{{"name", "@timestamp"}}},
+                                     {"indices", indices},
+                                     {"status", "GREEN"},
+                                     {"hidden", false}});
+    }
+    return Json(200, json::object{{"data_streams", streams}});
   }
 
   LocalHttpResponse Mapping(const std::string& expression, const std::string& user) {
@@ -802,10 +825,10 @@ class EsProtocolServer {
         if (indices_.count(word)) {
           touched.push_back(word);
           out += Quote(word);
-        } else if (aliases_.count(word)) {
+        } else if (aliases_.count(word) || data_streams_.count(word)) {
           std::string u = "(";
           size_t n = 0;
-          for (const auto& t : aliases_.at(word)) {
+          for (const auto& t : aliases_.count(word) ? aliases_.at(word) : data_streams_.at(word)) {
             u += (n++ ? " UNION ALL BY NAME SELECT * FROM " : "SELECT * FROM ") + Quote(t);
             touched.push_back(t);
           }
@@ -1614,6 +1637,7 @@ class EsProtocolServer {
   mutable std::mutex mu_;
   std::map<std::string, Index> indices_;
   std::map<std::string, std::set<std::string>> aliases_;
+  std::map<std::string, std::set<std::string>> data_streams_;
   std::map<std::string, std::chrono::milliseconds> slow_;
   std::map<std::string, Cursor> cursors_;
   std::map<std::string, std::vector<std::string>> pits_;

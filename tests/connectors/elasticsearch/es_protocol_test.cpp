@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cmath>
 #include <set>
 #include <thread>
 
@@ -71,6 +72,11 @@ EsProtocolServer& Server() {
     s->AddAlias("logs", "logs-2024.01");
     s->AddAlias("logs", "logs-2024.02");
     must(s->CreateIndex("secret-logs", kLogsMapping));
+    must(s->CreateIndex(".ds-app-events-000001",
+                        R"({"@timestamp": {"type": "date"}, "app": {"type": "keyword"}})"));
+    must(s->AddDocument(".ds-app-events-000001", "d1",
+                        R"({"@timestamp": "2024-05-01T00:00:00Z", "app": "web"})"));
+    s->AddDataStream("app-events", ".ds-app-events-000001");
     must(s->CreateIndex(".internal", R"({"k": {"type": "keyword"}})"));
     must(s->CreateIndex("numbers", R"({"n": {"type": "long"}, "tag": {"type": "keyword"}})"));
     std::vector<std::pair<std::string, std::string>> docs;
@@ -477,6 +483,13 @@ TEST_F(ElasticsearchProtocolTest, SchemaListsIndicesAliasesAndMergesMappings) {
   EXPECT_EQ(kinds["numbers"], "table");
   EXPECT_EQ(kinds["logs"], "view");
   EXPECT_EQ(kinds.count(".internal"), 0u) << "hidden indices are listed";
+  EXPECT_EQ(kinds.count(".ds-app-events-000001"), 0u);
+  EXPECT_EQ(kinds["app-events"], "table") << "data streams are not listed";
+  auto stream = conn_->Execute(Req(R"({"index": "app-events", "_source": ["app"]})"));
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  ASSERT_EQ(stream->row_count(), 1u);
+  EXPECT_EQ(stream->ValueAt(0, 1), Value::String(".ds-app-events-000001"));
+  EXPECT_EQ(stream->ValueAt(0, 2), Value::String("web"));
 
   auto schema = conn_->DescribeTable("logs-*");
   ASSERT_TRUE(schema.ok()) << schema.status().ToString();
@@ -684,6 +697,39 @@ TEST(ElasticsearchProtocolUnit, ErrorBodiesAndTypes) {
   EXPECT_EQ(MapFieldType("date"), ColumnType::kTimestamp);
   EXPECT_EQ(MapSqlType("nested"), ColumnType::kJson);
   EXPECT_EQ(MapSqlType("object"), ColumnType::kJson);
+  // Cells: epoch millis and ISO text as timestamps, ES SQL's NaN text, a mismatch is nullopt
+  // (the column then becomes JSON).
+  RawCell millis;
+  millis.kind = JsonKind::kInt;
+  millis.integer = 1707000000000;
+  EXPECT_EQ(ConvertCell(millis, ColumnType::kTimestamp), Value::Timestamp(1707000000000000));
+  RawCell text;
+  text.kind = JsonKind::kString;
+  text.text = "2024-02-29T13:14:15.5Z";
+  EXPECT_EQ(ConvertCell(text, ColumnType::kTimestamp),
+            Value::Timestamp(*ParseTimestamp("2024-02-29T13:14:15.5Z")));
+  text.text = "2024-02-29";
+  EXPECT_EQ(ConvertCell(text, ColumnType::kDate), Value::Date(*ParseDate("2024-02-29")));
+  text.text = "NaN";
+  auto nan = ConvertCell(text, ColumnType::kDouble);
+  ASSERT_TRUE(nan.has_value());
+  EXPECT_TRUE(std::isnan(nan->as_double()));
+  RawCell array;
+  array.kind = JsonKind::kArray;
+  array.text = "[1,2]";
+  EXPECT_FALSE(ConvertCell(array, ColumnType::kInt64).has_value());
+  EXPECT_EQ(ConvertCell(array, ColumnType::kJson), Value::Json("[1,2]"));
+  EXPECT_EQ(CellAsJson(text), "\"NaN\"");
+  auto merged = FlattenMapping(
+      R"({"a":{"mappings":{"properties":{"x":{"type":"long"},"o":{"properties":{"y":{"type":"keyword"}}}}}},)"
+      R"("b":{"mappings":{"properties":{"x":{"type":"keyword"},"n":{"type":"nested"}}}}})");
+  ASSERT_TRUE(merged.ok());
+  ASSERT_EQ(merged->size(), 3u);
+  EXPECT_EQ((*merged)[0].name, "x");
+  EXPECT_EQ((*merged)[0].type, "long|keyword");  // mapped differently: read as JSON
+  EXPECT_EQ(MapFieldType((*merged)[0].type), ColumnType::kJson);
+  EXPECT_EQ((*merged)[1].name, "o.y");
+  EXPECT_EQ((*merged)[2].type, "nested");
   EXPECT_TRUE(ValidateIndexExpression("logs-*,-logs-old,metrics.2024+x").ok());
   EXPECT_FALSE(ValidateIndexExpression("logs/_search").ok());
   EXPECT_FALSE(ValidateIndexExpression("_cat").ok());
