@@ -907,14 +907,38 @@ class EsProtocolServer {
                          "line 1:1: invalid parameter " + std::to_string(i + 1)};
       }
     }
-    duckdb_result result;
-    if (duckdb_execute_prepared(stmt, &result) != DuckDBSuccess) {
-      HttpError e = SqlError(duckdb_result_error(&result));
-      duckdb_destroy_result(&result);
+    // Executed task by task, so that a cancelled server task stops the work in DuckDB.
+    duckdb_pending_result pending = nullptr;
+    if (duckdb_pending_prepared(stmt, &pending) != DuckDBSuccess) {
+      HttpError e = SqlError(duckdb_pending_error(pending));
+      duckdb_destroy_pending(&pending);
       cleanup();
       return e;
     }
-    (void)task;
+    for (;;) {
+      if (task.cancelled) {
+        duckdb_destroy_pending(&pending);
+        cleanup();
+        return HttpError{400, "task_cancelled_exception", "task cancelled [by user request]"};
+      }
+      const duckdb_pending_state state = duckdb_pending_execute_task(pending);
+      if (state == DUCKDB_PENDING_RESULT_READY) break;
+      if (state == DUCKDB_PENDING_ERROR) {
+        HttpError e = SqlError(duckdb_pending_error(pending));
+        duckdb_destroy_pending(&pending);
+        cleanup();
+        return e;
+      }
+    }
+    duckdb_result result;
+    if (duckdb_execute_pending(pending, &result) != DuckDBSuccess) {
+      HttpError e = SqlError(duckdb_result_error(&result));
+      duckdb_destroy_result(&result);
+      duckdb_destroy_pending(&pending);
+      cleanup();
+      return e;
+    }
+    duckdb_destroy_pending(&pending);
     json::array columns, rows;
     const idx_t ncols = duckdb_column_count(&result);
     for (idx_t c = 0; c < ncols; ++c) {
@@ -1334,14 +1358,14 @@ class EsProtocolServer {
       return Error(*slow);
     }
     LocalHttpResponse response = b.contains("aggs") || b.contains("aggregations")
-                                     ? Aggregate(b, from, where, t)
-                                     : Hits(b, from, where, t, pit_id);
+                                     ? Aggregate(b, from, where, t, *task)
+                                     : Hits(b, from, where, t, pit_id, *task);
     EndTask(task);
     return response;
   }
 
   LocalHttpResponse Hits(const json::object& b, const std::string& from, std::string where,
-                         Translation& t, const std::string& pit_id) {
+                         Translation& t, const std::string& pit_id, const Task& task) {
     // Sort keys: (SQL expression, descending, ES type for rendering sort values).
     struct Key {
       std::string expr;
@@ -1435,8 +1459,7 @@ class EsProtocolServer {
     }
     sql += " LIMIT " + std::to_string(size);
     json::array params(t.params.begin(), t.params.end());
-    Task none;
-    auto ran = RunSql(sql, params, none);
+    auto ran = RunSql(sql, params, task);
     if (auto* e = std::get_if<HttpError>(&ran)) return Error(*e);
     auto& rows = std::get<std::pair<json::array, json::array>>(ran).second;
     std::vector<std::string> includes;
@@ -1473,7 +1496,7 @@ class EsProtocolServer {
   }
 
   LocalHttpResponse Aggregate(const json::object& b, const std::string& from,
-                              const std::string& where, Translation& t) {
+                              const std::string& where, Translation& t, const Task& task) {
     const json::value& aggs = b.contains("aggs") ? b.at("aggs") : b.at("aggregations");
     if (!aggs.is_object())
       return Error({400, "parsing_exception", "aggregations must be an object"});
@@ -1496,7 +1519,6 @@ class EsProtocolServer {
         return HttpError{400, "parsing_exception", "Unknown aggregation type"};
       };
       json::array params(t.params.begin(), t.params.end());
-      Task none;
       if (d.contains("terms")) {
         const json::object& terms = d.at("terms").as_object();
         const std::string field(terms.at("field").as_string());
@@ -1517,7 +1539,7 @@ class EsProtocolServer {
                                 Quote(field) +
                                 " IS NOT NULL GROUP BY 1 ORDER BY doc_count DESC, key ASC LIMIT " +
                                 std::to_string(size);
-        auto ran = RunSql(sql, params, none);
+        auto ran = RunSql(sql, params, task);
         if (auto* e = std::get_if<HttpError>(&ran)) return Error(*e);
         json::array buckets;
         for (auto& row : std::get<std::pair<json::array, json::array>>(ran).second) {
@@ -1603,7 +1625,7 @@ class EsProtocolServer {
                           step + "')) AS k) SELECT s.k, coalesce(b.c, 0)";
         for (size_t i = 0; i < metric_names.size(); ++i) sql += ", b.m" + std::to_string(i);
         sql += " FROM s LEFT JOIN b ON s.k = b.k ORDER BY s.k";
-        auto ran = RunSql(sql, params, none);
+        auto ran = RunSql(sql, params, task);
         if (auto* e = std::get_if<HttpError>(&ran)) return Error(*e);
         json::array buckets;
         for (auto& row : std::get<std::pair<json::array, json::array>>(ran).second) {
@@ -1619,7 +1641,7 @@ class EsProtocolServer {
       } else {
         std::string expr;
         if (auto e = metric_sql(d, expr)) return Error(*e);
-        auto ran = RunSql("SELECT " + expr + " FROM " + from + " WHERE " + where, params, none);
+        auto ran = RunSql("SELECT " + expr + " FROM " + from + " WHERE " + where, params, task);
         if (auto* e = std::get_if<HttpError>(&ran)) return Error(*e);
         results[name] = json::object{
             {"value", std::get<std::pair<json::array, json::array>>(ran).second[0].as_array()[0]}};
