@@ -249,6 +249,12 @@ TEST_F(ElasticsearchProtocolTest, SqlGuardAndEngineRefuseWrites) {
                 r.status().code() == ErrorCode::kQueryError)
         << r.status().ToString();
   }
+  // ES SQL's catalog commands pass the guard (this test server implements only SELECT, so
+  // its parser answers; the guard would have said PERMISSION_DENIED).
+  auto show = conn_->Execute(Req("SHOW TABLES"));
+  ASSERT_FALSE(show.ok());
+  EXPECT_NE(show.status().message().find("parsing_exception"), std::string::npos)
+      << show.status().ToString();
   // With the guard bypassed, ES SQL's own parser refuses it (parsing_exception).
   QueryRequest bypass = Req("DELETE FROM numbers");
   bypass.skip_statement_guard = true;
@@ -787,6 +793,15 @@ TEST(OpenSearchProtocolTest, DetectsOpenSearchAndPagesThroughPluginSql) {
   ASSERT_EQ(sql.size(), 3u);
   EXPECT_EQ(sql[0].Query("format"), "jdbc");
   EXPECT_TRUE(OpenSearchServer().RequestsTo("/_sql").empty());
+
+  QueryRequest limited = Req("SELECT id FROM events ORDER BY id");
+  limited.max_rows = 150;
+  auto cut = conn->Execute(limited);
+  ASSERT_TRUE(cut.ok()) << cut.status().ToString();
+  EXPECT_EQ(cut->row_count(), 150u);
+  EXPECT_TRUE(cut->stats().truncated);
+  EXPECT_EQ(OpenSearchServer().RequestsTo("/_plugins/_sql/close").size(), 1u);
+  EXPECT_EQ(OpenSearchServer().open_cursors(), 0u);
 
   auto params = conn->Execute(Req("SELECT id FROM events WHERE id = ?", {Value::Int64(1)}));
   ASSERT_FALSE(params.ok());
