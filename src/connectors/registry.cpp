@@ -15,8 +15,9 @@ const std::vector<ConnectorFactory>& AllConnectors() {
   static const std::vector<ConnectorFactory> factories = [] {
     std::vector<ConnectorFactory> all = {
         ClickHouseConnectorFactory(), DuckDbConnectorFactory(), MySqlConnectorFactory(),
-        PostgresConnectorFactory(),   SqliteConnectorFactory(), ElasticsearchConnectorFactory(),
+        PostgresConnectorFactory(),   SqliteConnectorFactory(),
     };
+    all.push_back(ElasticsearchConnectorFactory());
     std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.type < b.type; });
     return all;
   }();
