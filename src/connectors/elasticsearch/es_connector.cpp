@@ -667,7 +667,15 @@ class ElasticsearchConnector final : public Connector {
   Result<Flavor> EnsureFlavor(const Query& q) {
     Flavor f = flavor_.load();
     if (f != Flavor::kUnknown) return f;
-    TRIB_ASSIGN_OR_RETURN(auto root, CallJson("GET", "/", "", q.deadline, q.request.cancel));
+    auto answer = CallJson("GET", "/", "", q.deadline, q.request.cancel);
+    if (!answer.ok()) {
+      if (answer.status().code() != ErrorCode::kPermissionDenied) return answer.status();
+      // A key without the monitor privilege cannot read GET /: the flavour must be configured.
+      return PermissionDenied(answer.status().message() +
+                              "; set the source's flavor option (elasticsearch or opensearch) "
+                              "so that it need not be detected");
+    }
+    const json::value& root = *answer;
     std::string distribution;
     if (root.is_object()) {
       if (auto* v = root.as_object().if_contains("version"); v && v->is_object()) {
