@@ -51,6 +51,8 @@ struct EsServerOptions {
   std::set<std::string> api_keys;            //!< accepted `ApiKey <key>` values
   //! user -> indices that user may not read (403 security_exception).
   std::map<std::string, std::set<std::string>> denied;
+  //! Users without the cluster monitor privilege (GET / answers 403).
+  std::set<std::string> no_monitor;
 };
 
 class EsProtocolServer {
@@ -409,7 +411,15 @@ class EsProtocolServer {
     const std::string& path = request.path;
     const std::string& method = request.method;
     const bool opensearch = options_.flavor == "opensearch";
-    if (path == "/" && method == "GET") return Root();
+    if (path == "/" && method == "GET") {
+      if (options_.no_monitor.count(user)) {
+        return Error({403, "security_exception",
+                      "action [cluster:monitor/main] is unauthorized for user [" + user +
+                          "] with effective roles [reader], this action is granted by the "
+                          "cluster privileges [monitor,manage,all]"});
+      }
+      return Root();
+    }
     if (path == "/_cat/indices") return CatIndices();
     if (path == "/_cat/aliases") return CatAliases();
     if (path == "/_data_stream" && method == "GET") return DataStreams();

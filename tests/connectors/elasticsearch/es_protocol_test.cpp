@@ -48,7 +48,8 @@ Options::Entry Entry(OptionValue value, bool secret = false) {
 EsProtocolServer& Server() {
   static EsProtocolServer* server = [] {
     EsServerOptions options;
-    options.users = {{"elastic", kPassword}, {"limited", kPassword}};
+    options.users = {{"elastic", kPassword}, {"limited", kPassword}, {"nomonitor", kPassword}};
+    options.no_monitor = {"nomonitor"};
     options.api_keys = {kApiKey};
     options.denied = {{"limited", {"secret-logs"}}};
     auto* s = new EsProtocolServer(options);
@@ -563,6 +564,20 @@ TEST_F(ElasticsearchProtocolTest, ForbiddenIndexIsPermissionDenied) {
   EXPECT_EQ(dsl.status().code(), ErrorCode::kPermissionDenied) << dsl.status().ToString();
   auto fine = limited->Execute(Req("SELECT count(*) FROM numbers"));
   EXPECT_TRUE(fine.ok()) << fine.status().ToString();
+}
+
+TEST_F(ElasticsearchProtocolTest, WithoutMonitorPrivilegeTheFlavorMustBeConfigured) {
+  auto detecting = Make(BaseOptions({{"user", std::string("nomonitor")}}));
+  auto refused = detecting->Execute(Req("SELECT count(*) FROM numbers"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kPermissionDenied);
+  EXPECT_NE(refused.status().message().find("set the source's flavor option"), std::string::npos)
+      << refused.status().message();
+  auto configured = Make(
+      BaseOptions({{"user", std::string("nomonitor")}, {"flavor", std::string("elasticsearch")}}));
+  auto counted = configured->Execute(Req("SELECT count(*) FROM numbers"));
+  ASSERT_TRUE(counted.ok()) << counted.status().ToString();
+  EXPECT_EQ(counted->ValueAt(0, 0), Value::Int64(kNumbers));
 }
 
 TEST_F(ElasticsearchProtocolTest, RetriesRejectedRequestsThenGivesUp) {
