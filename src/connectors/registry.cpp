@@ -5,6 +5,7 @@
 #include "connectors/clickhouse/clickhouse_connector.h"
 #include "connectors/duckdb/duckdb_connector.h"
 #include "connectors/json_api/json_api_connector.h"
+#include "connectors/elasticsearch/es_connector.h"
 #include "connectors/mysql/mysql_connector.h"
 #include "connectors/postgres/pg_connector.h"
 #include "connectors/prometheus/prometheus_connector.h"
@@ -20,6 +21,7 @@ const std::vector<ConnectorFactory>& AllConnectors() {
     };
     all.push_back(PrometheusConnectorFactory());
     all.push_back(JsonApiConnectorFactory());
+    all.push_back(ElasticsearchConnectorFactory());
     std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.type < b.type; });
     return all;
   }();
