@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "connectors/bigquery/bigquery_connector.h"
 #include "connectors/clickhouse/clickhouse_connector.h"
 #include "connectors/duckdb/duckdb_connector.h"
 #include "connectors/mysql/mysql_connector.h"
@@ -13,8 +14,8 @@ namespace tributary {
 const std::vector<ConnectorFactory>& AllConnectors() {
   static const std::vector<ConnectorFactory> factories = [] {
     std::vector<ConnectorFactory> all = {
-        ClickHouseConnectorFactory(), DuckDbConnectorFactory(), MySqlConnectorFactory(),
-        PostgresConnectorFactory(),   SqliteConnectorFactory(),
+        BigQueryConnectorFactory(), ClickHouseConnectorFactory(), DuckDbConnectorFactory(),
+        MySqlConnectorFactory(),    PostgresConnectorFactory(),   SqliteConnectorFactory(),
     };
     std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.type < b.type; });
     return all;
