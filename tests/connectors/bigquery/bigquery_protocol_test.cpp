@@ -27,20 +27,21 @@ Options::Entry E(OptionValue value, bool secret = false) {
 class BigQueryProtocolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(server_.Exec("CREATE SCHEMA sales; CREATE SCHEMA web;"
-                           "CREATE TABLE sales.orders(id BIGINT, customer VARCHAR, amount "
-                           "DECIMAL(38,9), paid BOOLEAN, ratio DOUBLE, day DATE, at TIMESTAMP, "
-                           "blob BLOB, tags VARCHAR[], address STRUCT(city VARCHAR, zip "
-                           "BIGINT));"
-                           "INSERT INTO sales.orders SELECT i, 'c' || i, "
-                           "CAST('12345678901234567890.123456789' AS DECIMAL(38,9)) + i, i % 2 = "
-                           "0, i / 4, DATE '2026-11-01' + i, TIMESTAMP '2026-11-21 "
-                           "13:00:00.250001' + INTERVAL (i) SECOND, '\\xAA\\x00'::BLOB, "
-                           "['a', 'b' || i], {'city': 'Lyon', 'zip': 69000 + i} FROM range(10) "
-                           "t(i);"
-                           "CREATE TABLE web.hits(n BIGINT); INSERT INTO web.hits VALUES (1), (2);"
-                           "CREATE VIEW web.hits_view AS SELECT * FROM web.hits;"),
-              "");
+    ASSERT_EQ(
+        server_.Exec("CREATE SCHEMA sales; CREATE SCHEMA web;"
+                     "CREATE TABLE sales.orders(id BIGINT, customer VARCHAR, amount "
+                     "DECIMAL(38,9), paid BOOLEAN, ratio DOUBLE, day DATE, at_ts TIMESTAMP, "
+                     "blob BLOB, tags VARCHAR[], address STRUCT(city VARCHAR, zip "
+                     "BIGINT));"
+                     "INSERT INTO sales.orders SELECT i, 'c' || i, "
+                     "CAST('12345678901234567890.123456789' AS DECIMAL(38,9)) + i, i % 2 = "
+                     "0, i / 4, DATE '2026-11-01' + CAST(i AS INTEGER), TIMESTAMP '2026-11-21 "
+                     "13:00:00.250001' + INTERVAL (i) SECOND, '\\xAA\\x00'::BLOB, "
+                     "['a', 'b' || i], {'city': 'Lyon', 'zip': 69000 + i} FROM range(10) "
+                     "t(i);"
+                     "CREATE TABLE web.hits(n BIGINT); INSERT INTO web.hits VALUES (1), (2);"
+                     "CREATE VIEW web.hits_view AS SELECT * FROM web.hits;"),
+        "");
     server_.SetTableType("web", "hits_view", "VIEW");
   }
 
@@ -161,9 +162,9 @@ TEST_F(BigQueryProtocolTest, BadKeyIsAConfigError) {
 
 TEST_F(BigQueryProtocolTest, TypesFollowBigQueryConventions) {
   auto bq = Open(BaseOptions());
-  auto r =
-      bq->Execute(Request("SELECT id, customer, amount, paid, ratio, day, at, blob, tags, address "
-                          "FROM `test-project.sales.orders` WHERE id = 3"));
+  auto r = bq->Execute(
+      Request("SELECT id, customer, amount, paid, ratio, day, at_ts, blob, tags, address "
+              "FROM `test-project.sales.orders` WHERE id = 3"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->row_count(), 1u);
   const auto& cols = r->columns();
@@ -222,7 +223,7 @@ TEST_F(BigQueryProtocolTest, RowLimitStopsFetching) {
 TEST_F(BigQueryProtocolTest, NamedAndPositionalParameters) {
   auto bq = Open(BaseOptions());
   QueryRequest named = Request(
-      "SELECT COUNT(*) AS n FROM `sales.orders` WHERE id >= @low AND at < @until AND customer "
+      "SELECT COUNT(*) AS n FROM `sales.orders` WHERE id >= @low AND at_ts < @until AND customer "
       "<> @who");
   named.params = {Value::Int64(2), Value::Timestamp(*ParseTimestamp("2026-11-21T13:00:06Z")),
                   Value::String("c4")};

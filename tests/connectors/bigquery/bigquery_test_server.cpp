@@ -198,6 +198,7 @@ json::object FieldOf(const std::string& name, duckdb_logical_type type) {
     case DUCKDB_TYPE_UTINYINT:
     case DUCKDB_TYPE_USMALLINT:
     case DUCKDB_TYPE_UINTEGER:
+    case DUCKDB_TYPE_HUGEINT:  // DuckDB's SUM of integers; GoogleSQL's is INT64
       f["type"] = "INTEGER";
       break;
     case DUCKDB_TYPE_FLOAT:
@@ -205,7 +206,6 @@ json::object FieldOf(const std::string& name, duckdb_logical_type type) {
       f["type"] = "FLOAT";
       break;
     case DUCKDB_TYPE_DECIMAL:
-    case DUCKDB_TYPE_HUGEINT:
     case DUCKDB_TYPE_UBIGINT:
       f["type"] = duckdb_get_type_id(type) == DUCKDB_TYPE_DECIMAL && duckdb_decimal_scale(type) > 9
                       ? "BIGNUMERIC"
