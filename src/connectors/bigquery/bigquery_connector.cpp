@@ -316,7 +316,7 @@ class BigQueryConnector final : public Connector {
     int64_t page_rows = settings_.page_size;
     if (request.max_rows > 0) page_rows = std::min(page_rows, request.max_rows + 1);
 
-    std::string body = QueryBody(request.sql, request, false, page_rows, deadline);
+    std::string body = QueryBody(project, request.sql, request, false, page_rows, deadline);
     auto first = Call(base + "/queries", body, true, "jobs.query", request.cancel, deadline);
     if (!first.ok()) return StoppedOr(first.status(), request, deadline, "");
     TRIB_ASSIGN_OR_RETURN(QueryPage page, ParseQueryPage(*first));
@@ -414,8 +414,9 @@ class BigQueryConnector final : public Connector {
     return settings_.project_id;
   }
 
-  std::string QueryBody(const std::string& sql, const QueryRequest& request, bool dry_run,
-                        int64_t page_rows, Clock::time_point deadline) const {
+  std::string QueryBody(const std::string& project, const std::string& sql,
+                        const QueryRequest& request, bool dry_run, int64_t page_rows,
+                        Clock::time_point deadline) const {
     json::object body;
     body["query"] = sql;
     body["useLegacySql"] = false;
@@ -432,8 +433,8 @@ class BigQueryConnector final : public Connector {
     }
     if (!settings_.location.empty()) body["location"] = settings_.location;
     if (!settings_.default_dataset.empty()) {
-      body["defaultDataset"] = json::object{{"projectId", settings_.project_id},
-                                            {"datasetId", settings_.default_dataset}};
+      body["defaultDataset"] =
+          json::object{{"projectId", project}, {"datasetId", settings_.default_dataset}};
     }
     if (!settings_.labels.empty()) {
       json::object labels;
@@ -456,8 +457,9 @@ class BigQueryConnector final : public Connector {
     TRIB_ASSIGN_OR_RETURN(std::string project, ProjectId(cancel, deadline));
     const std::string url =
         settings_.endpoint + "/bigquery/v2/projects/" + UrlEncode(project) + "/queries";
-    TRIB_ASSIGN_OR_RETURN(std::string answer, Call(url, QueryBody(sql, request, true, 0, deadline),
-                                                   true, "jobs.query (dry run)", cancel, deadline));
+    TRIB_ASSIGN_OR_RETURN(std::string answer,
+                          Call(url, QueryBody(project, sql, request, true, 0, deadline), true,
+                               "jobs.query (dry run)", cancel, deadline));
     TRIB_ASSIGN_OR_RETURN(QueryPage page, ParseQueryPage(answer));
     return std::max<int64_t>(0, page.total_bytes_processed);
   }
