@@ -125,6 +125,11 @@ std::string ConfigYaml(const std::string& endpoint) {
          "    datasets:\n"
          "      llm_logs: {source: bq, table: 'test-project.gateway.llm_logs'}\n"
          "      web_events: {source: bq, table: 'test-project.analytics_123456.events_*'}\n"
+         "  bq_warned:\n"
+         "    sources: [bq]\n"
+         "    limits: {cost_warn_bytes: 1000, cost_deny_bytes: 1000000000}\n"
+         "    datasets:\n"
+         "      llm_logs: {source: bq, table: 'test-project.gateway.llm_logs'}\n"
          "  bq_costly:\n"
          "    sources: [bq]\n"
          "    limits: {cost_warn_bytes: 1000, cost_deny_bytes: 20000}\n"
@@ -220,6 +225,26 @@ TEST_F(BigQueryProtocolEndToEnd, CostWarningAndLimitThroughTheApi) {
   EXPECT_NE(metric.body.find("COST_LIMIT"), std::string::npos) << metric.body;
   EXPECT_NE(metric.body.find("projects.bq_costly.limits.cost_deny_bytes"), std::string::npos)
       << metric.body;
+}
+
+TEST_F(BigQueryProtocolEndToEnd, CostWarningInTheMetricEnvelope) {
+  testing::HttpClient client(port());
+  testing::HttpResponse r =
+      client.Get("/api/v1/projects/bq_warned/metrics/llm/realtime_kpi?asOf=2026-11-21T13:00:00Z");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::value v = json::parse(r.body);
+  const auto& warning = v.at("meta").at("warnings").at(0);
+  EXPECT_EQ(warning.at("code"), "COST_WARNING");
+  EXPECT_EQ(warning.at("source"), "bq");
+  EXPECT_GT(warning.at("bytes").to_number<int64_t>(), 1000);
+  EXPECT_NE(std::string(warning.at("message").as_string()).find("warning threshold of 1000 bytes"),
+            std::string::npos)
+      << r.body;
+  // The same metric under the default thresholds carries no warning.
+  testing::HttpResponse plain =
+      client.Get("/api/v1/projects/bq_packs/metrics/llm/realtime_kpi?asOf=2026-11-21T13:00:00Z");
+  ASSERT_EQ(plain.status, 200) << plain.body;
+  EXPECT_FALSE(json::parse(plain.body).at("meta").as_object().contains("warnings"));
 }
 
 TEST_F(BigQueryProtocolEndToEnd, SchemaRoutes) {

@@ -192,6 +192,7 @@ TEST_F(BigQueryProtocolTest, TypesFollowBigQueryConventions) {
   EXPECT_NE(body.find("\"location\":\"EU\""), std::string::npos) << body;
   EXPECT_NE(body.find("\"labels\":{\"team\":\"analytics\"}"), std::string::npos) << body;
   EXPECT_NE(body.find("\"maximumBytesBilled\":\"1099511627776\""), std::string::npos) << body;
+  EXPECT_NE(body.find("\"requestId\":\"trib-"), std::string::npos) << body;
 }
 
 TEST_F(BigQueryProtocolTest, PagesThroughResults) {
