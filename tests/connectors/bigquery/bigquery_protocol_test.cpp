@@ -372,6 +372,33 @@ TEST_F(BigQueryProtocolTest, HealthIsADryRun) {
   EXPECT_EQ(server_.queries_run.load(), 0);
 }
 
+TEST_F(BigQueryProtocolTest, ServerTranslatesGoogleSql) {
+  ASSERT_EQ(server_.Exec("CREATE SCHEMA ga; CREATE TABLE ga.events_20261120(x BIGINT);"
+                         "CREATE TABLE ga.events_20261121(x BIGINT);"
+                         "INSERT INTO ga.events_20261120 VALUES (1), (2);"
+                         "INSERT INTO ga.events_20261121 VALUES (3);"),
+            "");
+  // Backtick paths lose the project; a wildcard becomes a view with _TABLE_SUFFIX; GoogleSQL
+  // functions and types map to DuckDB macros and types; strings in either quote become '...'.
+  EXPECT_EQ(server_.Translate("SELECT SAFE_CAST(\"7\" AS INT64), COUNTIF(x > 1) FROM "
+                              "`p.ga.events_*` WHERE _TABLE_SUFFIX >= '20261121'"),
+            "SELECT TRY_CAST('7' AS BIGINT), count_if(x > 1) FROM \"ga\".\"events_*\" WHERE "
+            "_TABLE_SUFFIX >= '20261121'");
+  auto bq = Open(BaseOptions());
+  auto r = bq->Execute(
+      Request("SELECT _TABLE_SUFFIX AS s, COUNT(*) AS n FROM `test-project.ga.events_*` GROUP BY s "
+              "ORDER BY s"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->row_count(), 2u);
+  EXPECT_EQ(r->ValueAt(0, 0), Value::String("20261120"));
+  EXPECT_EQ(r->ValueAt(1, 0), Value::String("20261121"));
+  EXPECT_EQ(r->ValueAt(0, 1), Value::Int64(2));
+  EXPECT_EQ(r->ValueAt(1, 1), Value::Int64(1));
+  EXPECT_EQ(server_.Translate("SELECT TIMESTAMP_TRUNC(t, HOUR), EXTRACT(DAYOFWEEK FROM t) FROM "
+                              "`ga.events_20261120`"),
+            "SELECT date_trunc('HOUR', t), (dayofweek(t) + 1) FROM \"ga\".\"events_20261120\"");
+}
+
 TEST(BigQueryProtocolTypes, EpochSecondsAreExact) {
   using bigquery::ParseEpochSecondsToMicros;
   EXPECT_EQ(ParseEpochSecondsToMicros("1700000000"), 1700000000000000);
