@@ -207,6 +207,19 @@ TEST_F(BigQueryProtocolTest, PagesThroughResults) {
   EXPECT_FALSE(r->stats().truncated);
 }
 
+TEST_F(BigQueryProtocolTest, FirstPageInTheQueryAnswer) {
+  server_.answer_in_query = true;
+  Options o = BaseOptions();
+  o.Set("page_size", E(int64_t{4}));
+  auto bq = Open(o);
+  auto r = bq->Execute(Request("SELECT id FROM `sales.orders` ORDER BY id DESC"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->row_count(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(r->ValueAt(i, 0), Value::Int64(9 - i));
+  // Rows 0-3 came with jobs.query; 4-7 and 8-9 from two getQueryResults pages.
+  EXPECT_EQ(server_.result_pages.load(), 2);
+}
+
 TEST_F(BigQueryProtocolTest, RowLimitStopsFetching) {
   Options o = BaseOptions();
   o.Set("page_size", E(int64_t{2}));

@@ -745,7 +745,15 @@ struct BigQueryTestServer::Impl {
     std::string location = body.contains("location") && body.at("location").is_string()
                                ? std::string(body.at("location").as_string())
                                : "US";
-    // The first answer never has the rows: the client must poll getQueryResults.
+    if (owner->answer_in_query.load() && !jobs[id].slow) {
+      // As BigQuery does for quick queries: the first page comes with jobs.query's answer.
+      size_t page = 100000;
+      if (auto* m = body.if_contains("maxResults"); m && m->is_int64()) {
+        page = static_cast<size_t>(m->as_int64());
+      }
+      return JsonAnswer(200, PageAnswer("bigquery#queryResponse", id, jobs[id], 0, page));
+    }
+    // The first answer has no rows: the client must poll getQueryResults.
     return JsonAnswer(
         200,
         json::object{{"kind", "bigquery#queryResponse"},
@@ -791,12 +799,19 @@ struct BigQueryTestServer::Impl {
       offset = std::stoul(token.substr(5));
     }
     size_t page = static_cast<size_t>(std::stoll(req.Query("maxResults", "100000")));
+    owner->result_pages++;
+    return JsonAnswer(200,
+                      PageAnswer("bigquery#getQueryResultsResponse", job_id, job, offset, page));
+  }
+
+  // One page of a finished job's rows, from `offset`, at most `page` of them.
+  json::object PageAnswer(const std::string& kind, const std::string& job_id, const Job& job,
+                          size_t offset, size_t page) {
     json::array rows;
     for (size_t r = offset; r < job.rows.size() && r < offset + page; ++r) {
       rows.push_back(job.rows[r]);
     }
-    owner->result_pages++;
-    json::object answer{{"kind", "bigquery#getQueryResultsResponse"},
+    json::object answer{{"kind", kind},
                         {"schema", json::object{{"fields", job.fields}}},
                         {"jobReference", json::object{{"projectId", project}, {"jobId", job_id}}},
                         {"totalRows", std::to_string(job.rows.size())},
@@ -805,7 +820,7 @@ struct BigQueryTestServer::Impl {
     if (!rows.empty()) answer["rows"] = std::move(rows);
     if (offset + page < job.rows.size())
       answer["pageToken"] = "page-" + std::to_string(offset + page);
-    return JsonAnswer(200, answer);
+    return answer;
   }
 
   json::object TableResource(const std::string& dataset, const std::string& table) {

@@ -16,9 +16,9 @@
 // `d.events_*` to a UNION ALL view with _TABLE_SUFFIX, GoogleSQL functions to DuckDB macros,
 // correlated UNNEST(x) AS p) and the rows are answered in BigQuery's JSON conventions (INT64
 // and every scalar as strings, TIMESTAMP as epoch seconds in E notation, REPEATED as [{"v"}],
-// RECORD as {"f": [...]}). jobs.query always answers jobComplete:false first; dry runs answer
-// a totalBytesProcessed computed from the sizes of the tables the query reads (8 bytes per
-// cell). Knobs make queries slow (to test timeouts and jobs.cancel) and inject quota errors.
+// RECORD as {"f": [...]}). jobs.query answers jobComplete:false first (unless answer_in_query); dry
+// runs answer a totalBytesProcessed computed from the sizes of the tables the query reads (8 bytes
+// per cell). Knobs make queries slow (to test timeouts and jobs.cancel) and inject quota errors.
 // Thread-safety: every member may be called from any thread.
 #pragma once
 
@@ -60,6 +60,9 @@ class BigQueryTestServer {
   //! Queries whose text contains this marker never complete (until cancelled).
   static constexpr const char* kSlowMarker = "/* bq-test:slow */";
   std::atomic<int> token_lifetime_s{3600};
+  //! jobs.query answers quick queries complete, with the first page of rows (as BigQuery does
+  //! when the job finishes within timeoutMs); by default it always answers jobComplete:false.
+  std::atomic<bool> answer_in_query{false};
   //! The next N API calls answer 403 rateLimitExceeded (with Retry-After: 0).
   std::atomic<int> rate_limit_next{0};
   //! The next N API calls answer 429 with Retry-After: 0.
