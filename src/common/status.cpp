@@ -26,6 +26,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "QUERY_ERROR";
     case ErrorCode::kInternal:
       return "INTERNAL";
+    case ErrorCode::kCostLimit:
+      return "COST_LIMIT";
   }
   return "INTERNAL";
 }
@@ -36,6 +38,7 @@ int ToHttpStatus(ErrorCode code) {
       return 200;
     case ErrorCode::kInvalidArgument:
     case ErrorCode::kQueryError:
+    case ErrorCode::kCostLimit:
       return 400;
     case ErrorCode::kNotFound:
       return 404;

@@ -29,6 +29,8 @@ enum class ErrorCode {
   kConfigError,
   kQueryError,
   kInternal,
+  //! A query refused by cost control: its estimated bytes exceed the deny threshold.
+  kCostLimit,
 };
 
 //! The stable, upper-case name of a code, e.g. "INVALID_ARGUMENT".
@@ -88,6 +90,9 @@ inline Status QueryError(std::string msg) {
 }
 inline Status Internal(std::string msg) {
   return {ErrorCode::kInternal, std::move(msg)};
+}
+inline Status CostLimit(std::string msg) {
+  return {ErrorCode::kCostLimit, std::move(msg)};
 }
 
 //! A value or an error Status (never an OK status without a value).

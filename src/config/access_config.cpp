@@ -54,7 +54,8 @@ const std::vector<std::string> kAuthModes = {"keys", "none"};
 const std::vector<std::string> kApiKeyKeys = {"name", "sha256", "key", "projects", "roles"};
 const std::vector<std::string> kRoleNames = {"read", "query", "admin"};
 const std::vector<std::string> kRateLimitKeys = {"per_minute", "per_hour"};
-const std::vector<std::string> kQueryLimitKeys = {"timeout_ms", "max_rows", "max_bytes"};
+const std::vector<std::string> kQueryLimitKeys = {"timeout_ms", "max_rows", "max_bytes",
+                                                  "cost_warn_bytes", "cost_deny_bytes"};
 // Shorter keys are guessable; `tributary hash-key` makes 43-character ones.
 constexpr size_t kMinKeyLength = 16;
 
@@ -277,6 +278,10 @@ Status ParseQueryLimits(const YamlReader& reader, const Value& value, QueryLimit
       member = &limits.max_rows;
     } else if (field.key == "max_bytes") {
       member = &limits.max_bytes;
+    } else if (field.key == "cost_warn_bytes") {
+      member = &limits.cost_warn_bytes;
+    } else if (field.key == "cost_deny_bytes") {
+      member = &limits.cost_deny_bytes;
     } else {
       return reader.UnknownKey(field, kQueryLimitKeys, "allowed keys");
     }

@@ -72,7 +72,13 @@ struct QueryLimitsConfig {
   std::optional<int64_t> timeout_ms;
   std::optional<int64_t> max_rows;
   std::optional<int64_t> max_bytes;
-  bool empty() const { return !timeout_ms && !max_rows && !max_bytes; }
+  //! Cost control (sources with cost estimates, e.g. BigQuery): estimated bytes processed
+  //! above which an answer carries a COST_WARNING, and above which a query is refused.
+  std::optional<int64_t> cost_warn_bytes;
+  std::optional<int64_t> cost_deny_bytes;
+  bool empty() const {
+    return !timeout_ms && !max_rows && !max_bytes && !cost_warn_bytes && !cost_deny_bytes;
+  }
 };
 
 //! Lower-case hex SHA-256 of `text`.

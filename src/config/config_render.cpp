@@ -359,6 +359,12 @@ class ConfigEmitter {
     if (limits.timeout_ms) out_ << YAML::Key << "timeout_ms" << YAML::Value << *limits.timeout_ms;
     if (limits.max_rows) out_ << YAML::Key << "max_rows" << YAML::Value << *limits.max_rows;
     if (limits.max_bytes) out_ << YAML::Key << "max_bytes" << YAML::Value << *limits.max_bytes;
+    if (limits.cost_warn_bytes) {
+      out_ << YAML::Key << "cost_warn_bytes" << YAML::Value << *limits.cost_warn_bytes;
+    }
+    if (limits.cost_deny_bytes) {
+      out_ << YAML::Key << "cost_deny_bytes" << YAML::Value << *limits.cost_deny_bytes;
+    }
     out_ << YAML::EndMap;
   }
 

@@ -76,6 +76,13 @@ struct QueryRequest {
   //! At most about this many bytes of cells; more set stats.truncated. 0 means no limit.
   int64_t max_bytes = 64ll << 20;
   CancelToken cancel;
+  //! Cost control, for connectors with cost_estimate: above `cost_warn_bytes` estimated bytes
+  //! processed the result carries a COST_WARNING, above `cost_deny_bytes` the query is refused
+  //! with COST_LIMIT. 0 disables a threshold. Set from EffectiveQueryLimits.
+  int64_t cost_warn_bytes = 100ll << 20;
+  int64_t cost_deny_bytes = 1ll << 30;
+  //! The config key that set cost_deny_bytes, named in COST_LIMIT errors.
+  std::string cost_deny_from = "limits.cost_deny_bytes";
   //! Set only by trusted internal callers (tests of engine-level read-only enforcement,
   //! metric packs whose SQL ships with Tributary). User SQL always goes through the guard.
   bool skip_statement_guard = false;

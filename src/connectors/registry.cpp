@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "connectors/bigquery/bigquery_connector.h"
 #include "connectors/clickhouse/clickhouse_connector.h"
 #include "connectors/duckdb/duckdb_connector.h"
 #include "connectors/json_api/json_api_connector.h"
@@ -16,8 +17,8 @@ namespace tributary {
 const std::vector<ConnectorFactory>& AllConnectors() {
   static const std::vector<ConnectorFactory> factories = [] {
     std::vector<ConnectorFactory> all = {
-        ClickHouseConnectorFactory(), DuckDbConnectorFactory(), MySqlConnectorFactory(),
-        PostgresConnectorFactory(),   SqliteConnectorFactory(),
+        BigQueryConnectorFactory(), ClickHouseConnectorFactory(), DuckDbConnectorFactory(),
+        MySqlConnectorFactory(),    PostgresConnectorFactory(),   SqliteConnectorFactory(),
     };
     all.push_back(PrometheusConnectorFactory());
     all.push_back(JsonApiConnectorFactory());

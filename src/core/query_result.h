@@ -58,12 +58,24 @@ class ColumnData {
   size_t approx_bytes_ = 0;
 };
 
+//! Something the caller should know about a successful query, carried to `meta.warnings`.
+struct QueryWarning {
+  //! Stable code, e.g. "COST_WARNING".
+  std::string code;
+  std::string message;
+  //! For cost warnings: the estimated bytes processed and their on-demand price in USD.
+  int64_t bytes = 0;
+  double usd = 0;
+};
+
 struct QueryStats {
   int64_t elapsed_us = 0;
   //! True when a row or byte limit cut the result short.
   bool truncated = false;
   //! Which limit cut it: "rows" or "bytes" (empty when not truncated).
   std::string truncated_by;
+  //! Warnings of the query (cost estimates above the warn threshold, ...).
+  std::vector<QueryWarning> warnings;
 };
 
 class QueryResult {

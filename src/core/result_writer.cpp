@@ -158,6 +158,27 @@ std::string ResultToJson(const QueryResult& result) {
     w.String(result.stats().truncated_by.c_str());
   }
   w.EndObject();
+  if (!result.stats().warnings.empty()) {
+    // meta.warnings: what the caller should know about an answer (cost estimates).
+    w.Key("meta");
+    w.StartObject();
+    w.Key("warnings");
+    w.StartArray();
+    for (const auto& warning : result.stats().warnings) {
+      w.StartObject();
+      w.Key("code");
+      w.String(warning.code.data(), static_cast<rapidjson::SizeType>(warning.code.size()));
+      w.Key("message");
+      w.String(warning.message.data(), static_cast<rapidjson::SizeType>(warning.message.size()));
+      w.Key("bytes");
+      w.Int64(warning.bytes);
+      w.Key("usd");
+      w.Double(warning.usd);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }

@@ -635,6 +635,9 @@ SourceRun RunOnSource(const Runtime& runtime, const ProjectConfig& project, cons
     request.max_bytes = limits.max_bytes;
     request.timeout = remaining;
     request.cancel = cancel;
+    request.cost_warn_bytes = limits.cost_warn_bytes;
+    request.cost_deny_bytes = limits.cost_deny_bytes;
+    request.cost_deny_from = limits.cost_deny_from;
     // The SQL ships with Tributary (or the operator's packs_dir) and values are bound.
     request.skip_statement_guard = true;
     auto query_start = Clock::now();
@@ -647,6 +650,7 @@ SourceRun RunOnSource(const Runtime& runtime, const ProjectConfig& project, cons
       return fail(as_timeout(result.status().WithContext("source '" + binding.source + "'")));
     }
     if (query.part == "main") outcome.rows = static_cast<int64_t>(result->row_count());
+    for (auto& warning : result->stats().warnings) outcome.warnings.push_back(warning);
     parts.emplace(query.part, std::move(result).value());
   }
   outcome.elapsed_ms = elapsed_ms();
@@ -891,6 +895,23 @@ std::string MetricEnvelopePrefix(const MetricAnswer& answer) {
     meta.EndObject();
   }
   meta.EndArray();
+  bool any_warning = false;
+  for (const auto& s : answer.sources) any_warning = any_warning || !s.warnings.empty();
+  if (any_warning) {
+    meta.Key("warnings").StartArray();
+    for (const auto& s : answer.sources) {
+      for (const auto& w : s.warnings) {
+        meta.StartObject();
+        meta.Key("code").String(w.code);
+        meta.Key("message").String(w.message);
+        meta.Key("source").String(s.id);
+        meta.Key("bytes").Int(w.bytes);
+        meta.Key("usd").Double(w.usd);
+        meta.EndObject();
+      }
+    }
+    meta.EndArray();
+  }
   meta.EndObject();
   std::string meta_json = meta.Take();
   // The open meta object: the writer's closing brace is replaced by the separator before the

@@ -43,6 +43,8 @@ struct SourceOutcome {
   int64_t rows = 0;
   double elapsed_ms = 0;
   Status error;
+  //! The source's query warnings (cost estimates), shown in meta.warnings.
+  std::vector<QueryWarning> warnings;
 };
 
 struct MetricAnswer {

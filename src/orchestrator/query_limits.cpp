@@ -39,6 +39,29 @@ QueryLimits EffectiveQueryLimits(const Config& config, const ProjectConfig* proj
   Tighten(limits.max_timeout_ms, limits.max_timeout_from, source.limits.timeout_ms,
           prefix + "timeout_ms");
   Tighten(limits.max_bytes, unused, source.limits.max_bytes, prefix + "max_bytes");
+  // Cost thresholds: the configured ones (tightest wins) replace the defaults, so a project or
+  // source can raise them as well as lower them.
+  std::optional<int64_t> warn, deny;
+  const std::string source_prefix = "sources." + source.id + ".limits.";
+  limits.cost_deny_from = source_prefix + "cost_deny_bytes";
+  auto tightest = [](std::optional<int64_t>& value, std::string* from,
+                     const std::optional<int64_t>& cap, const std::string& key) {
+    if (cap && (!value || *cap < *value)) {
+      value = cap;
+      if (from) *from = key;
+    }
+  };
+  if (project) {
+    const std::string project_prefix = "projects." + project->id + ".limits.";
+    tightest(warn, nullptr, project->limits.cost_warn_bytes, "");
+    tightest(deny, &limits.cost_deny_from, project->limits.cost_deny_bytes,
+             project_prefix + "cost_deny_bytes");
+  }
+  tightest(warn, nullptr, source.limits.cost_warn_bytes, "");
+  tightest(deny, &limits.cost_deny_from, source.limits.cost_deny_bytes,
+           source_prefix + "cost_deny_bytes");
+  limits.cost_warn_bytes = warn.value_or(QueryLimits::kDefaultCostWarnBytes);
+  limits.cost_deny_bytes = deny.value_or(QueryLimits::kDefaultCostDenyBytes);
   limits.default_rows = std::min(server.default_row_limit, limits.max_rows);
   limits.default_timeout_ms = std::min(server.default_timeout_ms, limits.max_timeout_ms);
   return limits;

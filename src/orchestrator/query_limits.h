@@ -27,6 +27,17 @@ struct QueryLimits {
   //! ("server.max_row_limit", "projects.web.limits.max_rows", "sources.wh.limits.max_rows").
   std::string max_rows_from;
   std::string max_timeout_from;
+  //! Cost control for sources that estimate a query's bytes (BigQuery): above
+  //! cost_warn_bytes the answer carries a COST_WARNING, above cost_deny_bytes the query is
+  //! refused with COST_LIMIT. The tightest of the project's and the source's `limits:`; when
+  //! neither sets one, the defaults (100 MiB and 1 GiB).
+  int64_t cost_warn_bytes = kDefaultCostWarnBytes;
+  int64_t cost_deny_bytes = kDefaultCostDenyBytes;
+  //! The config key that set cost_deny_bytes (or where to set it), for COST_LIMIT errors.
+  std::string cost_deny_from;
+
+  static constexpr int64_t kDefaultCostWarnBytes = 100ll << 20;
+  static constexpr int64_t kDefaultCostDenyBytes = 1ll << 30;
 };
 
 //! The tightest of server, project (may be null) and source limits.

@@ -52,6 +52,9 @@ Result<QueryResult> RunUserQuery(const Runtime& runtime, const UserQuery& query)
   request.max_bytes = requested.max_bytes;
   request.timeout = std::chrono::milliseconds(requested.timeout_ms);
   request.cancel = query.cancel;
+  request.cost_warn_bytes = limits.cost_warn_bytes;
+  request.cost_deny_bytes = limits.cost_deny_bytes;
+  request.cost_deny_from = limits.cost_deny_from;
 
   auto start = std::chrono::steady_clock::now();
   Result<QueryResult> result = source->connector()->Execute(request);

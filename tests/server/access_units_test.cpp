@@ -107,7 +107,7 @@ TEST(AccessConfig, Errors) {
             "off): per_minute, per_hour");
   EXPECT_EQ(LoadError("sources:\n  a: {type: duckdb, path: a.duckdb, limits: {max_row: 5}}\n"),
             "cfg.yaml:2:46: sources.a.limits.max_row: unknown key; did you mean 'max_rows'? "
-            "allowed keys: timeout_ms, max_rows, max_bytes");
+            "allowed keys: timeout_ms, max_rows, max_bytes, cost_warn_bytes, cost_deny_bytes");
   EXPECT_EQ(LoadError("sources:\n  a: {type: duckdb, path: a.duckdb}\nprojects:\n  p: {sources: "
                       "[a], limits: {timeout_ms: 0}}\n"),
             "cfg.yaml:4:42: projects.p.limits.timeout_ms: 0 is too small; use a value >= 1");
@@ -167,6 +167,28 @@ TEST(QueryLimits, TightestOfServerProjectAndSourceWins) {
   ASSERT_FALSE(more.ok());
   EXPECT_EQ(more.status().message(),
             "'timeoutMs' must be between 1 and 2000 (projects.p.limits.timeout_ms), got 2001");
+}
+
+TEST(QueryLimits, CostThresholdsTightestSetOneWinsElseDefaults) {
+  Config config = MustLoad(
+      "sources:\n"
+      "  a: {type: duckdb, path: a.duckdb, limits: {cost_warn_bytes: 500, cost_deny_bytes: "
+      "9000000000}}\n"
+      "  b: {type: duckdb, path: b.duckdb}\n"
+      "projects:\n  p: {sources: [a, b], limits: {cost_deny_bytes: 2000}}\n");
+  const ProjectConfig* p = config.FindProject("p");
+  QueryLimits a = EffectiveQueryLimits(config, p, *config.FindSource("a"));
+  EXPECT_EQ(a.cost_warn_bytes, 500);
+  EXPECT_EQ(a.cost_deny_bytes, 2000);
+  EXPECT_EQ(a.cost_deny_from, "projects.p.limits.cost_deny_bytes");
+  // Without the project, the source's own limit raises the 1 GiB default.
+  QueryLimits a_alone = EffectiveQueryLimits(config, nullptr, *config.FindSource("a"));
+  EXPECT_EQ(a_alone.cost_deny_bytes, 9000000000);
+  EXPECT_EQ(a_alone.cost_deny_from, "sources.a.limits.cost_deny_bytes");
+  QueryLimits b = EffectiveQueryLimits(config, nullptr, *config.FindSource("b"));
+  EXPECT_EQ(b.cost_warn_bytes, 100ll << 20);
+  EXPECT_EQ(b.cost_deny_bytes, 1ll << 30);
+  EXPECT_EQ(b.cost_deny_from, "sources.b.limits.cost_deny_bytes");
 }
 
 TEST(RateLimiter, SlidingMinuteWindowOnAnInjectedClock) {
