@@ -5,8 +5,8 @@
 #include "connectors/bigquery/bigquery_connector.h"
 #include "connectors/clickhouse/clickhouse_connector.h"
 #include "connectors/duckdb/duckdb_connector.h"
-#include "connectors/json_api/json_api_connector.h"
 #include "connectors/elasticsearch/es_connector.h"
+#include "connectors/json_api/json_api_connector.h"
 #include "connectors/mysql/mysql_connector.h"
 #include "connectors/postgres/pg_connector.h"
 #include "connectors/prometheus/prometheus_connector.h"
@@ -17,12 +17,10 @@ namespace tributary {
 const std::vector<ConnectorFactory>& AllConnectors() {
   static const std::vector<ConnectorFactory> factories = [] {
     std::vector<ConnectorFactory> all = {
-        BigQueryConnectorFactory(), ClickHouseConnectorFactory(), DuckDbConnectorFactory(),
-        MySqlConnectorFactory(),    PostgresConnectorFactory(),   SqliteConnectorFactory(),
+        BigQueryConnectorFactory(),      ClickHouseConnectorFactory(), DuckDbConnectorFactory(),
+        ElasticsearchConnectorFactory(), JsonApiConnectorFactory(),    MySqlConnectorFactory(),
+        PostgresConnectorFactory(),      PrometheusConnectorFactory(), SqliteConnectorFactory(),
     };
-    all.push_back(PrometheusConnectorFactory());
-    all.push_back(JsonApiConnectorFactory());
-    all.push_back(ElasticsearchConnectorFactory());
     std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.type < b.type; });
     return all;
   }();

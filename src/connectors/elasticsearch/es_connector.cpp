@@ -352,7 +352,8 @@ class ElasticsearchConnector final : public Connector {
                         .schema_introspection = true,
                         .parameters = !opensearch,
                         .cancellation = true,
-                        .cost_estimate = false};
+                        .cost_estimate = false,
+                        .query_options = true};
   }
 
   Status Open() override {

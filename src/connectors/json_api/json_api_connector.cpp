@@ -104,7 +104,8 @@ class JsonApiConnector final : public Connector {
                         .schema_introspection = true,
                         .parameters = true,
                         .cancellation = true,
-                        .cost_estimate = false};
+                        .cost_estimate = false,
+                        .query_options = true};
   }
 
   Status Open() override {
