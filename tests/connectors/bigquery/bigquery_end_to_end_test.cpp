@@ -137,8 +137,29 @@ std::string ConfigYaml(const std::string& endpoint) {
          "      llm_logs: {source: bq, table: 'test-project.gateway.llm_logs'}\n";
 }
 
+// Built on first use; torn down by the environment below before static destruction, so no
+// server thread is still answering while the process's statics are being destroyed.
+Fixture*& SharedSlot() {
+  static Fixture* fixture = nullptr;
+  return fixture;
+}
+
+class SharedFixtureEnvironment : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    Fixture* f = SharedSlot();
+    if (!f) return;
+    f->server.reset();
+    if (f->runtime) f->runtime.reset();
+    f->bq.reset();
+  }
+};
+
+[[maybe_unused]] ::testing::Environment* const kSharedFixtureEnvironment =
+    ::testing::AddGlobalTestEnvironment(new SharedFixtureEnvironment);
+
 Fixture& Shared() {
-  static Fixture* fixture = [] {
+  static Fixture* fixture = SharedSlot() = [] {
     auto* f = new Fixture;
     f->bq = std::make_unique<BigQueryTestServer>("test-project");
     const std::string db = TempPath("src.duckdb");
@@ -311,6 +332,12 @@ struct PackCase {
   std::string pack, metric;
   packs_test::OracleParams params;
 };
+
+// What ctest prints for a case: "web/daily asOf=... days=7", not the bytes of the struct.
+void PrintTo(const PackCase& c, std::ostream* os) {
+  *os << c.pack << "/" << c.metric;
+  for (const auto& [name, value] : c.params) *os << " " << name << "=" << value;
+}
 
 // Two parameter sets per metric: the default window, and a second one of the metric's own
 // window kind with a fractional asOf (sample_logs: a page further in).
