@@ -160,12 +160,7 @@ class BigQueryConnector final : public Connector {
     if (o.Has("project_id")) s.project_id = o.GetString("project_id");
     settings_ = s;
 
-    HttpClientOptions http;
-    http.source_id = context_.id;
-    http.max_connections = o.GetInt("max_connections", 8);
-    http.connect_timeout = std::chrono::milliseconds(o.GetInt("connect_timeout_ms", 10'000));
-    http.tls.verify = o.GetBool("tls_verify", true);
-    http.tls.ca_file = o.GetString("tls_ca_file");
+    const HttpClientOptions http = HttpClientOptionsFrom(o, context_.id, 8);
     EnsureCurlGlobalInit();
     http_ = std::make_unique<HttpClient>(http);
     tokens_ = std::make_unique<TokenProvider>(std::move(tokens), http_.get());
@@ -634,23 +629,11 @@ ConnectorFactory BigQueryConnectorFactory() {
        .description = "rows per result page (maxResults, default 10000)",
        .min = 1,
        .max = 100'000},
-      {.name = "max_connections",
-       .type = OptionType::kInt,
-       .description = "concurrent HTTP requests (default 8)",
-       .min = 1,
-       .max = 256},
-      {.name = "connect_timeout_ms",
-       .type = OptionType::kInt,
-       .description = "TCP/TLS connect timeout (default 10000)",
-       .min = 1},
-      {.name = "tls_verify",
-       .type = OptionType::kBool,
-       .description = "verify the server certificate (default true)"},
-      {.name = "tls_ca_file", .type = OptionType::kString, .description = "CA bundle file"},
   };
   f.create = [](const SourceContext& context) -> std::unique_ptr<Connector> {
     return std::make_unique<BigQueryConnector>(context);
   };
+  AppendHttpConnectionOptionSpecs(f.schema, 8);
   return f;
 }
 

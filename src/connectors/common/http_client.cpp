@@ -330,4 +330,36 @@ void HttpClient::Close() {
   if (pool_) pool_->Close();
 }
 
+void AppendHttpConnectionOptionSpecs(OptionSchema& schema, int64_t default_max_connections) {
+  schema.push_back({.name = "tls_verify",
+                    .type = OptionType::kBool,
+                    .description = "verify the server certificate and host name (default true)"});
+  schema.push_back({.name = "tls_ca_file",
+                    .type = OptionType::kString,
+                    .description = "CA bundle for verifying the server (default: system CAs)"});
+  schema.push_back({.name = "connect_timeout_ms",
+                    .type = OptionType::kInt,
+                    .description = "TCP/TLS connect timeout (default 10000)",
+                    .min = 1,
+                    .max = 600'000});
+  std::string max_description = "concurrent requests and kept-alive connections (default ";
+  max_description.append(std::to_string(default_max_connections)).append(")");
+  schema.push_back({.name = "max_connections",
+                    .type = OptionType::kInt,
+                    .description = std::move(max_description),
+                    .min = 1,
+                    .max = 256});
+}
+
+HttpClientOptions HttpClientOptionsFrom(const Options& options, std::string source_id,
+                                        int64_t default_max_connections) {
+  HttpClientOptions client;
+  client.source_id = std::move(source_id);
+  client.max_connections = options.GetInt("max_connections", default_max_connections);
+  client.connect_timeout = std::chrono::milliseconds(options.GetInt("connect_timeout_ms", 10'000));
+  client.tls.verify = options.GetBool("tls_verify", true);
+  client.tls.ca_file = options.GetString("tls_ca_file");
+  return client;
+}
+
 }  // namespace tributary

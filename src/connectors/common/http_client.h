@@ -22,6 +22,7 @@
 
 #include "common/cancel.h"
 #include "common/status.h"
+#include "config/options.h"
 #include "connectors/common/connection_pool.h"
 
 typedef void CURL;  // NOLINT: libcurl's own opaque typedef, repeated to keep curl.h private
@@ -167,5 +168,12 @@ class HttpClient {
   HttpClientOptions options_;
   std::unique_ptr<ConnectionPool<HttpHandle>> pool_;
 };
+
+//! Appends the connection options every HTTP connector accepts to its schema: tls_verify,
+//! tls_ca_file, connect_timeout_ms and max_connections (`default_max_connections` when unset).
+void AppendHttpConnectionOptionSpecs(OptionSchema& schema, int64_t default_max_connections);
+//! Reads those options (validated by the schema) into client options for `source_id`.
+HttpClientOptions HttpClientOptionsFrom(const Options& options, std::string source_id,
+                                        int64_t default_max_connections);
 
 }  // namespace tributary

@@ -46,9 +46,7 @@ struct Settings {
   std::string default_index;
   Flavor flavor = Flavor::kUnknown;
   int64_t page_size = 1000;
-  std::chrono::milliseconds connect_timeout{10'000};
-  HttpTlsOptions tls;
-  int64_t max_connections = 8;
+  HttpClientOptions http;
 };
 
 std::string NewOpaqueId() {
@@ -405,17 +403,10 @@ class ElasticsearchConnector final : public Connector {
                          "' (leave it out to detect it from GET /)");
     }
     s.page_size = o.GetInt("page_size", 1000);
-    s.connect_timeout = milliseconds(o.GetInt("connect_timeout_ms", 10'000));
-    s.tls.verify = o.GetBool("tls_verify", true);
-    s.tls.ca_file = o.GetString("tls_ca_file");
-    s.max_connections = o.GetInt("max_connections", 8);
+    s.http = HttpClientOptionsFrom(o, context_.id, 8);
     settings_ = s;
     flavor_ = s.flavor;
-    HttpClientOptions client;
-    client.source_id = context_.id;
-    client.max_connections = s.max_connections;
-    client.tls = s.tls;
-    client.connect_timeout = s.connect_timeout;
+    HttpClientOptions client = s.http;
     // With several nodes a refused connection moves on to the next node instead.
     client.retry.retry_transport_errors = s.nodes.size() == 1;
     client_ = std::make_unique<HttpClient>(client);
@@ -695,8 +686,8 @@ class ElasticsearchConnector final : public Connector {
   void CancelServerTasks(const std::string& opaque_id) {
     HttpHandle http;
     HttpRequest base;
-    base.tls = settings_.tls;
-    base.connect_timeout = settings_.connect_timeout;
+    base.tls = settings_.http.tls;
+    base.connect_timeout = settings_.http.connect_timeout;
     base.total_timeout = std::chrono::duration_cast<milliseconds>(kCleanupTimeout);
     base.headers.push_back("Accept: application/json");
     if (!settings_.api_key.empty()) {
@@ -1261,23 +1252,8 @@ ConnectorFactory ElasticsearchConnectorFactory() {
        .description = "rows per SQL page / search page (default 1000)",
        .min = 1,
        .max = 10'000},
-      {.name = "connect_timeout_ms",
-       .type = OptionType::kInt,
-       .description = "TCP/TLS connect timeout (default 10000)",
-       .min = 1,
-       .max = 600'000},
-      {.name = "max_connections",
-       .type = OptionType::kInt,
-       .description = "concurrent requests (pooled keep-alive connections, default 8)",
-       .min = 1,
-       .max = 256},
-      {.name = "tls_verify",
-       .type = OptionType::kBool,
-       .description = "verify the server certificate and host name (default true)"},
-      {.name = "tls_ca_file",
-       .type = OptionType::kString,
-       .description = "CA bundle for verifying the server (default: system CAs)"},
   };
+  AppendHttpConnectionOptionSpecs(f.schema, 8);
   f.create = [](const SourceContext& context) -> std::unique_ptr<Connector> {
     return std::make_unique<ElasticsearchConnector>(context);
   };

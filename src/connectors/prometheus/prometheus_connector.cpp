@@ -26,9 +26,7 @@ struct Settings {
   std::string user;
   std::string password;
   std::vector<std::string> headers;  // "Name: value", auth included
-  HttpTlsOptions tls;
-  std::chrono::milliseconds connect_timeout{10'000};
-  int64_t max_connections = 8;
+  HttpClientOptions http;
   PromPlanLimits plan;
   int64_t max_response_bytes = 256ll << 20;
 };
@@ -104,10 +102,7 @@ class PrometheusConnector final : public Connector {
       s.headers.push_back(name + ": " + value);
     }
     if (!token.empty()) s.headers.push_back("Authorization: Bearer " + token);
-    s.tls.verify = o.GetBool("tls_verify", true);
-    s.tls.ca_file = o.GetString("tls_ca_file");
-    s.connect_timeout = std::chrono::milliseconds(o.GetInt("connect_timeout_ms", 10'000));
-    s.max_connections = o.GetInt("max_connections", 8);
+    s.http = HttpClientOptionsFrom(o, context_.id, 8);
     s.plan.max_points = o.GetInt("max_points", 11000);
     const std::string default_step = o.GetString("default_step", "60s");
     auto step = ParsePromDuration(default_step, "default_step");
@@ -117,13 +112,8 @@ class PrometheusConnector final : public Connector {
     settings_ = std::move(s);
 
     EnsureCurlGlobalInit();
-    HttpClientOptions client;
-    client.source_id = context_.id;
-    client.max_connections = settings_.max_connections;
-    client.tls = settings_.tls;
-    client.connect_timeout = settings_.connect_timeout;
     // Connects lazily: a server that is down does not stop Open.
-    client_ = std::make_unique<HttpClient>(client);
+    client_ = std::make_unique<HttpClient>(settings_.http);
     return Status::Ok();
   }
 
@@ -264,8 +254,8 @@ class PrometheusConnector final : public Connector {
     request.headers = settings_.headers;
     request.basic_user = settings_.user;
     request.basic_password = settings_.password;
-    request.tls = settings_.tls;
-    request.connect_timeout = settings_.connect_timeout;
+    request.tls = settings_.http.tls;
+    request.connect_timeout = settings_.http.connect_timeout;
     return request;
   }
 
@@ -332,22 +322,6 @@ ConnectorFactory PrometheusConnectorFactory() {
        .type = OptionType::kStringMap,
        .secret = true,
        .description = "extra request headers, e.g. X-Scope-OrgID for a multi-tenant frontend"},
-      {.name = "tls_verify",
-       .type = OptionType::kBool,
-       .description = "verify the server certificate and host name (default true)"},
-      {.name = "tls_ca_file",
-       .type = OptionType::kString,
-       .description = "CA bundle for verifying the server (default: system CAs)"},
-      {.name = "connect_timeout_ms",
-       .type = OptionType::kInt,
-       .description = "TCP/TLS connect timeout (default 10000)",
-       .min = 1,
-       .max = 600'000},
-      {.name = "max_connections",
-       .type = OptionType::kInt,
-       .description = "concurrent requests and kept-alive connections (default 8)",
-       .min = 1,
-       .max = 256},
       {.name = "max_points",
        .type = OptionType::kInt,
        .description = "points per series a range query may return (default 11000)",
@@ -362,6 +336,7 @@ ConnectorFactory PrometheusConnectorFactory() {
        .min = 1,
        .max = 65536},
   };
+  AppendHttpConnectionOptionSpecs(f.schema, 8);
   f.create = [](const SourceContext& context) -> std::unique_ptr<Connector> {
     return std::make_unique<PrometheusConnector>(context);
   };
