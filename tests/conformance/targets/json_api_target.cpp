@@ -18,6 +18,7 @@
 
 #include "config/config.h"
 #include "conformance/conformance_target.h"
+#include "conformance/targets/duckdb_expectations.h"
 #include "support/local_http_server.h"
 
 namespace tributary::conformance {
@@ -120,36 +121,11 @@ class JsonApiTarget final : public Target {
   }
   Options UnreachableOptions() const override { return OptionsFor("http://127.0.0.1:1", kToken); }
 
-  std::string TypesQuery() const override {
-    return "SELECT id, i16, i32, i64, dec, f64, flag, txt, day, ts, tstz, doc, raw, uid, dur, "
-           "arr FROM conf_types ORDER BY id";
-  }
-
+  std::string TypesQuery() const override { return DuckDbTypesQuery(); }
   std::vector<ExpectedColumn> ExpectedTypeColumns() const override {
-    return {
-        {"id", ColumnType::kInt64},       {"i16", ColumnType::kInt64},
-        {"i32", ColumnType::kInt64},      {"i64", ColumnType::kInt64},
-        {"dec", ColumnType::kDecimal},    {"f64", ColumnType::kDouble},
-        {"flag", ColumnType::kBool},      {"txt", ColumnType::kString},
-        {"day", ColumnType::kDate},       {"ts", ColumnType::kTimestamp},
-        {"tstz", ColumnType::kTimestamp}, {"doc", ColumnType::kJson},
-        {"raw", ColumnType::kBytes},      {"uid", ColumnType::kString},
-        {"dur", ColumnType::kString},     {"arr", ColumnType::kJson},
-    };
+    return DuckDbExpectedTypeColumns();
   }
-
-  std::string ExpectedTypeRowsJson() const override {
-    return "["
-           "[1,12,-345,1234567890123,12.3400,2.5,true,\"hello\",\"2024-02-29\","
-           "\"2024-02-29T13:14:15.123456Z\",\"2024-02-29T11:14:15Z\",{\"a\":[1,2],\"b\":\"x\"},"
-           "\"AAFoaQ==\",\"550e8400-e29b-41d4-a716-446655440000\",\"P1DT2H\",[1,2,3]],"
-           "[2,null,null,null,null,null,null,null,null,null,null,null,null,null,null,null],"
-           "[3,-32768,2147483647,-9223372036854775808,-99999999999999.9999,-1.5e300,false,"
-           "\"Gr\u00fc\u00dfe e\u0301 \u6f22\u5b57 \U0001F600\",\"0001-01-01\","
-           "\"1969-12-31T23:59:59.500000Z\",\"9999-12-31T23:59:59.999999Z\",[],\"\","
-           "\"ffffffff-ffff-ffff-ffff-ffffffffffff\",\"P-1M\",[]]"
-           "]";
-  }
+  std::string ExpectedTypeRowsJson() const override { return DuckDbExpectedTypeRowsJson(); }
 
   std::string Placeholder(int i) const override {
     std::string placeholder = "$";
