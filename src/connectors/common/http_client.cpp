@@ -252,7 +252,8 @@ Result<HttpResponse> PerformWithRetry(HttpHandle& handle, const HttpRequest& req
   const int attempts = std::max(1, policy.max_attempts);
   for (int attempt = 1;; ++attempt) {
     if (cancel.cancelled()) return QueryCancelledError(cancel);
-    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    // Rounded up, so that curl's own timer never fires before the deadline itself.
+    const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
     if (left.count() <= 0)
       return DeadlineExceeded("HTTP request deadline passed before attempt " +
                               std::to_string(attempt));
@@ -263,6 +264,11 @@ Result<HttpResponse> PerformWithRetry(HttpHandle& handle, const HttpRequest& req
     body_delivered = false;
     Result<HttpResponse> result = handle.Perform(attempt_request, &abort);
     if (cancel.cancelled()) return QueryCancelledError(cancel);
+    // curl stopped the transfer because the deadline came: a timeout, not an unreachable host.
+    if (!result.ok() && Clock::now() >= deadline) {
+      return DeadlineExceeded("HTTP request did not finish before its deadline (" +
+                              result.status().message() + ")");
+    }
     if (result.ok()) result->attempts = attempt;
     const bool retryable = result.ok() ? (IsRetryableHttpStatus(result->status) &&
                                           !body_delivered && !result->stopped_by_receiver)
