@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 
+#include "core/encoding.h"
 #include "core/json_out.h"
 #include "server/http_util.h"
 #include "server/query_body.h"
@@ -417,20 +418,8 @@ void AddAccessRoutes(Router& router) {
 std::string NewApiKey() {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof bytes) != 1) return {};
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string key = "trib_";
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char byte : bytes) {
-    buffer = (buffer << 8) | byte;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      key += kAlphabet[(buffer >> bits) & 0x3f];
-    }
-  }
-  if (bits > 0) key += kAlphabet[(buffer << (6 - bits)) & 0x3f];
+  key.append(Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes)));
   return key;
 }
 

@@ -226,6 +226,12 @@ TEST(HttpQueryBody, Base64RoundTrips) {
   }
   EXPECT_FALSE(Base64Decode("a"));
   EXPECT_FALSE(Base64Decode("ab c"));
+  // Base64url: RFC 4648's test vectors, no padding, '-' and '_' for '+' and '/'.
+  EXPECT_EQ(Base64UrlEncode("foob"), "Zm9vYg");
+  EXPECT_EQ(Base64UrlEncode("\xfb\xff"), "-_8");
+  EXPECT_EQ(Base64UrlDecode("-_8"), std::string("\xfb\xff"));
+  EXPECT_EQ(Base64UrlDecode("Zm9vYg"), std::string("foob"));
+  EXPECT_FALSE(Base64UrlDecode("+/8"));
 }
 
 TEST(HttpCsvStream, ChunksConcatenateToResultToCsv) {

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "core/encoding.h"
+
 namespace tributary::bigquery {
 
 namespace {
@@ -106,34 +108,6 @@ Result<ServiceAccountKey> ParseServiceAccountKey(std::string_view text, std::str
   }
   if (key.token_uri.empty()) key.token_uri = "https://oauth2.googleapis.com/token";
   return key;
-}
-
-std::string Base64UrlEncode(std::string_view raw) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve((raw.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= raw.size(); i += 3) {
-    uint32_t n = (uint32_t(uint8_t(raw[i])) << 16) | (uint32_t(uint8_t(raw[i + 1])) << 8) |
-                 uint32_t(uint8_t(raw[i + 2]));
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  size_t rest = raw.size() - i;
-  if (rest == 1) {
-    uint32_t n = uint32_t(uint8_t(raw[i])) << 16;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-  } else if (rest == 2) {
-    uint32_t n = (uint32_t(uint8_t(raw[i])) << 16) | (uint32_t(uint8_t(raw[i + 1])) << 8);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-  }
-  return out;
 }
 
 Result<std::string> SignJwtRs256(std::string_view header_json, std::string_view claims_json,

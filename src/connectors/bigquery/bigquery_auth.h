@@ -36,9 +36,6 @@ struct ServiceAccountKey {
 //! Parses a key's JSON; CONFIG_ERROR naming `where` and the missing field (never the key).
 Result<ServiceAccountKey> ParseServiceAccountKey(std::string_view json, std::string_view where);
 
-//! Base64url without padding (RFC 7515 section 2).
-std::string Base64UrlEncode(std::string_view raw);
-
 //! `<header>.<claims>.<signature>`, each base64url: an RS256 JWS of the two JSON documents
 //! signed with the PEM private key. CONFIG_ERROR when the key cannot be read.
 Result<std::string> SignJwtRs256(std::string_view header_json, std::string_view claims_json,

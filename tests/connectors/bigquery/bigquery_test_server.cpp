@@ -44,16 +44,6 @@ KeyPair GenerateKeyPair() {
   return pair;
 }
 
-std::optional<std::string> Base64UrlDecode(std::string_view text) {
-  std::string s(text);
-  for (char& c : s) {
-    if (c == '-') c = '+';
-    if (c == '_') c = '/';
-  }
-  while (s.size() % 4) s += '=';
-  return Base64Decode(s);
-}
-
 LocalHttpResponse JsonAnswer(int status, const json::value& body) {
   LocalHttpResponse r;
   r.status = status;
