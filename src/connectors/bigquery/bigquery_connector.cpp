@@ -53,18 +53,6 @@ struct Settings {
   std::string default_dataset;
 };
 
-// A random 32-hex-digit id for jobs.query's requestId.
-std::string NewRequestId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "trib-";
-  for (int part = 0; part < 2; ++part) {
-    uint64_t bits = rng();
-    for (int i = 0; i < 16; ++i, bits >>= 4) id += kHex[bits & 15];
-  }
-  return id;
-}
-
 std::string FormatBytes(int64_t bytes) {
   static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
   double v = static_cast<double>(bytes);
@@ -455,7 +443,7 @@ class BigQueryConnector final : public Connector {
     if (!dry_run) {
       // jobs.query's idempotency key: a retried POST (transport failure, 429, 5xx) does not
       // start a second job.
-      body["requestId"] = NewRequestId();
+      body["requestId"] = NewRemoteRequestId("trib-");
       body["timeoutMs"] = ServerWaitMs(deadline);
       body["maxResults"] = page_rows;
     }

@@ -39,17 +39,6 @@ struct Settings {
   PoolOptions pool;
 };
 
-std::string NewQueryId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "trib-";
-  for (int part = 0; part < 2; ++part) {
-    uint64_t bits = rng();
-    for (int i = 0; i < 16; ++i, bits >>= 4) id += kHex[bits & 15];
-  }
-  return id;
-}
-
 // One pooled transfer handle: its keep-alive connection is reused by the next borrower.
 struct ClickHouseConn {
   HttpHandle http;
@@ -283,7 +272,7 @@ class ClickHouseConnector final : public Connector {
   // Runs one statement on `http`, streaming the response into a QueryResult.
   Result<QueryResult> RunOn(HttpHandle& http, const std::string& sql, const QueryOptions& options,
                             Clock::time_point deadline, const CancelToken& cancel) {
-    const std::string query_id = NewQueryId();
+    const std::string query_id = NewRemoteRequestId("trib-");
     TsvResultReader reader(options.max_rows, options.max_bytes);
     HttpRequest request = BaseRequest();
     request.url = QueryUrl(query_id, options, deadline);

@@ -32,6 +32,11 @@ namespace tributary {
 //! Runs curl_global_init exactly once per process (std::call_once).
 void EnsureCurlGlobalInit();
 
+//! `prefix` + 32 random hex digits: the id a request carries so the server can be asked about
+//! it later (ClickHouse query_id to KILL it, Elasticsearch X-Opaque-Id to cancel its task,
+//! BigQuery requestId so a retried jobs.query starts no second job).
+std::string NewRemoteRequestId(std::string_view prefix);
+
 //! Percent-encodes a URL query component (RFC 3986 unreserved characters stay as they are).
 std::string UrlEncode(std::string_view text);
 

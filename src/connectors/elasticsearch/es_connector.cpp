@@ -49,17 +49,6 @@ struct Settings {
   HttpClientOptions http;
 };
 
-std::string NewOpaqueId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "tributary-";
-  for (int part = 0; part < 2; ++part) {
-    uint64_t bits = rng();
-    for (int i = 0; i < 16; ++i, bits >>= 4) id += kHex[bits & 15];
-  }
-  return id;
-}
-
 std::string Trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
     text.remove_prefix(1);
@@ -542,7 +531,7 @@ class ElasticsearchConnector final : public Connector {
       }
     }
     const auto start = Clock::now();
-    Query query{request, start + request.timeout, NewOpaqueId()};
+    Query query{request, start + request.timeout, NewRemoteRequestId("tributary-")};
     const std::string text = Trim(request.sql);
     Result<QueryResult> result =
         !text.empty() && text.front() == '{' ? RunDsl(query, text) : RunSql(query, text);
