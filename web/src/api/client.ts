@@ -1,0 +1,113 @@
+// The one way the page gets data: fetch against the same origin's REST API, with the API key
+// (when auth is on) kept in sessionStorage only, so closing the tab forgets it.
+
+import type { ErrorBody } from './types';
+
+const KEY_STORAGE = 'tributary.apiKey';
+
+/** An API error answer, or a network failure (status 0, code NETWORK). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly requestId?: string;
+  readonly body?: ErrorBody;
+
+  constructor(status: number, code: string, message: string, requestId?: string, body?: ErrorBody) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.requestId = requestId;
+    this.body = body;
+  }
+}
+
+function storage(): Storage | null {
+  try {
+    return typeof sessionStorage === 'undefined' ? null : sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
+export function getApiKey(): string | null {
+  return storage()?.getItem(KEY_STORAGE) ?? null;
+}
+
+export function setApiKey(key: string | null): void {
+  const s = storage();
+  if (!s) return;
+  if (key) s.setItem(KEY_STORAGE, key);
+  else s.removeItem(KEY_STORAGE);
+}
+
+/** Fired on window when the API answers 401: the shell then asks for a key. */
+export const AUTH_REQUIRED_EVENT = 'tributary:auth-required';
+
+export type QueryParams = Record<string, string | number | boolean | null | undefined>;
+
+/** `path` with the defined params as a query string (sorted, so equal calls build equal URLs). */
+export function buildUrl(path: string, params?: QueryParams): string {
+  if (!params) return path;
+  const search = new URLSearchParams();
+  for (const name of Object.keys(params).sort()) {
+    const value = params[name];
+    if (value === undefined || value === null || value === '') continue;
+    search.set(name, String(value));
+  }
+  const qs = search.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+async function request<T>(method: string, url: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const key = getApiKey();
+  if (key) headers.Authorization = `Bearer ${key}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let resp: Response;
+  try {
+    resp = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'NETWORK', `cannot reach the Tributary server (${(e as Error).message})`);
+  }
+  const text = await resp.text();
+  let parsed: unknown = undefined;
+  if (text) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (!resp.ok) {
+    const err = (parsed as ErrorBody | undefined)?.error;
+    if (resp.status === 401 && typeof window !== 'undefined') {
+      window.dispatchEvent(new CustomEvent(AUTH_REQUIRED_EVENT));
+    }
+    throw new ApiError(
+      resp.status,
+      err?.code ?? `HTTP_${resp.status}`,
+      err?.message ?? (text.slice(0, 300) || resp.statusText),
+      err?.requestId,
+      parsed as ErrorBody | undefined,
+    );
+  }
+  if (parsed === undefined) {
+    throw new ApiError(resp.status, 'BAD_RESPONSE', `the server answered ${url} with something that is not JSON`);
+  }
+  return parsed as T;
+}
+
+export function apiGet<T>(path: string, params?: QueryParams, signal?: AbortSignal): Promise<T> {
+  return request<T>('GET', buildUrl(path, params), undefined, signal);
+}
+
+export function apiPost<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  return request<T>('POST', path, body, signal);
+}
