@@ -6,7 +6,7 @@ DUCKDB_DIR := .deps/duckdb
 CMAKE_FLAGS ?=
 FORMAT_FILES = $(shell git ls-files -co --exclude-standard -- '*.cpp' '*.h' | grep -v '^web/')
 
-.PHONY: all deps build run test test-asan format format-check bench clean
+.PHONY: all deps build web run test test-asan format format-check bench clean
 
 all: build
 
@@ -19,6 +19,11 @@ $(BUILD)/build.ninja: CMakeLists.txt | deps
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
+	@bash scripts/build-web.sh
+
+# The dashboard alone (web/dist), e.g. after editing web/src.
+web: deps
+	@bash scripts/build-web.sh
 
 run: build
 	./$(BUILD)/tributary serve
@@ -29,6 +34,7 @@ test: deps format-check build
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTRIB_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@bash scripts/build-web.sh
 	bash scripts/run-tests.sh $(ASAN_BUILD)
 
 format:

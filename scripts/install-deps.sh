@@ -16,6 +16,8 @@ packages=(
   clickhouse-client sqlite3 openssl redis-server prometheus
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev curl python3 wrk nginx-light
+  # the dashboard's browser tests (driven by npm playwright-core)
+  chromium
 )
 
 missing=()
