@@ -206,13 +206,15 @@ TEST_F(MetricsCompat, SampleLogsFiltersKeepOnlyTheMatchingRows) {
   ASSERT_FALSE(tenant.empty()) << "no tenant with errors: " << json::serialize(tenants);
 
   auto page = [&](const std::string& query) {
-    HttpResponse r = Get("/api/v1/projects/demo/metrics/llm/sample_logs?" + query);
+    std::string target = "/api/v1/projects/demo/metrics/llm/sample_logs?";
+    HttpResponse r = Get(target.append(query));
     EXPECT_EQ(r.status, 200) << query << ": " << r.body;
     json::value v = Json(r.body);
     return v.is_object() && v.as_object().contains("data") ? v.at("data").as_array()
                                                            : json::array();
   };
-  const std::string filter = "tenant=" + UrlEncode(tenant) + "&status=error";
+  std::string filter = "tenant=";
+  filter.append(UrlEncode(tenant)).append("&status=error");
   json::array first = page(filter + "&limit=5");
   json::array second = page(filter + "&limit=5&offset=5");
   ASSERT_EQ(first.size(), 5u);
@@ -224,7 +226,9 @@ TEST_F(MetricsCompat, SampleLogsFiltersKeepOnlyTheMatchingRows) {
       EXPECT_EQ(row.at("tenantId"), tenant.c_str()) << json::serialize(row);
       EXPECT_EQ(row.at("status"), "error") << json::serialize(row);
       std::string ts(row.at("timestamp").as_string());
-      if (!previous.empty()) EXPECT_LE(ts, previous) << "not newest first";
+      if (!previous.empty()) {
+        EXPECT_LE(ts, previous) << "not newest first";
+      }
       previous = ts;
       EXPECT_TRUE(ids.insert(std::string(row.at("requestId").as_string())).second)
           << "a row on two pages: " << json::serialize(row);

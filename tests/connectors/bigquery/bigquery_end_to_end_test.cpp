@@ -446,10 +446,11 @@ TEST(BigQueryProtocolLogFilters, FilteredPagesConcatenateToTheOracleList) {
   json::array pages;
   int pages_read = 0;
   for (int offset = 0;; offset += 23) {
-    std::string target =
-        "/api/v1/projects/bq_packs/metrics/llm/sample_logs?asOf=" + UrlEncode(kAsOf) +
-        "&limit=23&offset=" + std::to_string(offset);
-    for (const auto& [k, v] : filter) target += "&" + UrlEncode(k) + "=" + UrlEncode(v);
+    std::string target = "/api/v1/projects/bq_packs/metrics/llm/sample_logs?asOf=";
+    target.append(UrlEncode(kAsOf)).append("&limit=23&offset=").append(std::to_string(offset));
+    for (const auto& [k, v] : filter) {
+      target.append("&").append(UrlEncode(k)).append("=").append(UrlEncode(v));
+    }
     testing::HttpClient client(f.server->port());
     testing::HttpResponse r = client.Get(target);
     ASSERT_EQ(r.status, 200) << "GET " << target << "\n" << r.body.substr(0, 1500);
@@ -470,8 +471,9 @@ TEST(BigQueryProtocolLogFilters, ValuesThePatternRefusesAreInvalidArguments) {
       {"tenant", "acme\n"}, {"status", "error'; --"}, {"anomaly", "yes"}, {"search", "50%"}};
   for (const auto& [name, value] : bad) {
     testing::HttpClient client(f.server->port());
-    testing::HttpResponse r = client.Get("/api/v1/projects/bq_packs/metrics/llm/sample_logs?" +
-                                         UrlEncode(name) + "=" + UrlEncode(value));
+    std::string target = "/api/v1/projects/bq_packs/metrics/llm/sample_logs?";
+    target.append(UrlEncode(name)).append("=").append(UrlEncode(value));
+    testing::HttpResponse r = client.Get(target);
     EXPECT_EQ(r.status, 400) << name << "=" << value << ": " << r.body;
     EXPECT_NE(r.body.find("\"INVALID_ARGUMENT\""), std::string::npos) << r.body;
     EXPECT_NE(r.body.find("parameter '" + name + "' must match"), std::string::npos) << r.body;
