@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <set>
+#include <string>
 
+#include "connectors/common/http_client.h"
 #include "support/server_harness.h"
 
 namespace tributary::testing {
@@ -187,6 +190,70 @@ TEST_F(MetricsCompat, AnalyticsKpisAndSessionTrendsAnswerTheWebMetrics) {
   HttpResponse reversed = Get("/api/analytics/kpis?startDate=2026-11-21&endDate=2026-11-01");
   EXPECT_EQ(reversed.status, 400);
   EXPECT_EQ(Json(reversed.body).at("success"), false);
+}
+
+// The log viewer's filters on the demo data, through the real binary: a tenant with errors (from
+// tenant_usage) and status=error give only that tenant's errors, newest first, paged.
+TEST_F(MetricsCompat, SampleLogsFiltersKeepOnlyTheMatchingRows) {
+  json::value tenants = Json(V1Data("llm", "tenant_usage", "days=30"));
+  std::string tenant;
+  for (const auto& t : tenants.as_array()) {
+    if (t.at("errorRate").to_number<double>() > 0 && t.at("requests").to_number<int64_t>() > 100) {
+      tenant = std::string(t.at("tenantId").as_string());
+      break;
+    }
+  }
+  ASSERT_FALSE(tenant.empty()) << "no tenant with errors: " << json::serialize(tenants);
+
+  auto page = [&](const std::string& query) {
+    std::string target = "/api/v1/projects/demo/metrics/llm/sample_logs?";
+    HttpResponse r = Get(target.append(query));
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    json::value v = Json(r.body);
+    return v.is_object() && v.as_object().contains("data") ? v.at("data").as_array()
+                                                           : json::array();
+  };
+  std::string filter = "tenant=";
+  filter.append(UrlEncode(tenant)).append("&status=error");
+  json::array first = page(filter + "&limit=5");
+  json::array second = page(filter + "&limit=5&offset=5");
+  ASSERT_EQ(first.size(), 5u);
+  ASSERT_FALSE(second.empty());
+  std::set<std::string> ids;
+  std::string previous;  // timestamps are ISO UTC: text order is time order
+  for (const json::array* p : {&first, &second}) {
+    for (const auto& row : *p) {
+      EXPECT_EQ(row.at("tenantId"), tenant.c_str()) << json::serialize(row);
+      EXPECT_EQ(row.at("status"), "error") << json::serialize(row);
+      std::string ts(row.at("timestamp").as_string());
+      if (!previous.empty()) {
+        EXPECT_LE(ts, previous) << "not newest first";
+      }
+      previous = ts;
+      EXPECT_TRUE(ids.insert(std::string(row.at("requestId").as_string())).second)
+          << "a row on two pages: " << json::serialize(row);
+    }
+  }
+  // The same page of the unfiltered list is other rows: the filter is applied, not ignored.
+  json::array unfiltered = page("limit=50");
+  bool other_tenant_or_status = false;
+  for (const auto& row : unfiltered) {
+    if (row.at("tenantId") != tenant.c_str() || row.at("status") != "error") {
+      other_tenant_or_status = true;
+    }
+  }
+  EXPECT_TRUE(other_tenant_or_status);
+
+  for (const auto& row : page(filter + "&anomaly=false&limit=20")) {
+    EXPECT_EQ(row.at("isAnomaly"), false) << json::serialize(row);
+  }
+  EXPECT_TRUE(page("tenant=no-such-tenant&limit=5").empty());
+
+  HttpResponse bad = Get("/api/v1/projects/demo/metrics/llm/sample_logs?anomaly=maybe");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("INVALID_ARGUMENT"), std::string::npos) << bad.body;
+  EXPECT_NE(bad.body.find("parameter 'anomaly' must match ^(true|false)$"), std::string::npos)
+      << bad.body;
 }
 
 }  // namespace

@@ -490,6 +490,48 @@ size_t FirstTieIndex() {
   return 0;
 }
 
+// sample_logs' filter parameter sets (without asOf): each filter alone, combined, paged and
+// matching nothing.
+std::vector<std::pair<std::string, OracleParams>> LogFilterSets() {
+  return {
+      {"tenant_lower_twin", {{"tenant", "acme"}}},
+      {"tenant_upper_twin", {{"tenant", "ACME"}, {"limit", "1000"}}},
+      {"tenant_trailing_space", {{"tenant", "globex "}, {"limit", "1000"}}},
+      {"tenant_without_trailing_space", {{"tenant", "globex"}, {"limit", "1000"}}},
+      {"tenant_quote", {{"tenant", "O'Reilly"}}},
+      {"tenant_non_ascii", {{"tenant", "\xC3\x9Cmlaut-Corp"}}},
+      {"tenant_prefix_is_no_match", {{"tenant", "glob"}}},
+      {"model", {{"model", "claude-3"}, {"limit", "20"}}},
+      {"status_error", {{"status", "error"}, {"limit", "1000"}}},
+      {"status_success", {{"status", "success"}}},
+      {"error_type_case_twin", {{"errorType", "Quota"}, {"limit", "1000"}}},
+      // Only the rows whose error_type is the text 'unknown': NULL is not it.
+      {"error_type_unknown", {{"errorType", "unknown"}, {"limit", "1000"}}},
+      {"anomaly_true", {{"anomaly", "true"}, {"limit", "1000"}}},
+      {"anomaly_false", {{"anomaly", "false"}, {"limit", "50"}, {"offset", "20"}}},
+      // ASCII case folded: josé and José both contain "JOS"; the é is kept.
+      {"search_ascii_case", {{"search", "JOS"}, {"limit", "1000"}}},
+      {"search_request_id", {{"search", "REQ-0001"}, {"limit", "1000"}}},
+      // The twins' ids end in -b and -B: both match, and tie on the timestamp.
+      {"search_twin_ids", {{"search", "-b"}, {"limit", "9"}, {"offset", "4"}}},
+      {"search_trailing_space", {{"search", "u-003 "}, {"limit", "1000"}}},
+      {"combined_tenant_status_anomaly",
+       {{"tenant", "globex"}, {"status", "error"}, {"anomaly", "false"}, {"limit", "1000"}}},
+      {"combined_all_six",
+       {{"tenant", "acme"},
+        {"model", "gpt-4o"},
+        {"status", "error"},
+        {"errorType", "quota"},
+        {"anomaly", "false"},
+        {"search", "REQ"},
+        {"limit", "1000"}}},
+      {"filtered_page_further_in",
+       {{"tenant", "globex"}, {"status", "success"}, {"limit", "7"}, {"offset", "14"}}},
+      {"filtered_offset_past_end", {{"tenant", "hooli"}, {"limit", "10"}, {"offset", "100000"}}},
+      {"matches_nothing", {{"tenant", "acme"}, {"model", "no-such-model"}}},
+  };
+}
+
 std::vector<std::pair<std::string, OracleParams>> ParamSets(const std::string& metric) {
   std::vector<std::pair<std::string, OracleParams>> sets;
   const std::string window = WindowOf(metric);
@@ -535,6 +577,13 @@ std::vector<std::pair<std::string, OracleParams>> ParamSets(const std::string& m
         {{"asOf", kAsOf}, {"limit", std::to_string(tie + 1)}, {"offset", "0"}});
     add("page_starts_inside_tie",
         {{"asOf", kAsOf}, {"limit", "3"}, {"offset", std::to_string(tie + 1)}});
+    // The filters (docs/packs.md), each alone, on the values that tell byte equality apart:
+    // case twins, a trailing space, a quote, non-ASCII bytes, a NULL error_type.
+    for (const auto& [set, filter] : LogFilterSets()) {
+      OracleParams p = {{"asOf", kAsOf}};
+      p.insert(p.end(), filter.begin(), filter.end());
+      add(set, p);
+    }
   }
   if (metric == "kpis") {
     add("currency_usd", {{"asOf", kAsOf}, {"currency", "USD"}});
@@ -657,6 +706,140 @@ TEST_P(PacksEquivalence, MatchesOracle) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Packs, PacksEquivalence, ::testing::ValuesIn(AllCases()), CaseName);
+
+// sample_logs' filters page like the unfiltered list: the pages of a filtered list, asked one
+// after the other until a short page, concatenate to the oracle's whole filtered list (on every
+// engine, so the DuckDB pre-filter, ClickHouse's row numbering and every engine's LIMIT/OFFSET
+// see the filters), and a value the parameter's pattern refuses is a 400 INVALID_ARGUMENT
+// naming the parameter, not an empty page.
+class PacksLogFilters : public ::testing::TestWithParam<Project> {
+ protected:
+  // The engine's server, its rows loaded; nullptr (and a failure) when it cannot run.
+  InProcessServer* Server() {
+    const Project& project = GetParam();
+    std::string error;
+    const PackCatalog* catalog = Catalog(&error);
+    EXPECT_NE(catalog, nullptr) << error;
+    if (!catalog) return nullptr;
+    const Pack* pack = catalog->Find("llm");
+    if (!pack || !pack->dialects.count(project.dialect)) {
+      ADD_FAILURE() << "no llm SQL for " << project.dialect;
+      return nullptr;
+    }
+    if (const char* var = RequiredEnv(project.engine); *var && Env(var).empty()) {
+      ADD_FAILURE() << var << " is not set: run via `make test`";
+      return nullptr;
+    }
+    error = EnsureLoaded(project.engine);
+    EXPECT_EQ(error, "") << "loading the rows failed";
+    if (!error.empty()) return nullptr;
+    std::shared_ptr<Runtime> runtime = RuntimeFor(project.engine, &error);
+    EXPECT_NE(runtime, nullptr) << error;
+    if (!runtime) return nullptr;
+    InProcessServer* server = ServerFor(project.engine, runtime, &error);
+    EXPECT_NE(server, nullptr) << error;
+    return server;
+  }
+
+  static testing::HttpResponse Get(InProcessServer* server, const OracleParams& params) {
+    std::string target = "/api/v1/projects/" + GetParam().id + "/metrics/llm/sample_logs";
+    char separator = '?';
+    for (const auto& [name, value] : params) {
+      target += separator;
+      target += UrlEncode(name);
+      target += '=';
+      target += UrlEncode(value);
+      separator = '&';
+    }
+    testing::HttpClient client(server->port());
+    return client.Get(target);
+  }
+};
+
+TEST_P(PacksLogFilters, FilteredPagesConcatenateToTheOracleList) {
+  InProcessServer* server = Server();
+  ASSERT_NE(server, nullptr);
+  const std::vector<OracleParams> filters = {
+      {{"tenant", "globex"}, {"anomaly", "false"}},
+      // Twins: pairs of rows at one instant, so page edges fall inside ties.
+      {{"search", "-b"}},
+      {{"status", "error"}, {"model", "gpt-4o"}},
+  };
+  for (const OracleParams& filter : filters) {
+    std::string label;
+    for (const auto& [k, v] : filter) label += " " + k + "=" + v;
+    OracleParams all = {{"asOf", kAsOf}, {"limit", "1000"}};
+    all.insert(all.end(), filter.begin(), filter.end());
+    packs_test::OracleAnswer oracle =
+        packs_test::OracleData(Rows(GetParam().whole_seconds), "llm", "sample_logs", all);
+    ASSERT_EQ(oracle.error, "");
+    const json::array expected = json::parse(oracle.json).as_array();
+    ASSERT_GT(expected.size(), 60u) << label << ": too few rows to page over";
+    ASSERT_LT(expected.size(), 1000u) << label;
+
+    const int64_t page_size = 23;
+    json::array pages;
+    int64_t pages_read = 0;
+    for (int64_t offset = 0;; offset += page_size) {
+      OracleParams p = {{"asOf", kAsOf},
+                        {"limit", std::to_string(page_size)},
+                        {"offset", std::to_string(offset)}};
+      p.insert(p.end(), filter.begin(), filter.end());
+      testing::HttpResponse r = Get(server, p);
+      ASSERT_EQ(r.status, 200) << label << " offset " << offset << ": " << r.body;
+      json::array page = json::parse(r.body).at("data").as_array();
+      ASSERT_LE(page.size(), static_cast<size_t>(page_size));
+      for (auto& row : page) pages.push_back(row);
+      ++pages_read;
+      if (page.size() < static_cast<size_t>(page_size)) break;
+      ASSERT_LT(pages_read, 100) << label << ": the pages never end";
+    }
+    EXPECT_GE(pages_read, 3) << label;
+    EXPECT_EQ(FirstDifference(oracle.json, json::serialize(pages)), "")
+        << GetParam().id << label << ": the concatenated pages differ from the oracle's list";
+  }
+}
+
+TEST_P(PacksLogFilters, ValuesThePatternRefusesAreInvalidArguments) {
+  InProcessServer* server = Server();
+  ASSERT_NE(server, nullptr);
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"tenant", "acme\n"},               // a control character
+      {"tenant", std::string(129, 'a')},  // too long
+      {"tenant", ""},                     // empty
+      {"status", "error'; --"},
+      {"errorType",
+       "a\x01"
+       "b"},
+      {"anomaly", "yes"},
+      {"anomaly", "TRUE"},
+      {"search", "50%"},
+      {"search", "jos\xC3\xA9"},  // ASCII only
+  };
+  for (const auto& [name, value] : bad) {
+    testing::HttpResponse r = Get(server, {{"asOf", kAsOf}, {name, value}});
+    EXPECT_EQ(r.status, 400) << name << "=" << value << ": " << r.body;
+    EXPECT_NE(r.body.find("\"INVALID_ARGUMENT\""), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("parameter '" + name + "' must match"), std::string::npos) << r.body;
+  }
+}
+
+void PrintTo(const Project& p, std::ostream* os) {
+  *os << p.id;
+}
+
+std::vector<Project> LogFilterProjects() {
+  std::vector<Project> out;
+  for (const auto& p : Projects()) {
+    if (!p.web_only) out.push_back(p);
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Packs, PacksLogFilters, ::testing::ValuesIn(LogFilterProjects()),
+                         [](const ::testing::TestParamInfo<Project>& info) {
+                           return info.param.id;
+                         });
 
 // The oracle itself against answers worked out by hand from the spec on a handful of rows, so a
 // misreading shared by the oracle and every dialect still shows up somewhere.

@@ -204,6 +204,17 @@ std::vector<std::pair<std::string, OracleParams>> ParamSets(const MetricDef& met
       sets.push_back({"limit7_offset3", {{"asOf", kAsOf}, {"limit", "7"}, {"offset", "3"}}});
       sets.push_back(
           {"limit1000_offset500", {{"asOf", kAsOf}, {"limit", "1000"}, {"offset", "500"}}});
+      // sample_logs' filters: each source answers its first offset + limit matching rows.
+      sets.push_back({"filtered_tenant_offset",
+                      {{"asOf", kAsOf}, {"tenant", "globex"}, {"limit", "20"}, {"offset", "30"}}});
+      sets.push_back({"filtered_status_anomaly",
+                      {{"asOf", kAsOf},
+                       {"status", "error"},
+                       {"anomaly", "false"},
+                       {"limit", "50"},
+                       {"offset", "10"}}});
+      sets.push_back({"filtered_search",
+                      {{"asOf", kAsOf}, {"search", "-b"}, {"limit", "9"}, {"offset", "4"}}});
       break;
   }
   if (metric.name == "kpis")

@@ -435,8 +435,43 @@ std::string Llm(const Dataset& data, const std::string& metric, const OraclePara
     const int64_t limit = Param(params, "limit") ? ParseInt(*Param(params, "limit"), "limit") : 100;
     const int64_t offset =
         Param(params, "offset") ? ParseInt(*Param(params, "offset"), "offset") : 0;
+    // The filters (an extension of the contract, docs/packs.md): text equal byte for byte, a
+    // NULL error_type equal to nothing, anomaly true/false, search a substring of request_id or
+    // user_id with the ASCII letters folded.
+    const std::optional<std::string> tenant = Param(params, "tenant");
+    const std::optional<std::string> model = Param(params, "model");
+    const std::optional<std::string> status = Param(params, "status");
+    const std::optional<std::string> error_type = Param(params, "errorType");
+    const std::optional<std::string> anomaly = Param(params, "anomaly");
+    const std::optional<std::string> search = Param(params, "search");
+    if (anomaly && *anomaly != "true" && *anomaly != "false") {
+      throw BadParam("anomaly must be true or false: " + *anomaly);
+    }
+    auto ascii_lower = [](std::string text) {
+      for (char& c : text) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      }
+      return text;
+    };
+    auto passes = [&](const LlmRow& r) {
+      if (tenant && r.tenant_id != *tenant) return false;
+      if (model && r.model != *model) return false;
+      if (status && r.status != *status) return false;
+      if (error_type && r.error_type != error_type) return false;
+      if (anomaly && r.is_anomaly != (*anomaly == "true")) return false;
+      if (search) {
+        const std::string needle = ascii_lower(*search);
+        if (ascii_lower(r.request_id).find(needle) == std::string::npos &&
+            ascii_lower(r.user_id).find(needle) == std::string::npos) {
+          return false;
+        }
+      }
+      return true;
+    };
     std::vector<const LlmRow*> rows;
-    for (const auto& r : data.llm) rows.push_back(&r);
+    for (const auto& r : data.llm) {
+      if (passes(r)) rows.push_back(&r);
+    }
     std::sort(rows.begin(), rows.end(), [](const LlmRow* a, const LlmRow* b) {
       if (a->ts != b->ts) return a->ts > b->ts;
       return a->request_id < b->request_id;

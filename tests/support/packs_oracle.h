@@ -3,6 +3,9 @@
 // the contract (shared/spec/metrics.md), sharing no code with the runner or any SQL. Its
 // answer is the JSON of the API's `data` member, field for field.
 //
+// sample_logs also takes this project's filters (tenant, model, status, errorType, anomaly,
+// search; an extension of the contract, docs/packs.md), applied before the paging.
+//
 // Windows are derived here from the parameters and asOf, as the spec states them: `start`/
 // `end` inclusive UTC dates (or `days` when both are absent), `days=N` the N dates ending
 // today, `hours=N` the N hours before now, a row in the window when from <= t < to.

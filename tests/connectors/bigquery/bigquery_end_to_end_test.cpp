@@ -369,6 +369,35 @@ std::vector<PackCase> PackCases() {
       if (metric == "kpis") {
         cases.push_back({pack_name, metric, {{"asOf", kAsOf}, {"currency", "USD"}}});
       }
+      if (metric == "sample_logs") {
+        // The filters (docs/packs.md): each alone, combined, a page further in, none matching.
+        const packs_test::OracleParams filters[] = {
+            {{"tenant", "ACME"}, {"limit", "1000"}},
+            {{"tenant", "globex "}, {"limit", "1000"}},
+            {{"tenant", "\xC3\x9Cmlaut-Corp"}},
+            {{"model", "claude-3"}, {"limit", "20"}},
+            {{"status", "error"}, {"limit", "1000"}},
+            {{"errorType", "unknown"}, {"limit", "1000"}},
+            {{"anomaly", "true"}, {"limit", "1000"}},
+            {{"anomaly", "false"}, {"limit", "50"}, {"offset", "20"}},
+            {{"search", "JOS"}, {"limit", "1000"}},
+            {{"search", "-b"}, {"limit", "9"}, {"offset", "4"}},
+            {{"tenant", "globex"}, {"status", "error"}, {"anomaly", "false"}, {"limit", "1000"}},
+            {{"tenant", "acme"},
+             {"model", "gpt-4o"},
+             {"status", "error"},
+             {"errorType", "quota"},
+             {"anomaly", "false"},
+             {"search", "REQ"}},
+            {{"tenant", "globex"}, {"status", "success"}, {"limit", "7"}, {"offset", "14"}},
+            {{"tenant", "acme"}, {"model", "no-such-model"}},
+        };
+        for (const auto& filter : filters) {
+          packs_test::OracleParams p = {{"asOf", kAsOf}};
+          p.insert(p.end(), filter.begin(), filter.end());
+          cases.push_back({pack_name, metric, p});
+        }
+      }
       if (metric == "funnel") {
         cases.push_back(
             {pack_name, metric, {{"asOf", kAsOf}, {"steps", "session_start,page_view,purchase"}}});
@@ -400,6 +429,55 @@ TEST_P(BigQueryProtocolPacks, MatchesOracle) {
       << "GET " << target << "\nAPI:    " << r.body.substr(0, 1500)
       << "\noracle: " << oracle.json.substr(0, 1500);
   EXPECT_EQ(envelope.at("meta").at("sources").at(0).at("status"), "ok");
+}
+
+// sample_logs' filters page: the pages of a filtered list concatenate to the oracle's whole
+// filtered list, and a value a parameter's pattern refuses is a 400 INVALID_ARGUMENT.
+TEST(BigQueryProtocolLogFilters, FilteredPagesConcatenateToTheOracleList) {
+  Fixture& f = Shared();
+  ASSERT_EQ(f.error, "");
+  const packs_test::OracleParams filter = {{"tenant", "globex"}, {"anomaly", "false"}};
+  packs_test::OracleParams all = {{"asOf", kAsOf}, {"limit", "1000"}};
+  all.insert(all.end(), filter.begin(), filter.end());
+  packs_test::OracleAnswer oracle = packs_test::OracleData(Rows(), "llm", "sample_logs", all);
+  ASSERT_EQ(oracle.error, "");
+  json::value expected = json::parse(oracle.json);
+  ASSERT_GT(expected.as_array().size(), 60u);
+  json::array pages;
+  int pages_read = 0;
+  for (int offset = 0;; offset += 23) {
+    std::string target = "/api/v1/projects/bq_packs/metrics/llm/sample_logs?asOf=";
+    target.append(UrlEncode(kAsOf)).append("&limit=23&offset=").append(std::to_string(offset));
+    for (const auto& [k, v] : filter) {
+      target.append("&").append(UrlEncode(k)).append("=").append(UrlEncode(v));
+    }
+    testing::HttpClient client(f.server->port());
+    testing::HttpResponse r = client.Get(target);
+    ASSERT_EQ(r.status, 200) << "GET " << target << "\n" << r.body.substr(0, 1500);
+    json::array page = json::parse(r.body).at("data").as_array();
+    for (auto& row : page) pages.push_back(row);
+    ++pages_read;
+    if (page.size() < 23) break;
+    ASSERT_LT(pages_read, 100) << "the pages never end";
+  }
+  EXPECT_GE(pages_read, 3);
+  EXPECT_EQ(Difference(expected, pages, "data"), "");
+}
+
+TEST(BigQueryProtocolLogFilters, ValuesThePatternRefusesAreInvalidArguments) {
+  Fixture& f = Shared();
+  ASSERT_EQ(f.error, "");
+  const std::pair<std::string, std::string> bad[] = {
+      {"tenant", "acme\n"}, {"status", "error'; --"}, {"anomaly", "yes"}, {"search", "50%"}};
+  for (const auto& [name, value] : bad) {
+    testing::HttpClient client(f.server->port());
+    std::string target = "/api/v1/projects/bq_packs/metrics/llm/sample_logs?";
+    target.append(UrlEncode(name)).append("=").append(UrlEncode(value));
+    testing::HttpResponse r = client.Get(target);
+    EXPECT_EQ(r.status, 400) << name << "=" << value << ": " << r.body;
+    EXPECT_NE(r.body.find("\"INVALID_ARGUMENT\""), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("parameter '" + name + "' must match"), std::string::npos) << r.body;
+  }
 }
 
 std::string CaseName(const ::testing::TestParamInfo<PackCase>& info) {

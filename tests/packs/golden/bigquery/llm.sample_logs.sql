@@ -2,6 +2,12 @@
 -- Request: asOf=2026-11-21T13:00:00.250000Z limit=50 offset=10
 
 -- part: main
+-- @tenant = NULL
+-- @model = NULL
+-- @status = NULL
+-- @errorType = NULL
+-- @anomaly = NULL
+-- @search = NULL
 -- @limit = int64 50
 -- @offset = int64 10
 SELECT
@@ -20,5 +26,13 @@ SELECT
   l.is_anomaly AS isAnomaly,
   l.anomaly_type AS anomalyType
 FROM `my-project.gateway.llm_logs` AS l
+WHERE (@tenant IS NULL OR l.tenant_id = @tenant)
+AND (@model IS NULL OR l.model = @model)
+AND (@status IS NULL OR l.status = @status)
+AND (@errorType IS NULL OR l.error_type = @errorType)
+AND (@anomaly IS NULL OR l.is_anomaly = (@anomaly = 'true'))
+AND (@search IS NULL
+     OR STRPOS(TRANSLATE(l.request_id, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), TRANSLATE(@search, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')) > 0
+     OR STRPOS(TRANSLATE(l.user_id, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), TRANSLATE(@search, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')) > 0)
 ORDER BY l.`timestamp` DESC, l.request_id ASC
 LIMIT @limit OFFSET @offset
