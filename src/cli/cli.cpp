@@ -288,6 +288,11 @@ int RunCli(int argc, char** argv) {
                         "HOST:PORT to listen on (default 127.0.0.1:8080)");
   serve_cmd->add_option("--data-dir", serve.data_dir, "Where the demo database lives")
       ->capture_default_str();
+  auto* web_dir = serve_cmd->add_option(
+      "--web-dir", serve.web_dir,
+      "Folder of the built web dashboard served at / (overrides server.web_dir; \"\": off)");
+  serve_cmd->add_flag("--no-web", serve.no_web, "Serve the API only, no web dashboard")
+      ->excludes(web_dir);
   serve_cmd->callback([&] { exit_code = RunServer(serve); });
 
   QueryArgs query;

@@ -118,7 +118,7 @@ constexpr ServerIntSetting kServerInts[] = {
 
 const std::vector<std::string>& ServerKeys() {
   static const std::vector<std::string> keys = [] {
-    std::vector<std::string> all = {"listen", "packs_dir"};
+    std::vector<std::string> all = {"listen", "packs_dir", "web_dir"};
     for (const auto& setting : kServerInts) all.emplace_back(setting.name);
     return all;
   }();
@@ -298,6 +298,12 @@ class ConfigParser {
                                "empty packs_dir; name a folder of metric packs or remove the key "
                                "to use the packs built into the binary");
         }
+        continue;
+      }
+      if (field.key == "web_dir") {
+        // "" is allowed: it turns the dashboard off (server/static_files.h).
+        TRIB_ASSIGN_OR_RETURN(std::string web_dir, reader_.String(field.value));
+        server.web_dir = std::move(web_dir);
         continue;
       }
       auto setting = std::find_if(std::begin(kServerInts), std::end(kServerInts),
@@ -713,6 +719,11 @@ Result<Config> LoadConfigText(const std::string& text, const std::string& name,
         std::filesystem::path(config.server.packs_dir).is_relative()) {
       config.server.packs_dir =
           (std::filesystem::path(base_dir) / config.server.packs_dir).lexically_normal().string();
+    }
+    if (config.server.web_dir && !config.server.web_dir->empty() &&
+        std::filesystem::path(*config.server.web_dir).is_relative()) {
+      config.server.web_dir =
+          (std::filesystem::path(base_dir) / *config.server.web_dir).lexically_normal().string();
     }
   } catch (const YAML::Exception& e) {
     // Node accessors only throw on misuse, which the reader's type checks rule out; should

@@ -49,6 +49,10 @@ struct ServerConfig {
   //! A folder of metric packs read instead of the packs built into the binary (resolved
   //! against the config file's folder). Empty: the built-in packs.
   std::string packs_dir;
+  //! The folder of the built web dashboard (web/dist) served at `/` (resolved against the
+  //! config file's folder); nullopt: not written (the default folders are tried, see
+  //! server/static_files.h); "": the dashboard is off. Read at start only.
+  std::optional<std::string> web_dir;
 };
 
 //! A Redis server shared by several Tributary replicas (the result cache and rate limits use

@@ -77,6 +77,11 @@ class ConfigEmitter {
       out_ << YAML::Key << "packs_dir" << YAML::Value;
       EmitString(server.packs_dir);
     }
+    if (server.web_dir) {
+      out_ << YAML::Key << "web_dir" << YAML::Value;
+      if (server.web_dir->empty()) out_ << YAML::DoubleQuoted;
+      EmitString(*server.web_dir);
+    }
     const std::pair<const char*, int64_t> ints[] = {
         {"max_body_bytes", server.max_body_bytes},
         {"max_header_bytes", server.max_header_bytes},

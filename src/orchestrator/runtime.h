@@ -78,6 +78,8 @@ class Runtime : public std::enable_shared_from_this<Runtime> {
   void CheckAllHealth();
   //! A monotonically increasing number, one per Runtime built in this process.
   uint64_t generation() const { return generation_; }
+  //! When this Runtime was built (the config's load or reload time).
+  std::chrono::system_clock::time_point loaded_at() const { return loaded_at_; }
   //! The metric packs (server.packs_dir, or the built-in ones); CONFIG_ERROR naming the file
   //! and line when they do not load.
   const Result<std::shared_ptr<const PackCatalog>>& packs() const { return packs_; }
@@ -95,6 +97,7 @@ class Runtime : public std::enable_shared_from_this<Runtime> {
   std::shared_ptr<RedisClient> redis_;
   std::shared_ptr<ResultCache> cache_;
   uint64_t generation_ = 0;
+  std::chrono::system_clock::time_point loaded_at_ = std::chrono::system_clock::now();
 };
 
 //! The packs a config asks for (server.packs_dir when set, else the built-in packs), with the

@@ -5,6 +5,7 @@
 #include "core/result_writer.h"
 #include "core/time_util.h"
 #include "orchestrator/query_service.h"
+#include "server/admin_api.h"
 #include "server/auth.h"
 #include "server/cache_api.h"
 #include "server/http_util.h"
@@ -236,6 +237,7 @@ Api::Api() {
   AddMetricRoutes(router_);
   AddCacheRoutes(router_);
   AddAccessRoutes(router_);
+  AddAdminRoutes(router_, &reload_);
 }
 
 }  // namespace tributary

@@ -4,17 +4,44 @@
 // Thread-safety: an Api is immutable after construction; handlers may run concurrently.
 #pragma once
 
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "common/status.h"
 #include "server/router.h"
 
 namespace tributary {
 
+//! What a config reload did (POST /api/v1/admin/config/reload).
+struct ReloadOutcome {
+  //! The first 12 characters of the fingerprints before and after (as /readyz shows them).
+  std::string previous_version;
+  std::string config_version;
+  //! When the new runtime was built.
+  std::chrono::system_clock::time_point loaded_at;
+};
+
+//! Reloads the config file the way SIGHUP does, synchronously (it blocks: call it on a
+//! worker). CONFIG_ERROR, with the file:line:col of the problem, keeps the current config.
+using ReloadFunction = std::function<Result<ReloadOutcome>()>;
+
 class Api {
  public:
   Api();
+  //! Not copyable or movable: routes hold a pointer to the reload hook below.
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
   const Router& router() const { return router_; }
+  //! Installs the server's reload for the admin route (server/admin_api.h). Call before the
+  //! server starts: it is read without a lock. Without one the route answers that this server
+  //! cannot reload.
+  void SetReload(ReloadFunction reload) { reload_ = std::move(reload); }
 
  private:
   Router router_;
+  ReloadFunction reload_;
 };
 
 //! "source 'x': UNAVAILABLE: why" for readiness reasons and logs.

@@ -23,6 +23,7 @@
 #include "server/auth.h"
 #include "server/csv_stream.h"
 #include "server/http_util.h"
+#include "server/static_files.h"
 
 namespace tributary {
 
@@ -180,6 +181,8 @@ struct detail::ServerCore : std::enable_shared_from_this<detail::ServerCore> {
 
   //! Outlives reloads: a new config keeps the windows already counted.
   RateLimiter rate_limiter;
+  //! The web dashboard; null: none. Set before the server starts, then only read.
+  std::shared_ptr<const StaticSite> site;
 
   //! Under a lock so that concurrent updates cannot leave a stale value in the gauge.
   void AddInFlight(int64_t delta) {
@@ -432,6 +435,13 @@ class Session : public std::enable_shared_from_this<Session> {
     RouteMatch match = core_->api.router().Match(cur_.method, cur_.path);
     switch (match.kind) {
       case RouteMatch::Kind::kNotFound:
+        // API routes win; what they leave may be a file of the dashboard or one of its pages.
+        if (core_->site && StaticSite::Handles(cur_.method, cur_.path)) {
+          cur_.route = "static";
+          Respond(core_->site->Serve({cur_.method, cur_.path, req[http::field::accept_encoding],
+                                      req[http::field::if_none_match], cur_.request_id}));
+          return;
+        }
         Respond(ErrorResponse(404, "NOT_FOUND",
                               "no route for " + cur_.method + " " + cur_.path +
                                   "; the API lives under /api/v1 (e.g. GET /api/v1/sources)",
@@ -646,7 +656,8 @@ class Session : public std::enable_shared_from_this<Session> {
     cur_.keep_alive = keep_alive;
     stream_.expires_after(limits_.read_timeout);
 
-    if (resp.csv && cur_.version >= 11) {
+    const bool head = cur_.method == "HEAD";
+    if (resp.csv && cur_.version >= 11 && !head) {
       StartCsv(std::move(resp));
       return;
     }
@@ -655,9 +666,16 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.emplace(static_cast<http::status>(resp.status), cur_.version);
     SetCommonHeaders(*res_, resp);
     res_->keep_alive(keep_alive);
-    cur_.bytes = resp.body.size();
-    res_->body() = std::move(resp.body);
-    res_->prepare_payload();
+    if (resp.status == 304 || resp.status == 204) {
+      // No body and no length: a 304's length would have to be the full answer's.
+    } else if (head) {
+      // The length of the answer a GET would get, without its bytes.
+      res_->content_length(resp.body.size());
+    } else {
+      cur_.bytes = resp.body.size();
+      res_->body() = std::move(resp.body);
+      res_->prepare_payload();
+    }
     http::async_write(stream_, *res_, [self = shared_from_this()](beast::error_code ec, size_t) {
       self->OnWritten(ec);
     });
@@ -882,6 +900,10 @@ uint16_t HttpServer::port() const {
   beast::error_code ec;
   tcp::endpoint ep = core_->acceptor->local_endpoint(ec);
   return ec ? 0 : ep.port();
+}
+
+void HttpServer::SetStaticSite(std::shared_ptr<const StaticSite> site) {
+  core_->site = std::move(site);
 }
 
 void HttpServer::Start() {

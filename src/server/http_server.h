@@ -6,7 +6,10 @@
 // server.read_timeout_ms and an idle keep-alive connection is closed after
 // server.idle_timeout_ms; limits are read from the runtime current when each request starts.
 // Handlers marked blocking run on the worker pool; while one runs the session watches its
-// socket and cancels the request's CancelToken if the client goes away.
+// socket and cancels the request's CancelToken if the client goes away. A GET or HEAD that no
+// route matches goes to the web dashboard's StaticSite when one is set (answered on the I/O
+// thread from memory, without an API key or rate limit). HEAD answers carry the length of the
+// body they leave out.
 // Thread-safety: Listen and Start are called once, before the io_context runs; BeginShutdown,
 // open_connections, CancelInFlight and CloseAllConnections may be called from any thread.
 #pragma once
@@ -24,6 +27,8 @@
 #include "server/api.h"
 
 namespace tributary {
+
+class StaticSite;
 
 namespace detail {
 struct ServerCore;
@@ -47,6 +52,9 @@ class HttpServer {
   Status Listen(const std::string& host, uint16_t port);
   //! The bound port (the kernel's choice when listening on port 0).
   uint16_t port() const;
+  //! Serves the web dashboard for GET and HEAD requests no route matches (server/static_files.h);
+  //! null (the default): such requests get the JSON 404. Call before Start.
+  void SetStaticSite(std::shared_ptr<const StaticSite> site);
   //! Starts accepting connections.
   void Start();
 

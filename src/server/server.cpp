@@ -14,6 +14,8 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <thread>
 
 #include "config/config.h"
@@ -23,6 +25,7 @@
 #include "server/auth.h"
 #include "server/http_server.h"
 #include "server/http_util.h"
+#include "server/static_files.h"
 
 namespace tributary {
 
@@ -85,6 +88,8 @@ class ServerProcess {
       contexts.push_back(connection_iocs_.back().get());
     }
     server_ = std::make_unique<HttpServer>(ioc_, pool_, api_, holder_, std::move(contexts));
+    // POST /api/v1/admin/config/reload runs on a worker, like the SIGHUP reload.
+    api_.SetReload([this] { return ReloadConfig("POST /api/v1/admin/config/reload"); });
   }
 
   int Run(Config config, const ListenAddress& listen) {
@@ -102,6 +107,10 @@ class ServerProcess {
       Stop();
       return 1;
     }
+
+    // The dashboard's files are read once, here; a reload does not read them again.
+    web_dir_ = config.server.web_dir;
+    server_->SetStaticSite(LoadWebDashboard({options_.web_dir, options_.no_web, web_dir_}));
 
     std::string fingerprint = config.fingerprint;
     size_t source_count = config.sources.size();
@@ -168,49 +177,61 @@ class ServerProcess {
     });
   }
 
+  //! SIGHUP: reloads on a worker (loading and opening sources block); failures are logged.
   void Reload() {
     if (!options_.config_path) {
       spdlog::warn("SIGHUP ignored: serving the built-in config, there is no file to reload");
       return;
     }
-    // Loading and opening sources block: keep them off the I/O threads.
-    asio::post(pool_, [this] {
-      std::lock_guard reload_lock(reload_mu_);
-      const std::string& path = *options_.config_path;
-      spdlog::info("SIGHUP: reloading {}", path);
-      Result<Config> config = LoadConfigFile(path);
-      if (!config.ok()) {
-        spdlog::error("config reload failed: {}", config.status().message());
-        return;
-      }
-      if (auto packs = LoadPacks(*config); !packs.ok()) {
-        spdlog::error("config reload failed, keeping the current config: {}",
-                      packs.status().message());
-        return;
-      }
-      if (Status allowed = CheckListenAllowed(*config, listen_host_); !allowed.ok()) {
-        spdlog::error("config reload failed, keeping the current config: {}", allowed.message());
-        return;
-      }
-      std::shared_ptr<Runtime> old = holder_.current();
-      if (old && config->server.listen != old->config().server.listen && !options_.listen) {
-        spdlog::warn("server.listen changed to {}; a restart is needed to apply it",
-                     config->server.listen);
-      }
-      std::string fingerprint = config->fingerprint;
-      size_t sources = config->sources.size();
-      std::shared_ptr<Runtime> next = Runtime::Open(std::move(config).value(), old.get());
-      next->CheckAllHealth();
-      holder_.Swap(next);
-      {
-        std::lock_guard lock(health_mu_);
-        last_states_.clear();
-        LogHealthChanges(*next, last_states_);
-      }
-      old.reset();
-      spdlog::info("config reloaded: {} source(s), fingerprint {}", sources,
-                   fingerprint.substr(0, 12));
-    });
+    asio::post(pool_, [this] { (void)ReloadConfig("SIGHUP"); });
+  }
+
+  //! Loads the config file again and swaps in a runtime built from it: the one reload path of
+  //! SIGHUP and the admin route. Blocks (call it on a worker); reloads run one at a time. On
+  //! any error the current config stays and the error (CONFIG_ERROR with file:line:col for a
+  //! broken file) is logged and returned.
+  Result<ReloadOutcome> ReloadConfig(std::string_view trigger) {
+    if (!options_.config_path) {
+      return ConfigError(
+          "the server runs the built-in demo config: there is no config file to reload; start "
+          "it with `tributary serve --config FILE` to reload that file");
+    }
+    std::lock_guard reload_lock(reload_mu_);
+    const std::string& path = *options_.config_path;
+    spdlog::info("{}: reloading {}", trigger, path);
+    auto fail = [](const Status& st) {
+      spdlog::error("config reload failed, keeping the current config: {}", st.message());
+      return st;
+    };
+    Result<Config> config = LoadConfigFile(path);
+    if (!config.ok()) return fail(config.status());
+    if (auto packs = LoadPacks(*config); !packs.ok()) return fail(packs.status());
+    if (Status allowed = CheckListenAllowed(*config, listen_host_); !allowed.ok()) {
+      return fail(allowed);
+    }
+    std::shared_ptr<Runtime> old = holder_.current();
+    if (old && config->server.listen != old->config().server.listen && !options_.listen) {
+      spdlog::warn("server.listen changed to {}; a restart is needed to apply it",
+                   config->server.listen);
+    }
+    if (config->server.web_dir != web_dir_ && !options_.web_dir && !options_.no_web) {
+      spdlog::warn("server.web_dir changed; a restart is needed to serve another dashboard");
+    }
+    std::string previous = old ? old->config().fingerprint.substr(0, 12) : std::string();
+    std::string fingerprint = config->fingerprint;
+    size_t sources = config->sources.size();
+    std::shared_ptr<Runtime> next = Runtime::Open(std::move(config).value(), old.get());
+    next->CheckAllHealth();
+    holder_.Swap(next);
+    {
+      std::lock_guard lock(health_mu_);
+      last_states_.clear();
+      LogHealthChanges(*next, last_states_);
+    }
+    old.reset();
+    spdlog::info("config reloaded: {} source(s), fingerprint {}", sources,
+                 fingerprint.substr(0, 12));
+    return ReloadOutcome{previous, fingerprint.substr(0, 12), next->loaded_at()};
   }
 
   void ScheduleHealthCheck() {
@@ -270,6 +291,8 @@ class ServerProcess {
 
   ServeOptions options_;
   std::string listen_host_;
+  //! server.web_dir of the config the server started with.
+  std::optional<std::string> web_dir_;
   asio::io_context ioc_;
   //! The I/O threads' own contexts (see the constructor); they outlive server_.
   std::vector<std::unique_ptr<asio::io_context>> connection_iocs_;

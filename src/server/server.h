@@ -18,6 +18,10 @@ struct ServeOptions {
   std::optional<std::string> listen;
   //! Where the built-in config keeps demo.duckdb.
   std::string data_dir = "./data";
+  //! Overrides server.web_dir: the folder of the built dashboard (server/static_files.h).
+  std::optional<std::string> web_dir;
+  //! Serves no dashboard (the API only), whatever web_dir says.
+  bool no_web = false;
 };
 
 //! Returns the process exit code: 0 after a clean shutdown, 2 for a config or usage error,

@@ -22,7 +22,8 @@ constexpr const char* kSources =
     "    path: demo.duckdb\n";
 
 constexpr const char* kServerKeys =
-    "listen, packs_dir, max_body_bytes, max_header_bytes, read_timeout_ms, idle_timeout_ms, "
+    "listen, packs_dir, web_dir, max_body_bytes, max_header_bytes, read_timeout_ms, "
+    "idle_timeout_ms, "
     "io_threads, "
     "worker_threads, fanout_threads, default_row_limit, max_row_limit, default_timeout_ms, "
     "max_timeout_ms, "

@@ -248,12 +248,12 @@ TEST_F(HttpApi, EchoesValidRequestIdsAndGeneratesOthers) {
   EXPECT_TRUE(std::regex_match(generated.Header("x-request-id"), std::regex("[0-9a-f]{16}")))
       << generated.Header("x-request-id");
 
-  HttpResponse replaced = Get("/nowhere", {{"X-Request-Id", "not valid!"}});
+  HttpResponse replaced = Get("/api/nowhere", {{"X-Request-Id", "not valid!"}});
   std::string id = replaced.Header("x-request-id");
   EXPECT_TRUE(std::regex_match(id, std::regex("[0-9a-f]{16}"))) << id;
   EXPECT_EQ(Json(replaced).at("error").at("requestId").as_string(), id);
 
-  HttpResponse in_error = Get("/nowhere", {{"X-Request-Id", "abc123"}});
+  HttpResponse in_error = Get("/api/nowhere", {{"X-Request-Id", "abc123"}});
   EXPECT_EQ(Json(in_error).at("error").at("requestId").as_string(), "abc123");
 }
 
@@ -364,7 +364,7 @@ TEST_F(HttpApi, ServesManyConcurrentKeepAliveClients) {
 TEST_F(HttpApi, AnswersPipelinedRequestsInOrder) {
   std::string raw =
       "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: first\r\n\r\n"
-      "GET /nowhere HTTP/1.1\r\nHost: x\r\nX-Request-Id: second\r\nConnection: close\r\n\r\n";
+      "GET /api/nowhere HTTP/1.1\r\nHost: x\r\nX-Request-Id: second\r\nConnection: close\r\n\r\n";
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::socket socket(ioc);
   socket.connect({boost::asio::ip::make_address("127.0.0.1"), port_});

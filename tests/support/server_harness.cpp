@@ -287,6 +287,8 @@ struct HttpClient::Impl {
       http::response_parser<http::string_body> parser;
       parser.body_limit(1ull << 30);
       parser.header_limit(1 << 20);
+      // A HEAD answer's Content-Length describes a body that is not sent.
+      if (req.method() == http::verb::head) parser.skip(true);
       http::async_read(stream, buffer, parser, [&](beast::error_code e, size_t) { ec = e; });
       RunUntilDone(ioc);
       if (!ec) {
