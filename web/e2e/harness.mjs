@@ -48,20 +48,6 @@ export function freePort() {
   });
 }
 
-let servesWeb;
-async function binaryServesWeb() {
-  if (servesWeb === undefined) {
-    const help = await new Promise((resolve) => {
-      const p = spawn(binary, ['serve', '--help'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      let out = '';
-      p.stdout.on('data', (d) => (out += d));
-      p.on('exit', () => resolve(out));
-    });
-    servesWeb = help.includes('--web-dir');
-  }
-  return servesWeb;
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -75,8 +61,7 @@ export async function startServer({ config, env = {}, readyTimeoutMs = 90_000 } 
     throw new Error(`the dashboard is not built (${distDir}/index.html missing): run npm --prefix web run build`);
   }
   const port = await freePort();
-  const args = ['serve', '-l', `127.0.0.1:${port}`];
-  if (await binaryServesWeb()) args.push('--web-dir', distDir);
+  const args = ['serve', '-l', `127.0.0.1:${port}`, '--web-dir', distDir];
   let configPath;
   if (config) {
     const dir = mkdtempSync(path.join(tmpdir(), 'trib-e2e-'));
@@ -91,7 +76,7 @@ export async function startServer({ config, env = {}, readyTimeoutMs = 90_000 } 
   let log = '';
   proc.stdout.on('data', (d) => (log += d));
   proc.stderr.on('data', (d) => (log += d));
-  let url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`tributary exited with ${proc.exitCode} before serving:\n${log}`);
@@ -108,34 +93,11 @@ export async function startServer({ config, env = {}, readyTimeoutMs = 90_000 } 
     }
     await sleep(100);
   }
-  // TEMPORARY (until the static-file serving branch is merged): a binary without --web-dir is
-  // fronted by `vite preview`, which serves dist/ and proxies /api to it.
-  let preview;
-  if (!(await binaryServesWeb())) {
-    const previewPort = await freePort();
-    preview = spawn('npx', ['vite', 'preview', '--port', String(previewPort), '--strictPort', '--host', '127.0.0.1'], {
-      cwd: webDir,
-      env: { ...process.env, TRIB_API_TARGET: url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const previewUrl = `http://127.0.0.1:${previewPort}`;
-    for (let i = 0; ; i++) {
-      try {
-        await (await fetch(previewUrl)).arrayBuffer();
-        break;
-      } catch {
-        if (i > 300) throw new Error('vite preview did not start');
-        await sleep(100);
-      }
-    }
-    url = previewUrl;
-  }
   return {
     url,
     configPath,
     log: () => log,
     async stop() {
-      preview?.kill('SIGTERM');
       if (proc.exitCode !== null) return;
       proc.kill('SIGTERM');
       const exited = new Promise((r) => proc.once('exit', r));
