@@ -3,7 +3,7 @@
 # packages from web/package-lock.json when they are missing or the lock file changed, and
 # rebuilds only when a source is newer than the last build, so a second `make build` costs a
 # few file look-ups. Everything comes from the npm registry: nothing is fetched at run time.
-# Usage: build-web.sh [--force]
+# Usage: build-web.sh [--force | --install-only]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 web="$here/../web"
@@ -26,6 +26,8 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   echo "build-web: installing npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error </dev/null
 fi
+
+[[ "${1:-}" == --install-only ]] && exit 0
 
 stamp=dist/index.html
 if [[ "${1:-}" != --force && -f $stamp ]] &&

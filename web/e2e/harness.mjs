@@ -10,7 +10,7 @@
 //   TRIB_E2E_CHROMIUM         the browser (default /usr/bin/chromium)
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -177,4 +177,16 @@ export async function waitForSettled(page, timeout = 30_000) {
   await page.waitForFunction(() => document.querySelectorAll('[data-state="loading"], [aria-busy="true"]').length === 0, null, {
     timeout,
   });
+}
+
+/**
+ * Imports one of the dashboard's own TypeScript modules (e.g. 'src/format.ts'), compiled with
+ * Vite's esbuild, so a test formats and computes exactly as the page does. Only modules
+ * without relative imports can be loaded this way.
+ */
+export async function importWebModule(relativePath) {
+  const { transformWithEsbuild } = await import('vite');
+  const file = path.join(webDir, relativePath);
+  const out = await transformWithEsbuild(readFileSync(file, 'utf8'), file, { format: 'esm' });
+  return import(`data:text/javascript;base64,${Buffer.from(out.code).toString('base64')}`);
 }

@@ -1,7 +1,13 @@
 // The shell in a real browser against the real binary on the demo data.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, startServer, waitForSettled } from './harness.mjs';
+import { api, binary, importWebModule, launchBrowser, openPage, startServer, waitForSettled } from './harness.mjs';
+
+const { formatInt } = await importWebModule('src/format.ts');
 
 let server;
 let browser;
@@ -31,6 +37,70 @@ test('the root redirects to the overview and every nav link opens its page witho
     await page.waitForURL(pathRe);
     await waitForSettled(page);
   }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the project picker switches every view to the chosen project and the URL keeps it', async () => {
+  // Two projects on two different DuckDB files, so their numbers differ.
+  const dir = mkdtempSync(path.join(tmpdir(), 'trib-e2e-projects-'));
+  const small = path.join(dir, 'small.duckdb');
+  execFileSync(binary, ['demo-data', '--out', small, '--rows', '5000', '--seed', '7', '--days', '30'], { stdio: 'pipe' });
+  const big = path.join(process.env.TRIB_E2E_DATA_DIR ?? path.join(path.dirname(binary), 'e2e-data'), 'demo.duckdb');
+  const projects = await startServer({
+    config: `
+sources:
+  main: {type: duckdb, path: ${JSON.stringify(big)}}
+  small: {type: duckdb, path: ${JSON.stringify(small)}}
+projects:
+  alpha:
+    sources: [main]
+    datasets: {llm_logs: {source: main}, web_events: {source: main}}
+  beta:
+    sources: [small]
+    datasets: {llm_logs: {source: small}, web_events: {source: small}}
+default_project: alpha
+`,
+  });
+  try {
+    const summary = async (project) =>
+      (await api(projects, `/api/v1/projects/${project}/metrics/web/summary?days=30`)).json.data.total_users;
+    const [alphaUsers, betaUsers] = [await summary('alpha'), await summary('beta')];
+    assert.notEqual(alphaUsers, betaUsers, 'the two projects must differ for this test to mean anything');
+
+    const { page, errors, context } = await openPage(browser);
+    await page.goto(`${projects.url}/overview`);
+    const users = page.getByTestId('kpi-total_users');
+    await assert.doesNotReject(
+      users.and(page.locator(`[data-value="${alphaUsers}"]`)).waitFor({ timeout: 30_000 }),
+      'the default project (alpha) is shown first',
+    );
+    await page.getByLabel('Project').selectOption('beta');
+    await page.waitForURL(/project=beta/);
+    await users.and(page.locator(`[data-value="${betaUsers}"]`)).waitFor({ timeout: 30_000 });
+    assert.equal((await page.getByTestId('kpi-total_users-value').textContent()).trim(), formatInt(betaUsers));
+    // The source picker offers the chosen project's sources only.
+    assert.deepEqual(await page.getByLabel('Source').locator('option').allTextContents(), ['All sources', 'small']);
+    // Moving to another page keeps the project; reloading the URL restores it.
+    await page.getByRole('link', { name: 'LLM operations', exact: true }).click();
+    await page.waitForURL(/\/llm\?.*project=beta/);
+    await page.reload();
+    assert.equal(await page.getByLabel('Project').inputValue(), 'beta');
+    await waitForSettled(page);
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    await projects.stop();
+  }
+});
+
+test('an unknown path shows the not-found page and an unknown project says so', async () => {
+  const { page, errors, context } = await openPage(browser);
+  const r = await page.goto(`${server.url}/no-such-page`);
+  assert.equal(r.status(), 200, 'client routes are served index.html');
+  await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+  await page.goto(`${server.url}/overview?project=nope`);
+  await page.getByRole('alert').filter({ hasText: "project 'nope' does not exist" }).waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 });
