@@ -4,10 +4,13 @@
 // dataset stopped the page shows the partial badge and the other source's numbers.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { transformWithEsbuild } from 'vite';
-import { api, launchBrowser, openPage, PHONE, screenshot, startServer, waitForSettled, webDir } from './harness.mjs';
+import { api, dataDir, launchBrowser, openPage, PHONE, screenshot, startServer, waitForSettled, webDir } from './harness.mjs';
 
 /** The dashboard's own formatting code (src/format.ts), so the test formats exactly as the page. */
 async function loadFormat() {
@@ -192,5 +195,198 @@ describe('overview on the demo data', () => {
     await screenshot(phone.page, 'overview-phone');
     assert.deepEqual(phone.errors, []);
     await phone.context.close();
+  });
+});
+
+// ---- one of two sources stopped ----
+
+const PG_ENV = ['TRIB_TEST_PG_HOST', 'TRIB_TEST_PG_PORT', 'TRIB_TEST_PG_USER', 'TRIB_TEST_PG_PASSWORD', 'TRIB_TEST_PG_DB'];
+const PG_TABLE = 'e2e_overview_web_events';
+/** Rows the PostgreSQL half of the dataset holds (all in the last 3 days, client "e2epg"). */
+const PG_EVENTS = ['page_view', 'page_view', 'page_view', 'page_view', 'add_to_cart', 'purchase'];
+
+function pgEnv() {
+  const missing = PG_ENV.filter((n) => !process.env[n]);
+  if (missing.length) {
+    throw new Error(
+      `the partial-failure test needs the shared PostgreSQL test server: ${missing.join(', ')} not set ` +
+        '(run `source /work/test-servers/env` or set them to a PostgreSQL the test may create a table in)',
+    );
+  }
+  const e = Object.fromEntries(PG_ENV.map((n) => [n, process.env[n]]));
+  return { host: e.TRIB_TEST_PG_HOST, port: Number(e.TRIB_TEST_PG_PORT), user: e.TRIB_TEST_PG_USER, password: e.TRIB_TEST_PG_PASSWORD, db: e.TRIB_TEST_PG_DB };
+}
+
+function psql(pg, sql) {
+  return execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.db, '-c', sql], {
+    env: { ...process.env, PGPASSWORD: pg.password, PGOPTIONS: '-c client_min_messages=warning' },
+    encoding: 'utf8',
+  });
+}
+
+/** A TCP proxy to PostgreSQL; close() stops it and cuts every open connection (the source "stops"). */
+async function startProxy(target) {
+  const sockets = new Set();
+  const server = createServer((client) => {
+    const upstream = connect(target.port, target.host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => s.destroy());
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    port: server.address().port,
+    async close() {
+      const closed = new Promise((r) => server.close(r));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
+}
+
+describe('overview with one of two sources of a split dataset stopped', () => {
+  let pg;
+  let proxy;
+  let server;
+  let browser;
+  let fmt;
+  let tmp;
+
+  before(async () => {
+    pg = pgEnv();
+    fmt = await loadFormat();
+    // The demo database: created by a demo server on first start, then copied so this server's
+    // DuckDB source owns its file (no lock shared with another process).
+    const demoDb = path.join(dataDir, 'demo.duckdb');
+    if (!existsSync(demoDb)) await (await startServer()).stop();
+    tmp = mkdtempSync(path.join(tmpdir(), 'trib-e2e-overview-'));
+    copyFileSync(demoDb, path.join(tmp, 'demo.duckdb'));
+    if (existsSync(`${demoDb}.wal`)) copyFileSync(`${demoDb}.wal`, path.join(tmp, 'demo.duckdb.wal'));
+
+    const values = PG_EVENTS.map(
+      (name, i) =>
+        `(now() - interval '${i % 3} days' - interval '1 hour', '${name}', 'e2e-pg-user-${i % 3}', NULL, ${1000 + (i % 3)}, ` +
+        `'https://e2epg.8020rei.com/home', ${name === 'purchase' ? '42.5' : 'NULL'}, ${name === 'purchase' ? "'USD'" : 'NULL'})`,
+    );
+    psql(
+      pg,
+      `DROP TABLE IF EXISTS public.${PG_TABLE};
+       CREATE TABLE public.${PG_TABLE} (event_timestamp timestamptz, event_name text, user_pseudo_id text, user_id text,
+         ga_session_id bigint, page_location text, purchase_revenue double precision, currency text);
+       INSERT INTO public.${PG_TABLE} VALUES ${values.join(', ')};`,
+    );
+    proxy = await startProxy(pg);
+    const config = `
+sources:
+  duck:
+    type: duckdb
+    path: ${JSON.stringify(path.join(tmp, 'demo.duckdb'))}
+  pg-e2e:
+    type: postgres
+    host: 127.0.0.1
+    port: ${proxy.port}
+    database: ${JSON.stringify(pg.db)}
+    user: ${JSON.stringify(pg.user)}
+    password: \${TRIB_E2E_OVERVIEW_PG_PASSWORD}
+    connect_timeout_ms: 2000
+projects:
+  split:
+    sources: [duck, pg-e2e]
+    datasets:
+      web_events:
+        - {source: duck, table: web_events}
+        - {source: pg-e2e, table: public.${PG_TABLE}}
+default_project: split
+cache:
+  enabled: false   # every request must reach the sources: no answer from before the stop
+`;
+    server = await startServer({ config, env: { TRIB_E2E_OVERVIEW_PG_PASSWORD: pg.password } });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await proxy?.close();
+    if (pg) psql(pg, `DROP TABLE IF EXISTS public.${PG_TABLE};`);
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const summaryOf = async (query) => {
+    const r = await api(server, `/api/v1/projects/split/metrics/web/summary?${query}`);
+    assert.equal(r.status, 200, `summary?${query}: ${r.text}`);
+    return r.json;
+  };
+
+  test('the partial badge names the stopped PostgreSQL source and the cards show the DuckDB numbers', async () => {
+    // Both sources up: the merged answer adds the PostgreSQL rows to DuckDB's.
+    const both = await summaryOf('days=30');
+    const duckBefore = await summaryOf('days=30&source=duck');
+    assert.equal(both.meta.partial, false, JSON.stringify(both.meta));
+    assert.equal(both.data.total_events, duckBefore.data.total_events + PG_EVENTS.length);
+    assert.equal(both.data.page_views, duckBefore.data.page_views + PG_EVENTS.filter((e) => e === 'page_view').length);
+
+    await proxy.close();
+
+    const today = isoDate(Date.now());
+    const duck = await summaryOf('days=30&source=duck');
+    const duckPrevious = await summaryOf(`${previousParams(isoDate(dateMs(today) - 29 * DAY_MS), today)}&source=duck`);
+    const partial = await summaryOf('days=30');
+    assert.equal(partial.meta.partial, true, `the API itself must answer partially now: ${JSON.stringify(partial.meta)}`);
+
+    const { page, errors, context } = await openPage(browser);
+    await page.goto(`${server.url}/overview`);
+    assert.equal(await page.getByTestId('source-picker').inputValue(), '', 'All sources');
+    const cards = await readCards(page, 'total_events', duck.data.total_events);
+    for (const f of KPI_FIELDS) {
+      assert.equal(cards[f].raw, String(duck.data[f]), `kpi-${f} equals the DuckDB-only answer`);
+      assert.equal(cards[f].value, fmt.formatInt(duck.data[f]));
+      assert.ok(cards[f].change.startsWith(`${fmt.computeChange(duck.data[f], duckPrevious.data[f]).text} `), cards[f].change);
+      assert.match(cards[f].badge, /^duck · /, `kpi-${f} names the source that answered`);
+      const badge = page.getByTestId(`kpi-${f}`).getByTestId('partial-badge');
+      assert.match(await badge.textContent(), /partial: pg-e2e /, `kpi-${f} partial badge`);
+    }
+    // Every other panel still renders, each flagged partial with the failed source.
+    for (const id of PANELS) {
+      const panel = page.getByTestId(`panel-${id}`);
+      assert.equal(await panel.locator('[data-state="error"]').count(), 0, `panel ${id} shows data, not an error`);
+      assert.match(await panel.getByTestId('partial-badge').textContent(), /pg-e2e/, `panel ${id} partial badge`);
+    }
+    await screenshot(page, 'overview-partial');
+
+    // Choosing the DuckDB source alone: a full answer, no partial badge, the same numbers.
+    await page.getByTestId('source-picker').selectOption('duck');
+    await page.waitForURL(/source=duck/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="partial-badge"]').length === 0, null, { timeout: 30_000 });
+    const only = await readCards(page, 'total_events', duck.data.total_events);
+    for (const f of KPI_FIELDS) assert.equal(only[f].raw, String(duck.data[f]));
+
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a metric whose only source is stopped shows its error with the failed source', async () => {
+    const r = await api(server, '/api/v1/projects/split/metrics/web/summary?days=30&source=pg-e2e');
+    assert.equal(r.status, 502, r.text);
+    const { page, errors, context } = await openPage(browser);
+    await page.goto(`${server.url}/overview?source=pg-e2e`);
+    await waitForSettled(page);
+    const error = page.getByTestId('panel-summary').locator('[data-state="error"]');
+    assert.equal(await error.getAttribute('data-error-code'), r.json.error.code);
+    assert.match(await error.textContent(), /source pg-e2e error/);
+    // The page still renders every panel (each with its own error), not a blank.
+    for (const id of PANELS) assert.equal(await page.getByTestId(`panel-${id}`).locator('[data-state="error"]').count(), 1, id);
+    // The browser logs each failed (502) request; nothing else may fail.
+    assert.deepEqual(errors.filter((e) => !/status of 50[24]/.test(e)), []);
+    await context.close();
   });
 });
