@@ -2,7 +2,10 @@
 // and capabilities, and the schema browser (tables, then columns with the API's types).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, launchBrowser, openPage, PHONE, screenshot, startServer, waitForSettled } from './harness.mjs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { api, dataDir, freePort, launchBrowser, openPage, PHONE, screenshot, startServer, waitForSettled } from './harness.mjs';
 
 let server;
 let browser;
@@ -97,4 +100,63 @@ test('an unknown source in the address shows the API error, not a blank', async 
     [],
   );
   await context.close();
+});
+
+test('a dead source shows its status, error and why its schema cannot be listed; the live one still works', async () => {
+  // A config with the demo database (a copy) and a PostgreSQL source on a port nobody listens on.
+  const demoDb = path.join(dataDir, 'demo.duckdb');
+  assert.ok(existsSync(demoDb), 'the demo server of this file created the demo database');
+  const tmp = mkdtempSync(path.join(tmpdir(), 'trib-e2e-sources-'));
+  copyFileSync(demoDb, path.join(tmp, 'demo.duckdb'));
+  if (existsSync(`${demoDb}.wal`)) copyFileSync(`${demoDb}.wal`, path.join(tmp, 'demo.duckdb.wal'));
+  const deadPort = await freePort();
+  const config = `
+sources:
+  live:
+    type: duckdb
+    path: ${JSON.stringify(path.join(tmp, 'demo.duckdb'))}
+  dead:
+    type: postgres
+    host: 127.0.0.1
+    port: ${deadPort}
+    database: nothing
+    user: nobody
+    connect_timeout_ms: 1000
+projects:
+  mixed:
+    sources: [live, dead]
+`;
+  const mixed = await startServer({ config });
+  try {
+    const listed = (await api(mixed, '/api/v1/sources')).json.sources;
+    const dead = listed.find((s) => s.id === 'dead');
+    assert.notEqual(dead.status, 'ok', JSON.stringify(dead));
+    const { page, errors, context } = await openPage(browser);
+    await page.goto(`${mixed.url}/sources/dead`);
+    await waitForSettled(page);
+    assert.equal((await page.getByTestId('source-status-dead').textContent()).trim(), dead.status);
+    assert.match(await page.getByTestId('source-status-dead').getAttribute('class'), /badge-status-error/);
+    assert.equal((await page.getByTestId('source-status-live').textContent()).trim(), 'ok');
+    assert.ok(dead.error, `the API names the dead source's error: ${JSON.stringify(dead)}`);
+    assert.ok((await page.getByTestId('source-error-dead').textContent()).includes(dead.error.message), 'the card shows the health error');
+    const tables = await api(mixed, '/api/v1/sources/dead/tables');
+    assert.notEqual(tables.status, 200, tables.text);
+    const error = page.getByTestId('panel-tables').locator('[data-state="error"]');
+    assert.equal(await error.getAttribute('data-error-code'), tables.json.error.code);
+    assert.ok((await error.textContent()).includes(tables.json.error.message), 'the tables panel shows the API error');
+    await screenshot(page, 'sources-dead');
+
+    // The live source's schema still browses.
+    await page.getByTestId('schema-source').selectOption('live');
+    await page.waitForURL(/\/sources\/live/);
+    await page.getByTestId('table-web_events').waitFor();
+    assert.deepEqual(
+      errors.filter((e) => !/status of 5\d\d/.test(e)),
+      [],
+    );
+    await context.close();
+  } finally {
+    await mixed.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
