@@ -5,19 +5,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { transformWithEsbuild } from 'vite';
-import { api, dataDir, launchBrowser, openPage, PHONE, screenshot, startServer, waitForSettled, webDir } from './harness.mjs';
-
-/** The dashboard's own formatting code (src/format.ts), so the test formats exactly as the page. */
-async function loadFormat() {
-  const file = path.join(webDir, 'src', 'format.ts');
-  const out = await transformWithEsbuild(readFileSync(file, 'utf8'), file, { format: 'esm' });
-  return import(`data:text/javascript;base64,${Buffer.from(out.code).toString('base64')}`);
-}
+import { api, dataDir, importWebModule, launchBrowser, openPage, PHONE, screenshot, startServer, waitForSettled } from './harness.mjs';
 
 const KPI_FIELDS = ['total_users', 'total_events', 'page_views', 'active_clients'];
 const PANELS = ['daily', 'features', 'clients', 'funnel', 'kpis', 'session-trends'];
@@ -76,7 +68,7 @@ describe('overview on the demo data', () => {
   let fmt;
 
   before(async () => {
-    fmt = await loadFormat();
+    fmt = await importWebModule('src/format.ts');
     server = await startServer();
     browser = await launchBrowser();
   });
@@ -263,7 +255,7 @@ describe('overview with one of two sources of a split dataset stopped', () => {
 
   before(async () => {
     pg = pgEnv();
-    fmt = await loadFormat();
+    fmt = await importWebModule('src/format.ts');
     // The demo database: created by a demo server on first start, then copied so this server's
     // DuckDB source owns its file (no lock shared with another process).
     const demoDb = path.join(dataDir, 'demo.duckdb');
