@@ -23,7 +23,7 @@ export const repoDir = path.resolve(webDir, '..');
 export const binary = path.resolve(process.env.TRIBUTARY_BIN ?? path.join(repoDir, 'build', 'tributary'));
 const buildDir = path.dirname(binary);
 export const screenshotDir = path.resolve(process.env.TRIB_E2E_SCREENSHOT_DIR ?? path.join(buildDir, 'web-screenshots'));
-const dataDir = path.resolve(process.env.TRIB_E2E_DATA_DIR ?? path.join(buildDir, 'e2e-data'));
+export const dataDir = path.resolve(process.env.TRIB_E2E_DATA_DIR ?? path.join(buildDir, 'e2e-data'));
 const distDir = path.join(webDir, 'dist');
 
 export const CHROMIUM_ARGS = [
