@@ -165,6 +165,28 @@ test('a click on a table inserts a query on it', async () => {
   await context.close();
 });
 
+test('Cancel stops a running query; Tab in the editor indents', async () => {
+  const { page, context, errors } = await openConsole();
+  const editor = page.getByLabel('SQL query');
+  await editor.fill('SELECT');
+  await editor.press('End');
+  await editor.press('Tab');
+  assert.equal(await editor.inputValue(), 'SELECT  ');
+  // Long enough to be running when Cancel is clicked (billions of rows).
+  await editor.fill('SELECT sum(i) FROM range(50000000000) t(i)');
+  await editor.press('Control+Enter');
+  await page.getByTestId('query-cancel').click();
+  await page.getByTestId('query-cancelled').waitFor();
+  await page.getByTestId('query-run').waitFor();
+  assert.equal(await page.getByTestId('query-results').count(), 0);
+  // The console is usable again at once.
+  await runWithKeys(page, 'SELECT 42 AS answer');
+  await page.getByTestId('query-results').waitFor();
+  assert.deepEqual(await gridRows(page), [['42']]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('dark theme and phone width screenshots', async () => {
   for (const [name, opts] of [
     ['query-dark', { theme: 'dark' }],

@@ -263,12 +263,23 @@ export function QueryPage() {
               </p>
             )}
             <div className="query-actions">
+              {/* Distinct keys: reusing one <button> for both would turn the clicked Cancel into a
+                  submit button before the click's default action, which then runs the query again. */}
               {running ? (
-                <button type="button" className="btn" onClick={cancel} data-testid="query-cancel">
+                <button
+                  key="cancel"
+                  type="button"
+                  className="btn"
+                  onClick={(e) => {
+                    e.preventDefault();
+                    cancel();
+                  }}
+                  data-testid="query-cancel"
+                >
                   Cancel
                 </button>
               ) : (
-                <button type="submit" className="btn btn-primary" data-testid="query-run" title={RUN_KEYS}>
+                <button key="run" type="submit" className="btn btn-primary" data-testid="query-run" title={RUN_KEYS}>
                   Run <span className="kbd">{RUN_KEYS}</span>
                 </button>
               )}
