@@ -154,13 +154,22 @@ test('Download CSV saves the shown result with its header', async () => {
   await context.close();
 });
 
-test('a click on a table inserts a query on it', async () => {
+test('a click on a table inserts a query on it; the history brings a query back', async () => {
   const { page, context, errors } = await openConsole();
   await page.getByTestId('query-table-web_events').click();
   assert.equal(await page.getByLabel('SQL query').inputValue(), 'SELECT * FROM web_events LIMIT 100');
   await page.getByLabel('SQL query').press('Control+Enter');
   await page.getByTestId('query-results').waitFor();
   assert.equal(await page.getByTestId('query-rowcount').getAttribute('data-value'), '100');
+  // The run is in the tab's history; a click puts it back in the editor.
+  await page.getByLabel('SQL query').fill('SELECT 1');
+  await page.getByTestId('query-history-item').filter({ hasText: 'web_events LIMIT 100' }).click();
+  assert.equal(await page.getByLabel('SQL query').inputValue(), 'SELECT * FROM web_events LIMIT 100');
+  const stored = await page.evaluate(() => JSON.parse(sessionStorage.getItem('tributary.queryHistory') ?? '[]'));
+  assert.deepEqual(
+    stored.map((e) => [e.source, e.sql, e.rows]),
+    [['demo', 'SELECT * FROM web_events LIMIT 100', 100]],
+  );
   assert.deepEqual(errors, []);
   await context.close();
 });
