@@ -116,6 +116,7 @@ test('bad SQL shows QUERY_ERROR with the engine message', async () => {
   await error.waitFor();
   assert.equal(await error.getAttribute('data-error-code'), 'QUERY_ERROR');
   assert.match(await error.textContent(), /syntax error at or near "SELEC"/);
+  await screenshot(page, 'query-error');
   assert.deepEqual(
     errors.filter((e) => !/status of 400/.test(e)),
     [],
