@@ -59,7 +59,13 @@ export function buildUrl(path: string, params?: QueryParams): string {
   return qs ? `${path}?${qs}` : path;
 }
 
-async function request<T>(method: string, url: string, body: unknown, signal?: AbortSignal): Promise<T> {
+/**
+ * A JSON.parse reviver; browsers with JSON.parse source text access also pass the number's
+ * source text as `context.source` (the query console keeps big integers exact with it).
+ */
+export type JsonReviver = (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
+
+async function request<T>(method: string, url: string, body: unknown, signal?: AbortSignal, reviver?: JsonReviver): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const key = getApiKey();
   if (key) headers.Authorization = `Bearer ${key}`;
@@ -80,7 +86,7 @@ async function request<T>(method: string, url: string, body: unknown, signal?: A
   let parsed: unknown = undefined;
   if (text) {
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(text, reviver);
     } catch {
       parsed = undefined;
     }
@@ -108,6 +114,6 @@ export function apiGet<T>(path: string, params?: QueryParams, signal?: AbortSign
   return request<T>('GET', buildUrl(path, params), undefined, signal);
 }
 
-export function apiPost<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-  return request<T>('POST', path, body, signal);
+export function apiPost<T>(path: string, body: unknown, signal?: AbortSignal, reviver?: JsonReviver): Promise<T> {
+  return request<T>('POST', path, body, signal, reviver);
 }

@@ -101,6 +101,13 @@ export interface QueryColumn {
 export interface QueryAnswer {
   columns: QueryColumn[];
   rows: unknown[][];
-  stats: { rows: number; elapsedMs: number; truncated: boolean; bytes?: number };
+  stats: {
+    rows: number;
+    elapsedMs: number;
+    truncated: boolean;
+    /** What cut the result when truncated: "rows" (the row limit) or "bytes" (the byte limit). */
+    truncatedBy?: string;
+    bytes?: number;
+  };
   meta?: { warnings?: MetricWarning[] };
 }
