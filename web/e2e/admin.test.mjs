@@ -102,8 +102,7 @@ test('dark theme and phone width', async () => {
   }
 });
 
-// enable after the web-serve merge
-test.skip('Reload picks up a changed config file and shows a broken one with its line', async () => {
+test('Reload picks up a changed config file and shows a broken one with its line', async () => {
   // The shared demo server has written the demo database; a second server attaches it read-only.
   const yaml = (rowLimit) =>
     [
