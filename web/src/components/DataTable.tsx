@@ -19,6 +19,9 @@ interface DataTableProps<Row> {
   caption: string;
   rowKey?: (row: Row, index: number) => string;
   initialSort?: { key: string; desc: boolean };
+  /** Controlled sort (e.g. kept in the URL): with onSortChange, the table shows this sort. */
+  sort?: { key: string; desc: boolean };
+  onSortChange?: (sort: { key: string; desc: boolean }) => void;
   testId?: string;
 }
 
@@ -37,8 +40,11 @@ export function sortRows<Row>(rows: Row[], column: Column<Row> | undefined, desc
   return desc ? sorted.reverse() : sorted;
 }
 
-export function DataTable<Row>({ columns, rows, caption, rowKey, initialSort, testId }: DataTableProps<Row>) {
-  const [sort, setSort] = useState<{ key: string; desc: boolean } | undefined>(initialSort);
+export function DataTable<Row>(props: DataTableProps<Row>) {
+  const { columns, rows, caption, rowKey, initialSort, testId, onSortChange } = props;
+  const [ownSort, setOwnSort] = useState<{ key: string; desc: boolean } | undefined>(initialSort);
+  const sort = onSortChange ? props.sort : ownSort;
+  const setSort = onSortChange ?? setOwnSort;
   const sorted = useMemo(
     () => sortRows(rows, columns.find((c) => c.key === sort?.key), sort?.desc ?? false),
     [rows, columns, sort],
