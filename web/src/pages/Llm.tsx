@@ -75,7 +75,7 @@ function RealtimeKpis() {
   return (
     <Panel id="realtime-kpi" title="Last 24 hours" className="span-12" state={current} isEmpty={() => false}>
       {(data, envelope) => (
-        <div className="kpi-grid llm-kpis" data-as-of={envelope.meta.asOf}>
+        <div className="kpi-grid llm-kpis" data-testid="realtime-kpis" data-as-of={envelope.meta.asOf}>
           {KPI_FIELDS.map((f) => (
             <KpiCard
               key={f.id}
@@ -198,8 +198,7 @@ function TenantUsagePanel({ state }: { state: AsyncState<MetricEnvelope<TenantUs
             caption="Usage per tenant"
             rowKey={(r) => r.tenantId}
             sort={sort}
-            // The default sort stays out of the URL so plain links stay short.
-            onSortChange={(s) => setSortParam(s.key === DEFAULT_TENANT_SORT.key && s.desc ? null : formatSort(s))}
+            onSortChange={(s) => setSortParam(formatSort(s))}
             testId="tenant-table"
           />
         </div>

@@ -4,6 +4,7 @@
 
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
+import { buildUrl } from '../../api/client';
 import { DataTable, type Column } from '../../components/DataTable';
 import { Panel } from '../../components/Panel';
 import { formatDuration, formatInt, formatTimestamp, formatUsd } from '../../format';
@@ -257,7 +258,14 @@ export function LogViewer({ tenants, errorTypes }: LogViewerProps) {
         >
           Next
         </button>
-        <span className="muted" data-testid="log-range" data-offset={query.offset} aria-live="polite">
+        <span
+          className="muted"
+          data-testid="log-range"
+          data-offset={query.offset}
+          // The sample_logs parameters in force (sorted), so tests can wait for exactly this page.
+          data-query={buildUrl('', logMetricParams(query))}
+          aria-live="polite"
+        >
           {rows === undefined ? '' : shown === 0 ? `no rows from ${formatInt(first)}` : `rows ${formatInt(first)}–${formatInt(last)}`}
         </span>
       </div>
