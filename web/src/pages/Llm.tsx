@@ -10,7 +10,7 @@ import { Panel } from '../components/Panel';
 import { RangePicker, SourcePicker } from '../components/Pickers';
 import { formatAge, formatDecimal, formatDuration, formatInt, formatPercent, formatTimestamp, formatUsd } from '../format';
 import type { MetricEnvelope } from '../api/types';
-import { useUrlParam, useViewState, type AsyncState } from '../state/hooks';
+import { useTheme, useUrlParam, useViewState, type AsyncState } from '../state/hooks';
 import { rangeDays, rangeLabel, rangeParams, type Range } from '../state/view';
 import {
   anomalyTypesOption,
@@ -233,7 +233,8 @@ function TokenEfficiencyPanel({ range }: { range: Range }) {
 function HeatmapPanel({ range }: { range: Range }) {
   const state = useLlmMetric<HeatmapCell[]>('usage_heatmap', rangeParams(range, 'days'));
   const matrix = useMemo(() => (state.data ? buildHeatmapMatrix(state.data.data) : null), [state.data]);
-  const option = useMemo(() => (matrix ? heatmapOption(matrix) : null), [matrix]);
+  const theme = useTheme();
+  const option = useMemo(() => (matrix ? heatmapOption(matrix, theme) : null), [matrix, theme]);
   return (
     <Panel id="usage-heatmap" title="Usage by day of week and hour (UTC)" className="span-12" state={state}>
       {() =>

@@ -8,7 +8,8 @@ import type { AnomalyStats, CostTrend, DailyTraffic, ErrorAnalysis, HourlyTraffi
 const ERROR_COLOR = '#dc2626';
 const LATENCY_COLOR = '#d97706';
 
-const grid = { left: 8, right: 8, top: 36, bottom: 8, containLabel: true };
+// Room on top for the legend and, under it, the axis names.
+const grid = { left: 8, right: 8, top: 58, bottom: 8, containLabel: true };
 const legend = { top: 0, type: 'scroll' };
 
 function valueAxis(name: string, format: (v: number) => string, position: 'left' | 'right' = 'left') {
@@ -81,8 +82,11 @@ export function costTrendOption(rows: readonly CostTrend[]): ChartOption {
   };
 }
 
+/** The heatmap's colour ramp: from the panel's own tone (few requests) to a strong blue (many). */
+const HEAT_COLORS = { light: ['#eef3fc', '#1d4ed8'], dark: ['#1c2633', '#60a5fa'] };
+
 /** The 7 x 24 grid: hours across, days down (Sunday first, as the metric numbers them). */
-export function heatmapOption(matrix: HeatmapMatrix): ChartOption {
+export function heatmapOption(matrix: HeatmapMatrix, theme: 'light' | 'dark' = 'light'): ChartOption {
   return {
     grid: { left: 8, right: 8, top: 8, bottom: 56, containLabel: true },
     tooltip: {
@@ -99,6 +103,7 @@ export function heatmapOption(matrix: HeatmapMatrix): ChartOption {
       left: 'center',
       bottom: 0,
       itemHeight: 120,
+      inRange: { color: HEAT_COLORS[theme] },
       formatter: (v: number) => formatCompact(v),
     },
     series: [{ name: 'Requests', type: 'heatmap', data: matrix.cells, emphasis: { itemStyle: { borderColor: '#000', borderWidth: 1 } } }],
@@ -118,9 +123,9 @@ export function errorPieOption(rows: readonly ErrorAnalysis[]): ChartOption {
       {
         name: 'Errors',
         type: 'pie',
-        radius: ['40%', '68%'],
+        radius: ['34%', '58%'],
         center: ['50%', '44%'],
-        label: { formatter: (p: { data: { percentage: number } }) => formatPercent(p.data.percentage) },
+        label: { formatter: (p: { data: { percentage: number } }) => formatPercent(p.data.percentage), overflow: 'none' },
         data: rows.map((r) => ({ name: r.errorType, value: r.count, percentage: r.percentage })),
       },
     ],
