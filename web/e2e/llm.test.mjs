@@ -305,6 +305,15 @@ test.skip('the log viewer filters: status, tenant and search go in the URL and t
   assert.deepEqual(await requestIds(page), searched.map((r) => r.requestId));
   assert.ok((await columnTexts(page, 'log-table', 4)).every((u) => u === 'u_hooli_007'));
 
+  // A tenant's name in the usage table links to its log.
+  await page.getByTestId('tenant-table').getByRole('link', { name: 'initech', exact: true }).click();
+  await page.waitForURL((u) => u.searchParams.get('logTenant') === 'initech');
+  await waitLog(page, { limit: N, offset: 0, search: 'U_HOOLI_007', tenant: 'initech' });
+  assert.equal(await page.getByTestId('log-filter-tenant').inputValue(), 'initech');
+  assert.equal(await page.locator('[data-testid="panel-sample-logs"] [data-state="empty"]').count(), 1);
+  await page.getByTestId('log-filter-tenant').selectOption('');
+  await page.waitForURL((u) => !u.searchParams.has('logTenant'));
+
   // The anomaly filter.
   await page.getByTestId('log-filter-anomaly').selectOption('true');
   await page.waitForURL(/logAnomaly=true/);

@@ -3,6 +3,7 @@
 // badge; page state (the tenant table's sort, the log viewer's filters and page) is in the URL.
 
 import { useMemo } from 'react';
+import { Link, useSearchParams } from 'react-router';
 import { Chart } from '../components/Chart';
 import { DataTable, type Column } from '../components/DataTable';
 import { KpiCard } from '../components/KpiCard';
@@ -29,8 +30,11 @@ import {
   hoursBefore,
   hoursParams,
   MAX_HOURS,
+  parseLogQuery,
   parseSort,
   sumField,
+  withFilter,
+  writeLogQuery,
 } from './llm/helpers';
 import { LogViewer } from './llm/LogViewer';
 import type {
@@ -174,7 +178,7 @@ function CostTrendPanel({ range }: { range: Range }) {
 // ---- tenants ----
 
 const TENANT_COLUMNS: Column<TenantUsage>[] = [
-  { key: 'tenantId', label: 'Tenant' },
+  { key: 'tenantId', label: 'Tenant', render: (r) => <TenantLogsLink tenant={r.tenantId} /> },
   { key: 'requests', label: 'Requests', align: 'right', render: (r) => formatInt(r.requests) },
   { key: 'totalTokens', label: 'Tokens', align: 'right', render: (r) => formatInt(r.totalTokens) },
   { key: 'totalCost', label: 'Cost', align: 'right', render: (r) => formatUsd(r.totalCost) },
@@ -184,6 +188,22 @@ const TENANT_COLUMNS: Column<TenantUsage>[] = [
 ];
 const TENANT_SORT_KEYS = TENANT_COLUMNS.map((c) => c.key);
 const DEFAULT_TENANT_SORT = { key: 'requests', desc: true };
+
+/** A link to this page with the log viewer filtered to `tenant` (first page, other filters kept). */
+function TenantLogsLink({ tenant }: { tenant: string }) {
+  const [search] = useSearchParams();
+  const next = writeLogQuery(withFilter(parseLogQuery(search).query, 'tenant', tenant), search);
+  return (
+    <Link
+      to={{ search: `?${next.toString()}` }}
+      replace
+      title={`Show the request log of ${tenant}`}
+      onClick={() => document.querySelector('[data-testid="panel-sample-logs"]')?.scrollIntoView({ block: 'start' })}
+    >
+      {tenant}
+    </Link>
+  );
+}
 
 function TenantUsagePanel({ state }: { state: AsyncState<MetricEnvelope<TenantUsage[]>> }) {
   const [sortParam, setSortParam] = useUrlParam('tenantSort');
