@@ -37,11 +37,17 @@ test-asan: deps
 	@bash scripts/build-web.sh
 	bash scripts/run-tests.sh $(ASAN_BUILD)
 
+# C++ with clang-format, the dashboard (TypeScript, CSS, tests) with Prettier.
 format:
 	clang-format -i $(FORMAT_FILES)
+	@bash scripts/build-web.sh --install-only
+	npm --prefix web run --silent format
 
 format-check: deps
-	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: ok"
+	@clang-format --dry-run --Werror $(FORMAT_FILES)
+	@bash scripts/build-web.sh --install-only
+	@npm --prefix web run --silent format:check
+	@echo "format-check: ok"
 
 bench: build
 	bash scripts/run-bench.sh $(BUILD)

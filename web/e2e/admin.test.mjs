@@ -50,7 +50,10 @@ test('cache statistics equal the API, and clearing a project empties it after co
   assert.equal(Number(await page.getByTestId('kpi-cache-bytes').getAttribute('data-value')), before.json.bytes);
   assert.equal(Number(await page.getByTestId('kpi-cache-hit-ratio').getAttribute('data-value')), before.json.hitRatio);
   const demoRow = page.getByTestId('cache-projects').locator('tbody tr', { hasText: 'demo' });
-  assert.equal((await demoRow.locator('td').nth(1).textContent()).replace(/,/g, ''), String(before.json.projects.demo.entries));
+  assert.equal(
+    (await demoRow.locator('td').nth(1).textContent()).replace(/,/g, ''),
+    String(before.json.projects.demo.entries),
+  );
 
   // Rate limits: the demo (loopback, no auth or rate_limits) limits nobody.
   assert.match(await page.getByTestId('rate-limit-caller').textContent(), /client address 127\.0\.0\.1/);
@@ -71,13 +74,19 @@ test('cache statistics equal the API, and clearing a project empties it after co
   await page.getByTestId('cache-clear-scope').selectOption('demo');
   await page.getByTestId('cache-clear-button').click();
   await page.getByRole('button', { name: 'Keep' }).click();
-  assert.equal((await api(server, '/api/v1/cache/stats')).json.projects.demo.entries, before.json.projects.demo.entries);
+  assert.equal(
+    (await api(server, '/api/v1/cache/stats')).json.projects.demo.entries,
+    before.json.projects.demo.entries,
+  );
 
   await page.getByTestId('cache-clear-button').click();
   await page.getByTestId('cache-clear-confirm').click();
   const result = page.getByTestId('cache-clear-result');
   await result.waitFor();
-  assert.match(await result.textContent(), new RegExp(`Cleared ${before.json.projects.demo.entries} entries of project demo`));
+  assert.match(
+    await result.textContent(),
+    new RegExp(`Cleared ${before.json.projects.demo.entries} entries of project demo`),
+  );
   await page.waitForFunction(() => document.querySelector('[data-testid="kpi-cache-entries"]')?.dataset.value === '0');
   assert.equal((await api(server, '/api/v1/cache/stats')).json.entries, 0);
 
@@ -137,7 +146,10 @@ test('Reload picks up a changed config file and shows a broken one with its line
       (v) => document.querySelector('[data-testid="config-version"]')?.textContent === v,
       second.json.configVersion,
     );
-    assert.match(await page.getByTestId('config-reload-result').textContent(), new RegExp(`${first.json.configVersion} → ${second.json.configVersion}`));
+    assert.match(
+      await page.getByTestId('config-reload-result').textContent(),
+      new RegExp(`${first.json.configVersion} → ${second.json.configVersion}`),
+    );
 
     // A broken file (an unknown key on line 2): the error names the file and line; the old
     // config keeps serving.

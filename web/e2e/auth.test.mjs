@@ -90,7 +90,10 @@ test('the page asks for a key, rejects a wrong one, and loads with the right one
   // The overview's numbers come through with the key: the card equals the API's answer to it.
   const summary = await api(server, '/api/v1/projects/demo/metrics/web/summary?days=30', { key: readerKey });
   assert.equal(summary.status, 200);
-  assert.equal(await page.getByTestId('kpi-total_users').getAttribute('data-value'), String(summary.json.data.total_users));
+  assert.equal(
+    await page.getByTestId('kpi-total_users').getAttribute('data-value'),
+    String(summary.json.data.total_users),
+  );
 
   // Kept for the session: in sessionStorage, nowhere in localStorage.
   const stored = await page.evaluate(() => ({

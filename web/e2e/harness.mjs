@@ -22,7 +22,9 @@ export const webDir = path.resolve(here, '..');
 export const repoDir = path.resolve(webDir, '..');
 export const binary = path.resolve(process.env.TRIBUTARY_BIN ?? path.join(repoDir, 'build', 'tributary'));
 const buildDir = path.dirname(binary);
-export const screenshotDir = path.resolve(process.env.TRIB_E2E_SCREENSHOT_DIR ?? path.join(buildDir, 'web-screenshots'));
+export const screenshotDir = path.resolve(
+  process.env.TRIB_E2E_SCREENSHOT_DIR ?? path.join(buildDir, 'web-screenshots'),
+);
 export const dataDir = path.resolve(process.env.TRIB_E2E_DATA_DIR ?? path.join(buildDir, 'e2e-data'));
 const distDir = path.join(webDir, 'dist');
 
@@ -174,9 +176,13 @@ export async function screenshot(page, name) {
 
 /** Waits until no element in the page is in a loading state (panels done). */
 export async function waitForSettled(page, timeout = 30_000) {
-  await page.waitForFunction(() => document.querySelectorAll('[data-state="loading"], [aria-busy="true"]').length === 0, null, {
-    timeout,
-  });
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-state="loading"], [aria-busy="true"]').length === 0,
+    null,
+    {
+      timeout,
+    },
+  );
 }
 
 /**

@@ -12,7 +12,8 @@ const fixed = (v, digits) =>
   new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v);
 const formatInt = (v) => intFormat.format(Math.round(v));
 const formatPercent2 = (v) => `${fixed(v, 2)}%`;
-const formatDuration = (ms) => (Math.abs(ms) >= 1000 ? `${fixed(ms / 1000, 2)} s` : `${intFormat.format(Math.round(ms))} ms`);
+const formatDuration = (ms) =>
+  Math.abs(ms) >= 1000 ? `${fixed(ms / 1000, 2)} s` : `${intFormat.format(Math.round(ms))} ms`;
 function changeText(current, previous) {
   if (previous === 0) return current === 0 ? '0.0%' : 'new';
   const rounded = Math.round(((current - previous) / Math.abs(previous)) * 1000) / 10;
@@ -59,7 +60,9 @@ async function metric(pathAndQuery) {
 
 /** The text of column `col` (1-based) of every body row of the table with `testId`. */
 function columnTexts(page, testId, col) {
-  return page.$$eval(`[data-testid="${testId}"] tbody tr td:nth-child(${col})`, (tds) => tds.map((td) => td.textContent.trim()));
+  return page.$$eval(`[data-testid="${testId}"] tbody tr td:nth-child(${col})`, (tds) =>
+    tds.map((td) => td.textContent.trim()),
+  );
 }
 
 /** Waits until the first body cell of `testId`'s table reads `text` (renders follow the URL). */
@@ -79,7 +82,9 @@ async function waitLog(page, params) {
 }
 
 function requestIds(page) {
-  return page.$$eval('[data-testid="log-table"] [data-testid="log-request-id"]', (els) => els.map((e) => e.textContent));
+  return page.$$eval('[data-testid="log-table"] [data-testid="log-request-id"]', (els) =>
+    els.map((e) => e.textContent),
+  );
 }
 
 async function openLlm(query = 'range=7d', options = {}) {
@@ -108,7 +113,10 @@ test('every panel renders, with no error state and no console error; KPI cards e
     const panel = page.getByTestId(`panel-${id}`);
     assert.equal(await panel.locator('[data-state="error"]').count(), 0, `panel ${id} shows an error`);
     assert.equal(await panel.locator('[data-state="empty"]').count(), 0, `panel ${id} is empty`);
-    assert.ok((await panel.getByTestId('source-badge').first().textContent()).includes('demo'), `panel ${id} names its source`);
+    assert.ok(
+      (await panel.getByTestId('source-badge').first().textContent()).includes('demo'),
+      `panel ${id} names its source`,
+    );
   }
 
   // The realtime cards: the same metric as of the answer's own asOf gives the same numbers.
@@ -124,7 +132,9 @@ test('every panel renders, with no error state and no console error; KPI cards e
   }
   await page.getByTestId('kpi-totalRequests-change').waitFor();
   assert.ok(
-    (await page.getByTestId('kpi-totalRequests-change').textContent()).startsWith(changeText(current.totalRequests, previous.totalRequests)),
+    (await page.getByTestId('kpi-totalRequests-change').textContent()).startsWith(
+      changeText(current.totalRequests, previous.totalRequests),
+    ),
   );
 
   // The anomaly cards (an "hours" metric: 7 days = 168 hours).
@@ -148,10 +158,19 @@ test('every panel renders, with no error state and no console error; KPI cards e
 
   // Error analysis and query patterns tables list the API's rows in order.
   const errorsApi = await metric('error_analysis?days=7');
-  assert.deepEqual(await columnTexts(page, 'error-table', 1), errorsApi.map((e) => e.errorType));
-  assert.deepEqual(await columnTexts(page, 'error-table', 2), errorsApi.map((e) => formatInt(e.count)));
+  assert.deepEqual(
+    await columnTexts(page, 'error-table', 1),
+    errorsApi.map((e) => e.errorType),
+  );
+  assert.deepEqual(
+    await columnTexts(page, 'error-table', 2),
+    errorsApi.map((e) => formatInt(e.count)),
+  );
   const patterns = await metric('query_patterns?days=7');
-  assert.deepEqual(await columnTexts(page, 'patterns-table', 1), patterns.map((p) => p.pattern));
+  assert.deepEqual(
+    await columnTexts(page, 'patterns-table', 1),
+    patterns.map((p) => p.pattern),
+  );
 
   assert.deepEqual(errors, []);
   await context.close();
@@ -184,7 +203,8 @@ test('changing the range from 7 to 90 days refetches; tenant usage and daily tra
   await page.getByTestId('range-90d').click();
   await page.waitForURL(/range=90d/);
   await page.waitForFunction(
-    (before) => Number(document.querySelector('[data-testid="daily-total-requests"]')?.getAttribute('data-value')) > before,
+    (before) =>
+      Number(document.querySelector('[data-testid="daily-total-requests"]')?.getAttribute('data-value')) > before,
     week.dailyTotal,
   );
   await waitForSettled(page);
@@ -222,7 +242,10 @@ test('the tenant table sorts by every column, the sort is in the URL, and reques
   await page.getByTestId('tenant-table').waitFor();
   const min = tenants.reduce((a, b) => (b.errorRate < a.errorRate ? b : a));
   await waitFirstCell(page, 'tenant-table', min.tenantId);
-  assert.equal(await page.locator('[data-testid="tenant-table"] th[aria-sort="ascending"]').textContent(), 'Error rate ▲');
+  assert.equal(
+    await page.locator('[data-testid="tenant-table"] th[aria-sort="ascending"]').textContent(),
+    'Error rate ▲',
+  );
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -231,33 +254,48 @@ test('the log viewer pages through sample_logs: rows equal the API, Next moves b
   const { page, errors, context } = await openLlm('range=7d');
   const N = 25;
   const firstPage = await metric(`sample_logs?limit=${N}&offset=0`);
-  assert.deepEqual(await requestIds(page), firstPage.map((r) => r.requestId));
+  assert.deepEqual(
+    await requestIds(page),
+    firstPage.map((r) => r.requestId),
+  );
   assert.equal(await page.getByTestId('log-prev').isDisabled(), true);
 
   await page.getByTestId('log-next').click();
   await page.waitForURL(/logOffset=25/);
   await waitLog(page, { limit: N, offset: N });
   const secondPage = await metric(`sample_logs?limit=${N}&offset=${N}`);
-  assert.deepEqual(await requestIds(page), secondPage.map((r) => r.requestId));
+  assert.deepEqual(
+    await requestIds(page),
+    secondPage.map((r) => r.requestId),
+  );
   assert.equal(await page.getByTestId('log-range').textContent(), 'rows 26–50');
 
   await page.getByTestId('log-prev').click();
   await page.waitForURL((u) => !u.searchParams.has('logOffset'));
   await waitLog(page, { limit: N, offset: 0 });
-  assert.deepEqual(await requestIds(page), firstPage.map((r) => r.requestId));
+  assert.deepEqual(
+    await requestIds(page),
+    firstPage.map((r) => r.requestId),
+  );
 
   await page.getByTestId('log-page-size').selectOption('50');
   await page.waitForURL(/logLimit=50/);
   await waitLog(page, { limit: 50, offset: 0 });
   const fifty = await metric('sample_logs?limit=50&offset=0');
-  assert.deepEqual(await requestIds(page), fifty.map((r) => r.requestId));
+  assert.deepEqual(
+    await requestIds(page),
+    fifty.map((r) => r.requestId),
+  );
 
   // The last page is short: Next is disabled there (the demo has 1,000,000 requests).
   await page.goto(`${server.url}/llm?range=7d&logOffset=999990`);
   await waitLog(page, { limit: N, offset: 999990 });
   const tail = await metric('sample_logs?limit=25&offset=999990');
   assert.ok(tail.length > 0 && tail.length < N, `the demo's last page has ${tail.length} rows`);
-  assert.deepEqual(await requestIds(page), tail.map((r) => r.requestId));
+  assert.deepEqual(
+    await requestIds(page),
+    tail.map((r) => r.requestId),
+  );
   assert.equal(await page.getByTestId('log-next').isDisabled(), true);
   assert.equal(await page.getByTestId('log-prev').isDisabled(), false);
   assert.deepEqual(errors, []);
@@ -273,10 +311,18 @@ test('the log viewer filters: status, tenant and search go in the URL and the ro
   await waitLog(page, { limit: N, offset: 0, status: 'error' });
   const errorRows = await metric(`sample_logs?status=error&limit=${N}&offset=0`);
   assert.equal(errorRows.length, N);
-  assert.deepEqual(await requestIds(page), errorRows.map((r) => r.requestId));
-  const statuses = await page.$$eval('[data-testid="log-table"] [data-testid="log-status"]', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(
+    await requestIds(page),
+    errorRows.map((r) => r.requestId),
+  );
+  const statuses = await page.$$eval('[data-testid="log-table"] [data-testid="log-status"]', (els) =>
+    els.map((e) => e.textContent),
+  );
   assert.equal(statuses.length, N);
-  assert.ok(statuses.every((s) => s === 'error'), `statuses: ${statuses.join(',')}`);
+  assert.ok(
+    statuses.every((s) => s === 'error'),
+    `statuses: ${statuses.join(',')}`,
+  );
 
   // A filter change goes back to the first page; the tenant filter narrows further.
   await page.getByTestId('log-next').click();
@@ -286,11 +332,11 @@ test('the log viewer filters: status, tenant and search go in the URL and the ro
   await page.waitForURL((u) => u.searchParams.get('logTenant') === 'globex' && !u.searchParams.has('logOffset'));
   await waitLog(page, { limit: N, offset: 0, status: 'error', tenant: 'globex' });
   const globexErrors = await metric(`sample_logs?status=error&tenant=globex&limit=${N}&offset=0`);
-  assert.deepEqual(await requestIds(page), globexErrors.map((r) => r.requestId));
   assert.deepEqual(
-    [...new Set(await columnTexts(page, 'log-table', 3))],
-    ['globex'],
+    await requestIds(page),
+    globexErrors.map((r) => r.requestId),
   );
+  assert.deepEqual([...new Set(await columnTexts(page, 'log-table', 3))], ['globex']);
 
   // Search (a user id substring, case-insensitive) is applied with the Apply button.
   await page.getByTestId('log-filter-clear').click();
@@ -301,7 +347,10 @@ test('the log viewer filters: status, tenant and search go in the URL and the ro
   await waitLog(page, { limit: N, offset: 0, search: 'U_HOOLI_007' });
   const searched = await metric(`sample_logs?search=U_HOOLI_007&limit=${N}&offset=0`);
   assert.ok(searched.length > 0);
-  assert.deepEqual(await requestIds(page), searched.map((r) => r.requestId));
+  assert.deepEqual(
+    await requestIds(page),
+    searched.map((r) => r.requestId),
+  );
   assert.ok((await columnTexts(page, 'log-table', 4)).every((u) => u === 'u_hooli_007'));
 
   // A tenant's name in the usage table links to its log.
@@ -318,7 +367,10 @@ test('the log viewer filters: status, tenant and search go in the URL and the ro
   await page.waitForURL(/logAnomaly=true/);
   await waitLog(page, { limit: N, offset: 0, search: 'U_HOOLI_007', anomaly: 'true' });
   const anomalous = await metric(`sample_logs?search=U_HOOLI_007&anomaly=true&limit=${N}&offset=0`);
-  assert.deepEqual(await requestIds(page), anomalous.map((r) => r.requestId));
+  assert.deepEqual(
+    await requestIds(page),
+    anomalous.map((r) => r.requestId),
+  );
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -9,7 +9,17 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, dataDir, importWebModule, launchBrowser, openPage, PHONE, screenshot, startServer, waitForSettled } from './harness.mjs';
+import {
+  api,
+  dataDir,
+  importWebModule,
+  launchBrowser,
+  openPage,
+  PHONE,
+  screenshot,
+  startServer,
+  waitForSettled,
+} from './harness.mjs';
 
 const KPI_FIELDS = ['total_users', 'total_events', 'page_views', 'active_clients'];
 const PANELS = ['daily', 'features', 'clients', 'funnel', 'kpis', 'session-trends'];
@@ -57,7 +67,10 @@ function assertCards(fmt, cards, current, previous, label) {
     assert.equal(cards[f].raw, String(c), `${label}: kpi-${f} data-value`);
     assert.equal(cards[f].value, fmt.formatInt(c), `${label}: kpi-${f} text`);
     const change = fmt.computeChange(c, p).text;
-    assert.ok(cards[f].change.startsWith(`${change} `), `${label}: kpi-${f} change '${cards[f].change}' should be ${change} (${c} vs ${p})`);
+    assert.ok(
+      cards[f].change.startsWith(`${change} `),
+      `${label}: kpi-${f} change '${cards[f].change}' should be ${change} (${c} vs ${p})`,
+    );
     assert.match(cards[f].badge, /^demo · /, `${label}: kpi-${f} badge names the source`);
   }
 }
@@ -95,11 +108,17 @@ describe('overview on the demo data', () => {
     // The clients table is the API's list, in its order (events, descending).
     const clients = (await api(server, '/api/v1/projects/demo/metrics/web/clients?days=30')).json.data;
     const firstCells = await page.getByTestId('clients-table').locator('tbody tr td:first-child').allTextContents();
-    assert.deepEqual(firstCells, clients.map((c) => c.client));
+    assert.deepEqual(
+      firstCells,
+      clients.map((c) => c.client),
+    );
     // The funnel's users per step.
     const funnel = (await api(server, '/api/v1/projects/demo/metrics/web/funnel?days=30')).json.data;
     const funnelUsers = await page.getByTestId('funnel-table').locator('tbody tr td:nth-child(2)').allTextContents();
-    assert.deepEqual(funnelUsers, funnel.map((s) => fmt.formatInt(s.users)));
+    assert.deepEqual(
+      funnelUsers,
+      funnel.map((s) => fmt.formatInt(s.users)),
+    );
     assert.ok((await page.getByTestId('daily-chart').locator('svg').count()) > 0, 'the daily chart is drawn');
     assert.ok((await page.getByTestId('features-chart').locator('svg').count()) > 0, 'the features chart is drawn');
 
@@ -148,7 +167,8 @@ describe('overview on the demo data', () => {
     // A page-specific state (the clients table's sort) is in the URL too.
     await page.getByTestId('clients-table').getByRole('button', { name: 'Users' }).click();
     await page.waitForURL(/clientsSort=-users/);
-    const clients = (await api(server, `/api/v1/projects/demo/metrics/web/clients?days=11&asOf=${end}T23:59:59Z`)).json.data;
+    const clients = (await api(server, `/api/v1/projects/demo/metrics/web/clients?days=11&asOf=${end}T23:59:59Z`)).json
+      .data;
     const byUsers = [...clients].sort((a, b) => b.users - a.users).map((c) => c.users);
 
     // Reloading the address gives the same view.
@@ -161,7 +181,11 @@ describe('overview on the demo data', () => {
     assert.equal(await second.page.getByTestId('range-start').inputValue(), start);
     assert.equal(await second.page.getByTestId('range-end').inputValue(), end);
     const users = await second.page.getByTestId('clients-table').locator('tbody tr td:nth-child(3)').allTextContents();
-    assert.deepEqual(users, byUsers.map((u) => fmt.formatInt(u)), 'the reloaded table keeps the sort by users');
+    assert.deepEqual(
+      users,
+      byUsers.map((u) => fmt.formatInt(u)),
+      'the reloaded table keeps the sort by users',
+    );
     assert.deepEqual(errors, []);
     assert.deepEqual(second.errors, []);
     await second.context.close();
@@ -192,7 +216,13 @@ describe('overview on the demo data', () => {
 
 // ---- one of two sources stopped ----
 
-const PG_ENV = ['TRIB_TEST_PG_HOST', 'TRIB_TEST_PG_PORT', 'TRIB_TEST_PG_USER', 'TRIB_TEST_PG_PASSWORD', 'TRIB_TEST_PG_DB'];
+const PG_ENV = [
+  'TRIB_TEST_PG_HOST',
+  'TRIB_TEST_PG_PORT',
+  'TRIB_TEST_PG_USER',
+  'TRIB_TEST_PG_PASSWORD',
+  'TRIB_TEST_PG_DB',
+];
 const PG_TABLE = 'e2e_overview_web_events';
 /** Rows the PostgreSQL half of the dataset holds (all in the last 3 days, client "e2epg"). */
 const PG_EVENTS = ['page_view', 'page_view', 'page_view', 'page_view', 'add_to_cart', 'purchase'];
@@ -206,14 +236,24 @@ function pgEnv() {
     );
   }
   const e = Object.fromEntries(PG_ENV.map((n) => [n, process.env[n]]));
-  return { host: e.TRIB_TEST_PG_HOST, port: Number(e.TRIB_TEST_PG_PORT), user: e.TRIB_TEST_PG_USER, password: e.TRIB_TEST_PG_PASSWORD, db: e.TRIB_TEST_PG_DB };
+  return {
+    host: e.TRIB_TEST_PG_HOST,
+    port: Number(e.TRIB_TEST_PG_PORT),
+    user: e.TRIB_TEST_PG_USER,
+    password: e.TRIB_TEST_PG_PASSWORD,
+    db: e.TRIB_TEST_PG_DB,
+  };
 }
 
 function psql(pg, sql) {
-  return execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.db, '-c', sql], {
-    env: { ...process.env, PGPASSWORD: pg.password, PGOPTIONS: '-c client_min_messages=warning' },
-    encoding: 'utf8',
-  });
+  return execFileSync(
+    'psql',
+    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.db, '-c', sql],
+    {
+      env: { ...process.env, PGPASSWORD: pg.password, PGOPTIONS: '-c client_min_messages=warning' },
+      encoding: 'utf8',
+    },
+  );
 }
 
 /** A TCP proxy to PostgreSQL; close() stops it and cuts every open connection (the source "stops"). */
@@ -333,7 +373,11 @@ cache:
     const duck = await summaryOf('days=30&source=duck');
     const duckPrevious = await summaryOf(`${previousParams(isoDate(dateMs(today) - 29 * DAY_MS), today)}&source=duck`);
     const partial = await summaryOf('days=30');
-    assert.equal(partial.meta.partial, true, `the API itself must answer partially now: ${JSON.stringify(partial.meta)}`);
+    assert.equal(
+      partial.meta.partial,
+      true,
+      `the API itself must answer partially now: ${JSON.stringify(partial.meta)}`,
+    );
 
     const { page, errors, context } = await openPage(browser);
     await page.goto(`${server.url}/overview`);
@@ -342,7 +386,10 @@ cache:
     for (const f of KPI_FIELDS) {
       assert.equal(cards[f].raw, String(duck.data[f]), `kpi-${f} equals the DuckDB-only answer`);
       assert.equal(cards[f].value, fmt.formatInt(duck.data[f]));
-      assert.ok(cards[f].change.startsWith(`${fmt.computeChange(duck.data[f], duckPrevious.data[f]).text} `), cards[f].change);
+      assert.ok(
+        cards[f].change.startsWith(`${fmt.computeChange(duck.data[f], duckPrevious.data[f]).text} `),
+        cards[f].change,
+      );
       assert.match(cards[f].badge, /^duck · /, `kpi-${f} names the source that answered`);
       const badge = page.getByTestId(`kpi-${f}`).getByTestId('partial-badge');
       assert.match(await badge.textContent(), /partial: pg-e2e /, `kpi-${f} partial badge`);
@@ -358,7 +405,9 @@ cache:
     // Choosing the DuckDB source alone: a full answer, no partial badge, the same numbers.
     await page.getByTestId('source-picker').selectOption('duck');
     await page.waitForURL(/source=duck/);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="partial-badge"]').length === 0, null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="partial-badge"]').length === 0, null, {
+      timeout: 30_000,
+    });
     const only = await readCards(page, 'total_events', duck.data.total_events);
     for (const f of KPI_FIELDS) assert.equal(only[f].raw, String(duck.data[f]));
 
@@ -376,9 +425,13 @@ cache:
     assert.equal(await error.getAttribute('data-error-code'), r.json.error.code);
     assert.match(await error.textContent(), /source pg-e2e error/);
     // The page still renders every panel (each with its own error), not a blank.
-    for (const id of PANELS) assert.equal(await page.getByTestId(`panel-${id}`).locator('[data-state="error"]').count(), 1, id);
+    for (const id of PANELS)
+      assert.equal(await page.getByTestId(`panel-${id}`).locator('[data-state="error"]').count(), 1, id);
     // The browser logs each failed (502) request; nothing else may fail.
-    assert.deepEqual(errors.filter((e) => !/status of 50[24]/.test(e)), []);
+    assert.deepEqual(
+      errors.filter((e) => !/status of 50[24]/.test(e)),
+      [],
+    );
     await context.close();
   });
 });

@@ -39,9 +39,12 @@ async function runWithKeys(page, sql) {
 
 /** The grid's cells as text, row by row, without the row-number column. */
 async function gridRows(page) {
-  return page.getByTestId('query-results').locator('tbody tr').evaluateAll((trs) =>
-    trs.map((tr) => [...tr.querySelectorAll('td')].slice(1).map((td) => (td.dataset.null ? null : td.textContent))),
-  );
+  return page
+    .getByTestId('query-results')
+    .locator('tbody tr')
+    .evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].slice(1).map((td) => (td.dataset.null ? null : td.textContent))),
+    );
 }
 
 test('Ctrl+Enter runs the query: the grid shows the API rows, types, row count and elapsed time', async () => {
@@ -49,10 +52,16 @@ test('Ctrl+Enter runs the query: the grid shows the API rows, types, row count a
   await runWithKeys(page, GROUP_SQL);
   await page.getByTestId('query-results').waitFor();
 
-  const expected = await api(server, '/api/v1/query', { method: 'POST', body: { source: 'demo', project: 'demo', sql: GROUP_SQL } });
+  const expected = await api(server, '/api/v1/query', {
+    method: 'POST',
+    body: { source: 'demo', project: 'demo', sql: GROUP_SQL },
+  });
   assert.equal(expected.status, 200, expected.text);
   assert.ok(expected.json.rows.length >= 3, 'the demo has several event names');
-  assert.deepEqual(await gridRows(page), expected.json.rows.map((r) => r.map((v) => (v === null ? null : String(v)))));
+  assert.deepEqual(
+    await gridRows(page),
+    expected.json.rows.map((r) => r.map((v) => (v === null ? null : String(v)))),
+  );
 
   const rowCount = page.getByTestId('query-rowcount');
   assert.equal(await rowCount.getAttribute('data-value'), String(expected.json.stats.rows));
@@ -60,13 +69,19 @@ test('Ctrl+Enter runs the query: the grid shows the API rows, types, row count a
   assert.match(await page.getByTestId('query-elapsed').textContent(), /^\d[\d,.]* (ms|s)$/);
 
   const names = await page.getByTestId('query-column').locator('.col-name').allTextContents();
-  assert.deepEqual(names, expected.json.columns.map((c) => c.name));
+  assert.deepEqual(
+    names,
+    expected.json.columns.map((c) => c.name),
+  );
   const types = await page.getByTestId('query-column-type').allTextContents();
   assert.deepEqual(types, ['string · VARCHAR', 'int64 · BIGINT']);
   // Numbers are right-aligned, text is not.
-  const align = await page.getByTestId('query-results').locator('tbody tr').first().locator('td').evaluateAll((tds) =>
-    tds.slice(1).map((td) => getComputedStyle(td).textAlign),
-  );
+  const align = await page
+    .getByTestId('query-results')
+    .locator('tbody tr')
+    .first()
+    .locator('td')
+    .evaluateAll((tds) => tds.slice(1).map((td) => getComputedStyle(td).textAlign));
   assert.deepEqual(align, ['left', 'right']);
   assert.equal(await page.getByTestId('query-truncated').count(), 0);
 
@@ -150,7 +165,10 @@ test('Download CSV saves the shown result with its header', async () => {
   const csv = await readFile(await download.path(), 'utf8');
   const lines = csv.trimEnd().split('\r\n');
   assert.equal(lines[0], 'event_name,n');
-  assert.deepEqual(lines.slice(1), expected.json.rows.map((r) => r.join(',')));
+  assert.deepEqual(
+    lines.slice(1),
+    expected.json.rows.map((r) => r.join(',')),
+  );
   assert.deepEqual(errors, []);
   await context.close();
 });

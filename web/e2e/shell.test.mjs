@@ -45,7 +45,9 @@ test('the project picker switches every view to the chosen project and the URL k
   // Two projects on two different DuckDB files, so their numbers differ.
   const dir = mkdtempSync(path.join(tmpdir(), 'trib-e2e-projects-'));
   const small = path.join(dir, 'small.duckdb');
-  execFileSync(binary, ['demo-data', '--out', small, '--rows', '5000', '--seed', '7', '--days', '30'], { stdio: 'pipe' });
+  execFileSync(binary, ['demo-data', '--out', small, '--rows', '5000', '--seed', '7', '--days', '30'], {
+    stdio: 'pipe',
+  });
   const big = path.join(process.env.TRIB_E2E_DATA_DIR ?? path.join(path.dirname(binary), 'e2e-data'), 'demo.duckdb');
   const projects = await startServer({
     config: `

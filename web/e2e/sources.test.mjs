@@ -5,7 +5,17 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, dataDir, freePort, launchBrowser, openPage, PHONE, screenshot, startServer, waitForSettled } from './harness.mjs';
+import {
+  api,
+  dataDir,
+  freePort,
+  launchBrowser,
+  openPage,
+  PHONE,
+  screenshot,
+  startServer,
+  waitForSettled,
+} from './harness.mjs';
 
 let server;
 let browser;
@@ -51,8 +61,14 @@ test('the schema browser lists the tables and shows web_events columns as the AP
   await page.waitForURL(/\/sources\/demo/);
   await waitForSettled(page);
   const names = await page.getByTestId('table-list').locator('button').allTextContents();
-  assert.ok(names.some((n) => n.includes('llm_logs')), `tables: ${names}`);
-  assert.ok(names.some((n) => n.includes('web_events')), `tables: ${names}`);
+  assert.ok(
+    names.some((n) => n.includes('llm_logs')),
+    `tables: ${names}`,
+  );
+  assert.ok(
+    names.some((n) => n.includes('web_events')),
+    `tables: ${names}`,
+  );
 
   // The filter narrows the list (and is in the URL).
   await page.getByTestId('table-filter').fill('web');
@@ -65,9 +81,10 @@ test('the schema browser lists the tables and shows web_events columns as the AP
   await waitForSettled(page);
   const described = (await api(server, '/api/v1/sources/demo/tables/web_events')).json.columns;
   const read = async (p) =>
-    p.getByTestId('columns-table').locator('tbody tr').evaluateAll((rows) =>
-      rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent.trim())),
-    );
+    p
+      .getByTestId('columns-table')
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent.trim())));
   const expected = described.map((c) => [c.name, c.type, c.sourceType, c.nullable ? 'yes' : 'no']);
   assert.deepEqual(await read(page), expected);
   await screenshot(page, 'sources-dark');
@@ -138,7 +155,10 @@ projects:
     assert.match(await page.getByTestId('source-status-dead').getAttribute('class'), /badge-status-error/);
     assert.equal((await page.getByTestId('source-status-live').textContent()).trim(), 'ok');
     assert.ok(dead.error, `the API names the dead source's error: ${JSON.stringify(dead)}`);
-    assert.ok((await page.getByTestId('source-error-dead').textContent()).includes(dead.error.message), 'the card shows the health error');
+    assert.ok(
+      (await page.getByTestId('source-error-dead').textContent()).includes(dead.error.message),
+      'the card shows the health error',
+    );
     const tables = await api(mixed, '/api/v1/sources/dead/tables');
     assert.notEqual(tables.status, 200, tables.text);
     const error = page.getByTestId('panel-tables').locator('[data-state="error"]');

@@ -47,11 +47,18 @@ function ApiKeyDialog({ onDone, rejected }: { onDone: () => void; rejected: bool
   };
   return (
     <div className="modal-backdrop">
-      <form className="modal" role="dialog" aria-modal="true" aria-labelledby="key-title" onSubmit={submit} data-testid="api-key-dialog">
+      <form
+        className="modal"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="key-title"
+        onSubmit={submit}
+        data-testid="api-key-dialog"
+      >
         <h2 id="key-title">API key needed</h2>
         <p>
-          This Tributary server has authentication on. Paste an API key (from your config's <code>auth.keys</code>, made with{' '}
-          <code>tributary hash-key</code>). It is kept for this browser tab only.
+          This Tributary server has authentication on. Paste an API key (from your config's <code>auth.keys</code>, made
+          with <code>tributary hash-key</code>). It is kept for this browser tab only.
         </p>
         {rejected && (
           <p className="field-error" role="alert">
@@ -60,7 +67,14 @@ function ApiKeyDialog({ onDone, rejected }: { onDone: () => void; rejected: bool
         )}
         <label>
           API key
-          <input type="password" autoComplete="off" autoFocus value={key} onChange={(e) => setKey(e.target.value)} data-testid="api-key-input" />
+          <input
+            type="password"
+            autoComplete="off"
+            autoFocus
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+            data-testid="api-key-input"
+          />
         </label>
         <button type="submit" className="btn btn-primary">
           Use this key
@@ -70,7 +84,15 @@ function ApiKeyDialog({ onDone, rejected }: { onDone: () => void; rejected: bool
   );
 }
 
-function Header({ theme, onTheme, onForgetKey }: { theme: Theme; onTheme: (t: Theme) => void; onForgetKey: () => void }) {
+function Header({
+  theme,
+  onTheme,
+  onForgetKey,
+}: {
+  theme: Theme;
+  onTheme: (t: Theme) => void;
+  onForgetKey: () => void;
+}) {
   const [view, setView] = useViewState();
   const search = useSharedSearch();
   const [menuOpen, setMenuOpen] = useState(false);
@@ -80,7 +102,13 @@ function Header({ theme, onTheme, onForgetKey }: { theme: Theme; onTheme: (t: Th
         <img src="/favicon.svg" alt="" width={24} height={24} />
         Tributary
       </a>
-      <button type="button" className="btn menu-toggle" aria-expanded={menuOpen} aria-controls="main-nav" onClick={() => setMenuOpen((v) => !v)}>
+      <button
+        type="button"
+        className="btn menu-toggle"
+        aria-expanded={menuOpen}
+        aria-controls="main-nav"
+        onClick={() => setMenuOpen((v) => !v)}
+      >
         Menu
       </button>
       <nav id="main-nav" aria-label="Pages" className={menuOpen ? 'open' : undefined}>
@@ -93,7 +121,12 @@ function Header({ theme, onTheme, onForgetKey }: { theme: Theme; onTheme: (t: Th
       <div className="header-controls">
         <ProjectPicker />
         <label className="toggle">
-          <input type="checkbox" checked={view.autoRefresh} onChange={(e) => setView({ autoRefresh: e.target.checked })} data-testid="auto-refresh" />
+          <input
+            type="checkbox"
+            checked={view.autoRefresh}
+            onChange={(e) => setView({ autoRefresh: e.target.checked })}
+            data-testid="auto-refresh"
+          />
           Auto refresh
         </label>
         <button

@@ -75,10 +75,13 @@ export interface ConfigReloadAnswer {
 export const fetchCacheStats = (signal?: AbortSignal) => apiGet<CacheStats>('/api/v1/cache/stats', undefined, signal);
 
 /** Clears one project's cached answers, or everything when `project` is undefined. */
-export const clearCache = (project?: string) => apiPost<CacheClearAnswer>('/api/v1/cache/clear', project ? { project } : {});
+export const clearCache = (project?: string) =>
+  apiPost<CacheClearAnswer>('/api/v1/cache/clear', project ? { project } : {});
 
-export const fetchRateLimits = (signal?: AbortSignal) => apiGet<RateLimitStatus>('/api/v1/rate-limit/status', undefined, signal);
+export const fetchRateLimits = (signal?: AbortSignal) =>
+  apiGet<RateLimitStatus>('/api/v1/rate-limit/status', undefined, signal);
 
-export const fetchAdminConfig = (signal?: AbortSignal) => apiGet<AdminConfig>('/api/v1/admin/config', undefined, signal);
+export const fetchAdminConfig = (signal?: AbortSignal) =>
+  apiGet<AdminConfig>('/api/v1/admin/config', undefined, signal);
 
 export const reloadConfig = () => apiPost<ConfigReloadAnswer>('/api/v1/admin/config/reload', {});

@@ -65,7 +65,13 @@ export function buildUrl(path: string, params?: QueryParams): string {
  */
 export type JsonReviver = (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
 
-async function request<T>(method: string, url: string, body: unknown, signal?: AbortSignal, reviver?: JsonReviver): Promise<T> {
+async function request<T>(
+  method: string,
+  url: string,
+  body: unknown,
+  signal?: AbortSignal,
+  reviver?: JsonReviver,
+): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const key = getApiKey();
   if (key) headers.Authorization = `Bearer ${key}`;

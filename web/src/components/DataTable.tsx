@@ -49,7 +49,12 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
     onSortChange?.(next);
   };
   const sorted = useMemo(
-    () => sortRows(rows, columns.find((c) => c.key === sort?.key), sort?.desc ?? false),
+    () =>
+      sortRows(
+        rows,
+        columns.find((c) => c.key === sort?.key),
+        sort?.desc ?? false,
+      ),
     [rows, columns, sort],
   );
   return (
@@ -62,7 +67,12 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
               const active = sort?.key === c.key;
               const ariaSort = active ? (sort.desc ? 'descending' : 'ascending') : 'none';
               return (
-                <th key={c.key} scope="col" aria-sort={c.sortable === false ? undefined : ariaSort} className={c.align === 'right' ? 'num' : undefined}>
+                <th
+                  key={c.key}
+                  scope="col"
+                  aria-sort={c.sortable === false ? undefined : ariaSort}
+                  className={c.align === 'right' ? 'num' : undefined}
+                >
                   {c.sortable === false ? (
                     c.label
                   ) : (

@@ -22,7 +22,9 @@ interface PanelProps<T> {
 
 export function Panel<T>({ id, title, state, isEmpty, emptyMessage, actions, className, children }: PanelProps<T>) {
   const envelope = state.data;
-  const empty = envelope !== undefined && (isEmpty ? isEmpty(envelope.data) : Array.isArray(envelope.data) && envelope.data.length === 0);
+  const empty =
+    envelope !== undefined &&
+    (isEmpty ? isEmpty(envelope.data) : Array.isArray(envelope.data) && envelope.data.length === 0);
   const headingId = `panel-${id}-title`;
   return (
     <section

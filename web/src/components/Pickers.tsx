@@ -61,10 +61,24 @@ export function RangePicker() {
       {showCustom && (
         <form className="custom-range" onSubmit={apply}>
           <label>
-            From <input type="date" value={start} max={today} onChange={(e) => setStart(e.target.value)} data-testid="range-start" />
+            From{' '}
+            <input
+              type="date"
+              value={start}
+              max={today}
+              onChange={(e) => setStart(e.target.value)}
+              data-testid="range-start"
+            />
           </label>
           <label>
-            To <input type="date" value={end} max={today} onChange={(e) => setEnd(e.target.value)} data-testid="range-end" />
+            To{' '}
+            <input
+              type="date"
+              value={end}
+              max={today}
+              onChange={(e) => setEnd(e.target.value)}
+              data-testid="range-end"
+            />
           </label>
           <button type="submit" className="btn" data-testid="range-apply">
             Apply
@@ -98,7 +112,9 @@ export function SourcePicker() {
             {s}
           </option>
         ))}
-        {view.source && !sources.includes(view.source) && <option value={view.source}>{view.source} (not in project)</option>}
+        {view.source && !sources.includes(view.source) && (
+          <option value={view.source}>{view.source} (not in project)</option>
+        )}
       </select>
     </label>
   );

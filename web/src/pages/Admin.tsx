@@ -17,9 +17,9 @@ export function AdminPage() {
       <h1>Admin</h1>
       {notAdmin && (
         <div className="banner banner-warning" role="alert" data-testid="admin-needs-key">
-          <strong>This page needs an admin key.</strong> The API key in use does not have the <code>admin</code> role (cache statistics also
-          need access to every project, <code>projects: ["*"]</code>). Use <em>Forget key</em> at the top and enter an admin key; the rate
-          limits below apply to the current key.
+          <strong>This page needs an admin key.</strong> The API key in use does not have the <code>admin</code> role
+          (cache statistics also need access to every project, <code>projects: ["*"]</code>). Use <em>Forget key</em> at
+          the top and enter an admin key; the rate limits below apply to the current key.
         </div>
       )}
       <div className="grid">

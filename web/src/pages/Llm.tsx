@@ -9,7 +9,15 @@ import { DataTable, type Column } from '../components/DataTable';
 import { KpiCard } from '../components/KpiCard';
 import { Panel } from '../components/Panel';
 import { RangePicker, SourcePicker } from '../components/Pickers';
-import { formatAge, formatDecimal, formatDuration, formatInt, formatPercent, formatTimestamp, formatUsd } from '../format';
+import {
+  formatAge,
+  formatDecimal,
+  formatDuration,
+  formatInt,
+  formatPercent,
+  formatTimestamp,
+  formatUsd,
+} from '../format';
 import type { MetricEnvelope } from '../api/types';
 import { useTheme, useUrlParam, useViewState, type AsyncState } from '../state/hooks';
 import { rangeDays, rangeLabel, rangeParams, type Range } from '../state/view';
@@ -52,7 +60,17 @@ import { useLlmMetric } from './llm/useMetric';
 import './Llm.css';
 
 /** A figure under a chart: the raw value in data-value so tests compare it with the API. */
-function Figure({ label, value, format, testId }: { label: string; value: number; format: (v: number) => string; testId: string }) {
+function Figure({
+  label,
+  value,
+  format,
+  testId,
+}: {
+  label: string;
+  value: number;
+  format: (v: number) => string;
+  testId: string;
+}) {
   return (
     <span className="llm-figure" data-testid={testId} data-value={value}>
       <span className="muted">{label}</span> <strong>{format(value)}</strong>
@@ -62,7 +80,12 @@ function Figure({ label, value, format, testId }: { label: string; value: number
 
 // ---- realtime KPIs ----
 
-const KPI_FIELDS: { id: keyof RealtimeKpi; label: string; format: (v: number | null | undefined) => string; lowerIsBetter?: boolean }[] = [
+const KPI_FIELDS: {
+  id: keyof RealtimeKpi;
+  label: string;
+  format: (v: number | null | undefined) => string;
+  lowerIsBetter?: boolean;
+}[] = [
   { id: 'totalRequests', label: 'Total requests', format: formatInt },
   { id: 'successRate', label: 'Success rate', format: (v) => formatPercent(v, 2) },
   { id: 'avgResponseTime', label: 'Avg response time', format: formatDuration, lowerIsBetter: true },
@@ -108,11 +131,22 @@ function HourlyTrafficPanel({ range }: { range: Range }) {
       {(rows) => (
         <>
           <div className="llm-figures">
-            <Figure label="Requests" value={sumField(rows, 'requests')} format={formatInt} testId="hourly-total-requests" />
+            <Figure
+              label="Requests"
+              value={sumField(rows, 'requests')}
+              format={formatInt}
+              testId="hourly-total-requests"
+            />
             <Figure label="Errors" value={sumField(rows, 'errors')} format={formatInt} testId="hourly-total-errors" />
             <Figure label="Hours" value={rows.length} format={formatInt} testId="hourly-hours" />
           </div>
-          {option && <Chart option={option} label="Requests, errors and average latency per UTC hour" testId="chart-hourly-traffic" />}
+          {option && (
+            <Chart
+              option={option}
+              label="Requests, errors and average latency per UTC hour"
+              testId="chart-hourly-traffic"
+            />
+          )}
         </>
       )}
     </Panel>
@@ -136,15 +170,33 @@ function DailyTrafficPanel({ range }: { range: Range }) {
       {(rows) => (
         <>
           <div className="llm-figures">
-            <Figure label="Requests" value={sumField(rows, 'requests')} format={formatInt} testId="daily-total-requests" />
+            <Figure
+              label="Requests"
+              value={sumField(rows, 'requests')}
+              format={formatInt}
+              testId="daily-total-requests"
+            />
             <Figure label="Errors" value={sumField(rows, 'errors')} format={formatInt} testId="daily-total-errors" />
-            <Figure label="Tokens" value={sumField(rows, 'totalTokens')} format={formatInt} testId="daily-total-tokens" />
+            <Figure
+              label="Tokens"
+              value={sumField(rows, 'totalTokens')}
+              format={formatInt}
+              testId="daily-total-tokens"
+            />
           </div>
-          {option && <Chart option={option} label="Requests, errors and unique users per UTC day" testId="chart-daily-traffic" />}
+          {option && (
+            <Chart option={option} label="Requests, errors and unique users per UTC day" testId="chart-daily-traffic" />
+          )}
           <details className="llm-details">
             <summary>Show as table</summary>
             <div className="scroll-table">
-              <DataTable columns={DAILY_COLUMNS} rows={rows} caption="Daily traffic" rowKey={(r) => r.date} testId="daily-table" />
+              <DataTable
+                columns={DAILY_COLUMNS}
+                rows={rows}
+                caption="Daily traffic"
+                rowKey={(r) => r.date}
+                testId="daily-table"
+              />
             </div>
           </details>
         </>
@@ -165,9 +217,16 @@ function CostTrendPanel({ range }: { range: Range }) {
           <>
             <div className="llm-figures">
               <Figure label="Total cost" value={cost} format={formatUsd} testId="cost-total" />
-              <Figure label="Per request" value={requests ? cost / requests : 0} format={formatUsd} testId="cost-per-request" />
+              <Figure
+                label="Per request"
+                value={requests ? cost / requests : 0}
+                format={formatUsd}
+                testId="cost-per-request"
+              />
             </div>
-            {option && <Chart option={option} label="Total cost and cost per request per UTC day" testId="chart-cost-trend" />}
+            {option && (
+              <Chart option={option} label="Total cost and cost per request per UTC day" testId="chart-cost-trend" />
+            )}
           </>
         );
       }}
@@ -230,8 +289,18 @@ function TenantUsagePanel({ state }: { state: AsyncState<MetricEnvelope<TenantUs
 const EFFICIENCY_COLUMNS: Column<TokenEfficiency>[] = [
   { key: 'tenantId', label: 'Tenant' },
   { key: 'avgPromptTokens', label: 'Avg prompt', align: 'right', render: (r) => formatDecimal(r.avgPromptTokens, 1) },
-  { key: 'avgCompletionTokens', label: 'Avg completion', align: 'right', render: (r) => formatDecimal(r.avgCompletionTokens, 1) },
-  { key: 'completionRatio', label: 'Completion ratio', align: 'right', render: (r) => formatDecimal(r.completionRatio, 3) },
+  {
+    key: 'avgCompletionTokens',
+    label: 'Avg completion',
+    align: 'right',
+    render: (r) => formatDecimal(r.avgCompletionTokens, 1),
+  },
+  {
+    key: 'completionRatio',
+    label: 'Completion ratio',
+    align: 'right',
+    render: (r) => formatDecimal(r.completionRatio, 3),
+  },
   { key: 'costPer1kTokens', label: 'Cost / 1k tokens', align: 'right', render: (r) => formatUsd(r.costPer1kTokens) },
 ];
 
@@ -241,7 +310,13 @@ function TokenEfficiencyPanel({ range }: { range: Range }) {
     <Panel id="token-efficiency" title="Token efficiency per tenant" className="span-6" state={state}>
       {(rows) => (
         <div className="scroll-table">
-          <DataTable columns={EFFICIENCY_COLUMNS} rows={rows} caption="Token efficiency per tenant" rowKey={(r) => r.tenantId} testId="efficiency-table" />
+          <DataTable
+            columns={EFFICIENCY_COLUMNS}
+            rows={rows}
+            caption="Token efficiency per tenant"
+            rowKey={(r) => r.tenantId}
+            testId="efficiency-table"
+          />
         </div>
       )}
     </Panel>
@@ -273,7 +348,12 @@ function HeatmapPanel({ range }: { range: Range }) {
                 </span>
               )}
             </div>
-            <Chart option={option} label="Requests per day of week and UTC hour" height={300} testId="chart-usage-heatmap" />
+            <Chart
+              option={option}
+              label="Requests per day of week and UTC hour"
+              height={300}
+              testId="chart-usage-heatmap"
+            />
           </>
         )
       }
@@ -295,7 +375,13 @@ function QueryPatternsPanel({ range }: { range: Range }) {
     <Panel id="query-patterns" title="Query patterns" className="span-6" state={state}>
       {(rows) => (
         <div className="scroll-table">
-          <DataTable columns={PATTERN_COLUMNS} rows={rows} caption="Requests by query category" rowKey={(r) => r.pattern} testId="patterns-table" />
+          <DataTable
+            columns={PATTERN_COLUMNS}
+            rows={rows}
+            caption="Requests by query category"
+            rowKey={(r) => r.pattern}
+            testId="patterns-table"
+          />
         </div>
       )}
     </Panel>
@@ -312,19 +398,37 @@ const ERROR_COLUMNS: Column<ErrorAnalysis>[] = [
   {
     key: 'lastOccurrence',
     label: 'Last seen',
-    render: (r) => <time dateTime={r.lastOccurrence} title={formatTimestamp(r.lastOccurrence)}>{formatAge(r.lastOccurrence)}</time>,
+    render: (r) => (
+      <time dateTime={r.lastOccurrence} title={formatTimestamp(r.lastOccurrence)}>
+        {formatAge(r.lastOccurrence)}
+      </time>
+    ),
   },
 ];
 
 function ErrorAnalysisPanel({ state }: { state: AsyncState<MetricEnvelope<ErrorAnalysis[]>> }) {
   const option = useMemo(() => (state.data ? errorPieOption(state.data.data) : null), [state.data]);
   return (
-    <Panel id="error-analysis" title="Errors by type" className="span-12" state={state} emptyMessage="No errors in this range.">
+    <Panel
+      id="error-analysis"
+      title="Errors by type"
+      className="span-12"
+      state={state}
+      emptyMessage="No errors in this range."
+    >
       {(rows) => (
         <div className="llm-split">
-          {option && <Chart option={option} label="Share of errors by type" height={260} testId="chart-error-analysis" />}
+          {option && (
+            <Chart option={option} label="Share of errors by type" height={260} testId="chart-error-analysis" />
+          )}
           <div className="scroll-table">
-            <DataTable columns={ERROR_COLUMNS} rows={rows} caption="Errors by type" rowKey={(r) => r.errorType} testId="error-table" />
+            <DataTable
+              columns={ERROR_COLUMNS}
+              rows={rows}
+              caption="Errors by type"
+              rowKey={(r) => r.errorType}
+              testId="error-table"
+            />
           </div>
         </div>
       )}
@@ -338,20 +442,35 @@ function AnomalyPanel({ range }: { range: Range }) {
   const option = useMemo(() => (state.data ? anomalyTypesOption(state.data.data.topAnomalyTypes) : null), [state.data]);
   const hours = Number(params.hours);
   return (
-    <Panel id="anomaly-stats" title={`Anomalies, last ${formatInt(hours)} hours`} className="span-4" state={state} isEmpty={() => false}>
+    <Panel
+      id="anomaly-stats"
+      title={`Anomalies, last ${formatInt(hours)} hours`}
+      className="span-4"
+      state={state}
+      isEmpty={() => false}
+    >
       {(data) => (
         <>
           <div className="llm-anomaly-kpis">
             <KpiCard id="totalAnomalies" label="Anomalies" value={data.totalAnomalies} format={formatInt} />
-            <KpiCard id="anomalyRate" label="Of requests" value={data.anomalyRate} format={(v) => formatPercent(v, 2)} />
+            <KpiCard
+              id="anomalyRate"
+              label="Of requests"
+              value={data.anomalyRate}
+              format={(v) => formatPercent(v, 2)}
+            />
           </div>
           {rangeDays(range) * 24 > MAX_HOURS && (
-            <p className="muted llm-note">The anomaly window is at most {MAX_HOURS} hours (30 days), shorter than the range.</p>
+            <p className="muted llm-note">
+              The anomaly window is at most {MAX_HOURS} hours (30 days), shorter than the range.
+            </p>
           )}
           {data.topAnomalyTypes.length === 0 ? (
             <p className="muted">No anomalies in this window.</p>
           ) : (
-            option && <Chart option={option} label="Most frequent anomaly types" height={180} testId="chart-anomaly-types" />
+            option && (
+              <Chart option={option} label="Most frequent anomaly types" height={180} testId="chart-anomaly-types" />
+            )
           )}
         </>
       )}

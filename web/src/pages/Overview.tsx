@@ -66,13 +66,24 @@ const KPIS: { field: keyof Summary; label: string }[] = [
 ];
 
 /** One web pack metric for the current project and source; no request until the project is known. */
-function useWebMetric<T>(project: string | undefined, metric: string, params: MetricParams, source: string | undefined) {
+function useWebMetric<T>(
+  project: string | undefined,
+  metric: string,
+  params: MetricParams,
+  source: string | undefined,
+) {
   const req: MetricRequest | null = project ? { project, pack: 'web', metric, params, source } : null;
   const key = req ? metricPath(req) : null;
   return useAsync<MetricEnvelope<T>>(key, (signal) => fetchMetric<T>(req as MetricRequest, signal));
 }
 
-function SummaryCards({ current, previous }: { current: AsyncState<MetricEnvelope<Summary>>; previous: AsyncState<MetricEnvelope<Summary>> }) {
+function SummaryCards({
+  current,
+  previous,
+}: {
+  current: AsyncState<MetricEnvelope<Summary>>;
+  previous: AsyncState<MetricEnvelope<Summary>>;
+}) {
   let body;
   if (current.error) body = <ErrorState error={current.error} onRetry={current.reload} />;
   else if (!current.data) body = <Loading />;
@@ -104,7 +115,12 @@ function SummaryCards({ current, previous }: { current: AsyncState<MetricEnvelop
     );
   }
   return (
-    <section className="overview-kpis" aria-label="Totals" data-testid="panel-summary" aria-busy={current.loading || previous.loading}>
+    <section
+      className="overview-kpis"
+      aria-label="Totals"
+      data-testid="panel-summary"
+      aria-busy={current.loading || previous.loading}
+    >
       {body}
     </section>
   );
@@ -212,7 +228,12 @@ function KpisView({ envelope }: { envelope: MetricEnvelope<KpiRow[]> }) {
 
 function TrendsView({ data }: { data: SessionTrends }) {
   const rows = [
-    { label: 'Sessions', current: data.current.sessions, previous: data.previous.sessions, growth: data.sessionsGrowth },
+    {
+      label: 'Sessions',
+      current: data.current.sessions,
+      previous: data.previous.sessions,
+      growth: data.sessionsGrowth,
+    },
     { label: 'Users', current: data.current.users, previous: data.previous.users, growth: data.usersGrowth },
   ];
   return (
@@ -278,7 +299,10 @@ export function OverviewPage() {
     () => (daily.data ? dailyOption(dailySeries(daily.data.data, ['users', 'events'], daily.data.meta)) : undefined),
     [daily.data],
   );
-  const featuresChart = useMemo(() => (features.data ? featuresOption(features.data.data) : undefined), [features.data]);
+  const featuresChart = useMemo(
+    () => (features.data ? featuresOption(features.data.data) : undefined),
+    [features.data],
+  );
 
   const noWebPack = project !== undefined && !project.packs.includes('web');
 
@@ -297,9 +321,9 @@ export function OverviewPage() {
       </div>
       {noWebPack ? (
         <div className="state state-empty" data-state="empty" data-testid="no-web-pack">
-          Project <code>{project.id}</code> binds no <code>web_events</code> dataset, so the product analytics pack cannot
-          answer for it. Pick another project, or bind <code>web_events</code> in the config (README, Configuration
-          reference).
+          Project <code>{project.id}</code> binds no <code>web_events</code> dataset, so the product analytics pack
+          cannot answer for it. Pick another project, or bind <code>web_events</code> in the config (README,
+          Configuration reference).
         </div>
       ) : !projectId && !projectsLoading ? null : (
         <>
@@ -321,13 +345,25 @@ export function OverviewPage() {
             <Panel id="clients" title="Top clients" state={clients} className="span-6">
               {(rows) => <ClientsTable rows={rows} />}
             </Panel>
-            <Panel id="funnel" title="Conversion funnel" state={funnel} className="span-6" isEmpty={(s) => s.length === 0 || s[0].users === 0}>
+            <Panel
+              id="funnel"
+              title="Conversion funnel"
+              state={funnel}
+              className="span-6"
+              isEmpty={(s) => s.length === 0 || s[0].users === 0}
+            >
               {(steps) => <FunnelView steps={steps} />}
             </Panel>
             <Panel id="kpis" title="Sessions, conversions and revenue" state={kpis} className="span-8">
               {(_rows, envelope) => <KpisView envelope={envelope} />}
             </Panel>
-            <Panel id="session-trends" title="Growth against the previous period" state={trends} className="span-4" isEmpty={() => false}>
+            <Panel
+              id="session-trends"
+              title="Growth against the previous period"
+              state={trends}
+              className="span-4"
+              isEmpty={() => false}
+            >
               {(data) => <TrendsView data={data} />}
             </Panel>
           </div>

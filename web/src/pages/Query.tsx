@@ -117,7 +117,9 @@ function announce(run: RunState): string {
 export function QueryPage() {
   const [view, setView] = useViewState();
   const { current, loading: projectsLoading } = useProjects();
-  const sources = useAsync<SourcesAnswer>('sources', (signal) => apiGet<SourcesAnswer>('/api/v1/sources', undefined, signal));
+  const sources = useAsync<SourcesAnswer>('sources', (signal) =>
+    apiGet<SourcesAnswer>('/api/v1/sources', undefined, signal),
+  );
   const projectSources = current?.sources ?? [];
   // The query console always needs one source: the URL's, else the project's first.
   const source = view.source ?? projectSources[0];
@@ -168,7 +170,12 @@ export function QueryPage() {
         controller.current = null;
         const err = error instanceof Error ? error : new Error(String(error));
         setRun({ status: 'error', body, error: err });
-        remember({ source: body.source, sql: body.sql, at: at.toISOString(), error: err instanceof ApiError ? err.code : 'ERROR' });
+        remember({
+          source: body.source,
+          sql: body.sql,
+          at: at.toISOString(),
+          error: err instanceof ApiError ? err.code : 'ERROR',
+        });
       },
     );
   }, [source, sql, current?.id, limit, params, options, remember]);
@@ -206,7 +213,13 @@ export function QueryPage() {
       <h1>Query console</h1>
       <div className="query-layout">
         <div className="query-main">
-          <form className="panel query-form" onSubmit={onSubmit} onKeyDown={onKeyDown} aria-label="Query" data-testid="query-form">
+          <form
+            className="panel query-form"
+            onSubmit={onSubmit}
+            onKeyDown={onKeyDown}
+            aria-label="Query"
+            data-testid="query-form"
+          >
             <div className="query-source-row">
               <label className="picker">
                 Source
@@ -216,13 +229,17 @@ export function QueryPage() {
                   disabled={projectSources.length === 0}
                   data-testid="query-source"
                 >
-                  {projectSources.length === 0 && <option value="">{projectsLoading ? 'Loading…' : 'No source'}</option>}
+                  {projectSources.length === 0 && (
+                    <option value="">{projectsLoading ? 'Loading…' : 'No source'}</option>
+                  )}
                   {projectSources.map((s) => (
                     <option key={s} value={s}>
                       {s}
                     </option>
                   ))}
-                  {source && !projectSources.includes(source) && <option value={source}>{source} (not in this project)</option>}
+                  {source && !projectSources.includes(source) && (
+                    <option value={source}>{source} (not in this project)</option>
+                  )}
                 </select>
               </label>
               {info && (
@@ -249,12 +266,17 @@ export function QueryPage() {
               id="query-sql"
               value={sql}
               onChange={setSql}
-              placeholder={dialect === 'promql' ? 'rate(http_requests_total[5m])' : 'SELECT event_name, count(*) AS n FROM web_events GROUP BY 1 ORDER BY 2 DESC'}
+              placeholder={
+                dialect === 'promql'
+                  ? 'rate(http_requests_total[5m])'
+                  : 'SELECT event_name, count(*) AS n FROM web_events GROUP BY 1 ORDER BY 2 DESC'
+              }
               describedBy={formError?.field === 'sql' ? 'query-sql-hint query-sql-error' : 'query-sql-hint'}
               invalid={formError?.field === 'sql'}
             />
             <p id="query-sql-hint" className="muted hint">
-              {RUN_KEYS} runs the query. Tab indents; Esc then Tab leaves the editor. Only read-only statements are accepted.
+              {RUN_KEYS} runs the query. Tab indents; Esc then Tab leaves the editor. Only read-only statements are
+              accepted.
             </p>
             {fieldError('sql')}
             {sqlTooLong && (
@@ -297,7 +319,13 @@ export function QueryPage() {
                   data-testid="query-limit"
                 />
               </label>
-              <button type="button" className="btn" aria-expanded={showOptions} aria-controls="query-options" onClick={() => setShowOptions((v) => !v)}>
+              <button
+                type="button"
+                className="btn"
+                aria-expanded={showOptions}
+                aria-controls="query-options"
+                onClick={() => setShowOptions((v) => !v)}
+              >
                 Parameters and options
               </button>
               <button
@@ -340,7 +368,12 @@ export function QueryPage() {
               </div>
             )}
           </form>
-          <section className="panel result-panel" aria-labelledby="query-result-title" aria-busy={running} data-testid="panel-query-result">
+          <section
+            className="panel result-panel"
+            aria-labelledby="query-result-title"
+            aria-busy={running}
+            data-testid="panel-query-result"
+          >
             <header className="panel-header">
               <h2 id="query-result-title">Result</h2>
               {run.status === 'done' && (

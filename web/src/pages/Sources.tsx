@@ -26,7 +26,10 @@ function sharedSearch(search: string): string {
 
 function StatusBadge({ source }: { source: SourceInfo }) {
   return (
-    <span className={`badge badge-status badge-status-${statusTone(source.status)}`} data-testid={`source-status-${source.id}`}>
+    <span
+      className={`badge badge-status badge-status-${statusTone(source.status)}`}
+      data-testid={`source-status-${source.id}`}
+    >
       {source.status}
     </span>
   );
@@ -36,7 +39,11 @@ function SourceCard({ source, selected }: { source: SourceInfo; selected: boolea
   const { search } = useLocation();
   const chips = capabilityChips(source.capabilities);
   return (
-    <article className={`source-card ${selected ? 'selected' : ''}`} data-testid={`source-card-${source.id}`} aria-labelledby={`source-${source.id}-name`}>
+    <article
+      className={`source-card ${selected ? 'selected' : ''}`}
+      data-testid={`source-card-${source.id}`}
+      aria-labelledby={`source-${source.id}-name`}
+    >
       <header className="source-card-header">
         <h3 id={`source-${source.id}-name`}>{source.id}</h3>
         <span className="badge" data-testid={`source-type-${source.id}`}>
@@ -51,7 +58,9 @@ function SourceCard({ source, selected }: { source: SourceInfo; selected: boolea
         </div>
         <div>
           <dt>Checked</dt>
-          <dd title={formatTimestamp(source.checkedAt)}>{source.checkedAt ? formatAge(source.checkedAt) : 'not yet'}</dd>
+          <dd title={formatTimestamp(source.checkedAt)}>
+            {source.checkedAt ? formatAge(source.checkedAt) : 'not yet'}
+          </dd>
         </div>
       </dl>
       {source.error && (
@@ -62,11 +71,23 @@ function SourceCard({ source, selected }: { source: SourceInfo; selected: boolea
       <ul className="chips" aria-label="Capabilities" data-testid={`source-capabilities-${source.id}`}>
         {chips.map((c) => (
           <li key={c.label} className={`chip ${c.supported ? '' : 'chip-no'}`}>
-            {c.supported ? c.label : <><span className="visually-hidden">no </span><s>{c.label}</s></>}
+            {c.supported ? (
+              c.label
+            ) : (
+              <>
+                <span className="visually-hidden">no </span>
+                <s>{c.label}</s>
+              </>
+            )}
           </li>
         ))}
       </ul>
-      <Link to={`/sources/${enc(source.id)}${sharedSearch(search)}`} className="btn" aria-current={selected ? 'page' : undefined} data-testid={`browse-${source.id}`}>
+      <Link
+        to={`/sources/${enc(source.id)}${sharedSearch(search)}`}
+        className="btn"
+        aria-current={selected ? 'page' : undefined}
+        data-testid={`browse-${source.id}`}
+      >
         Browse schema
       </Link>
     </article>
@@ -102,7 +123,13 @@ function ColumnsBox({ sourceId, table }: { sourceId: string; table: string }) {
           <p className="muted schema-meta">
             {d.table.kind} · {d.columns.length} column{d.columns.length === 1 ? '' : 's'}
           </p>
-          <DataTable columns={COLUMN_COLUMNS} rows={d.columns} caption={`Columns of ${table}`} rowKey={(c) => c.name} testId="columns-table" />
+          <DataTable
+            columns={COLUMN_COLUMNS}
+            rows={d.columns}
+            caption={`Columns of ${table}`}
+            rowKey={(c) => c.name}
+            testId="columns-table"
+          />
         </>
       )}
     </Box>
@@ -128,7 +155,13 @@ function SchemaBrowser({ sources, sourceId }: { sources: SourceInfo[] | undefine
           Source
           <select
             value={sourceId ?? ''}
-            onChange={(e) => navigate(e.target.value ? `/sources/${enc(e.target.value)}${sharedSearch(search)}` : `/sources${sharedSearch(search)}`)}
+            onChange={(e) =>
+              navigate(
+                e.target.value
+                  ? `/sources/${enc(e.target.value)}${sharedSearch(search)}`
+                  : `/sources${sharedSearch(search)}`,
+              )
+            }
             data-testid="schema-source"
           >
             <option value="">Choose a source…</option>
@@ -147,8 +180,8 @@ function SchemaBrowser({ sources, sourceId }: { sources: SourceInfo[] | undefine
         </div>
       ) : !introspects ? (
         <div className="state state-empty" data-state="empty" data-testid="no-introspection">
-          Source <code>{sourceId}</code> ({source?.type}) does not list tables: its connector has no schema introspection.
-          Query it from the query console instead.
+          Source <code>{sourceId}</code> ({source?.type}) does not list tables: its connector has no schema
+          introspection. Query it from the query console instead.
         </div>
       ) : (
         <div className="grid">
@@ -170,7 +203,13 @@ function SchemaBrowser({ sources, sourceId }: { sources: SourceInfo[] | undefine
                 <>
                   <label className="field table-filter">
                     Filter
-                    <input type="search" value={filter ?? ''} onChange={(e) => setFilter(e.target.value)} placeholder="table name" data-testid="table-filter" />
+                    <input
+                      type="search"
+                      value={filter ?? ''}
+                      onChange={(e) => setFilter(e.target.value)}
+                      placeholder="table name"
+                      data-testid="table-filter"
+                    />
                   </label>
                   <p className="muted schema-meta" aria-live="polite">
                     {shown.length} of {d.tables.length} table{d.tables.length === 1 ? '' : 's'}
@@ -181,7 +220,13 @@ function SchemaBrowser({ sources, sourceId }: { sources: SourceInfo[] | undefine
                       const active = name === table;
                       return (
                         <li key={name}>
-                          <button type="button" className={`table-item ${active ? 'active' : ''}`} aria-pressed={active} onClick={() => setTable(name)} data-testid={`table-${t.name}`}>
+                          <button
+                            type="button"
+                            className={`table-item ${active ? 'active' : ''}`}
+                            aria-pressed={active}
+                            onClick={() => setTable(name)}
+                            data-testid={`table-${t.name}`}
+                          >
                             {t.schema && <span className="muted">{t.schema}.</span>}
                             {t.name}
                             <span className="table-kind">{t.kind}</span>
@@ -190,7 +235,11 @@ function SchemaBrowser({ sources, sourceId }: { sources: SourceInfo[] | undefine
                       );
                     })}
                   </ul>
-                  {shown.length === 0 && <div className="state state-empty" data-state="empty">No table matches “{filter}”.</div>}
+                  {shown.length === 0 && (
+                    <div className="state state-empty" data-state="empty">
+                      No table matches “{filter}”.
+                    </div>
+                  )}
                 </>
               );
             }}
@@ -212,7 +261,9 @@ function SchemaBrowser({ sources, sourceId }: { sources: SourceInfo[] | undefine
 
 export function SourcesPage() {
   const { sourceId } = useParams();
-  const sources = useAsync<SourcesAnswer>('sources', (signal) => apiGet<SourcesAnswer>('/api/v1/sources', undefined, signal));
+  const sources = useAsync<SourcesAnswer>('sources', (signal) =>
+    apiGet<SourcesAnswer>('/api/v1/sources', undefined, signal),
+  );
   return (
     <div className="page sources-page">
       <h1>Sources</h1>

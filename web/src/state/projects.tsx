@@ -25,7 +25,9 @@ const ProjectsContext = createContext<ProjectsValue>({
 
 export function ProjectsProvider({ children }: { children: ReactNode }) {
   const [view] = useViewState();
-  const answer = useAsync<ProjectsAnswer>('projects', (signal) => apiGet<ProjectsAnswer>('/api/v1/projects', undefined, signal));
+  const answer = useAsync<ProjectsAnswer>('projects', (signal) =>
+    apiGet<ProjectsAnswer>('/api/v1/projects', undefined, signal),
+  );
   const projects = answer.data?.projects ?? [];
   let current: ProjectInfo | undefined;
   let problem: string | undefined;

@@ -8,9 +8,15 @@ import { needsAdminKey } from './model';
 
 export function NeedsAdminKey({ error, what }: { error: Error; what: string }) {
   return (
-    <div className="state state-error" role="alert" data-state="error" data-error-code="PERMISSION_DENIED" data-testid="needs-admin-key">
-      <strong>{what} needs an admin key.</strong> The key in use was refused: {error.message}. Use <em>Forget key</em> at the
-      top and enter a key with the <code>admin</code> role.
+    <div
+      className="state state-error"
+      role="alert"
+      data-state="error"
+      data-error-code="PERMISSION_DENIED"
+      data-testid="needs-admin-key"
+    >
+      <strong>{what} needs an admin key.</strong> The key in use was refused: {error.message}. Use <em>Forget key</em>{' '}
+      at the top and enter a key with the <code>admin</code> role.
     </div>
   );
 }
@@ -27,7 +33,12 @@ interface AdminCardProps<T> {
 export function AdminCard<T>({ id, title, state, actions, className, children }: AdminCardProps<T>) {
   const headingId = `panel-${id}-title`;
   return (
-    <section className={`panel ${className ?? ''}`} aria-labelledby={headingId} data-testid={`panel-${id}`} aria-busy={state.loading}>
+    <section
+      className={`panel ${className ?? ''}`}
+      aria-labelledby={headingId}
+      data-testid={`panel-${id}`}
+      aria-busy={state.loading}
+    >
       <header className="panel-header">
         <h2 id={headingId}>{title}</h2>
         {actions}

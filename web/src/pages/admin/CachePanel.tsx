@@ -43,7 +43,8 @@ function ClearControls({ stats, onCleared }: { stats: CacheStats; onCleared: () 
         setState({ step: 'done', answer });
         onCleared();
       },
-      (error: unknown) => setState({ step: 'failed', error: error instanceof Error ? error : new Error(String(error)) }),
+      (error: unknown) =>
+        setState({ step: 'failed', error: error instanceof Error ? error : new Error(String(error)) }),
     );
   };
 
@@ -72,17 +73,34 @@ function ClearControls({ stats, onCleared }: { stats: CacheStats; onCleared: () 
         {state.step === 'confirm' || state.step === 'clearing' ? (
           <span className="confirm" role="group" aria-label="Confirm clearing the cache">
             <span>
-              Remove {formatInt(entries)} cached {entries === 1 ? 'answer' : 'answers'} of {target}? The next requests query the sources again.
+              Remove {formatInt(entries)} cached {entries === 1 ? 'answer' : 'answers'} of {target}? The next requests
+              query the sources again.
             </span>
-            <button type="button" className="btn btn-danger" onClick={clear} disabled={state.step === 'clearing'} data-testid="cache-clear-confirm">
+            <button
+              type="button"
+              className="btn btn-danger"
+              onClick={clear}
+              disabled={state.step === 'clearing'}
+              data-testid="cache-clear-confirm"
+            >
               {state.step === 'clearing' ? 'Clearing…' : 'Yes, clear'}
             </button>
-            <button type="button" className="btn" onClick={() => setState({ step: 'idle' })} disabled={state.step === 'clearing'}>
+            <button
+              type="button"
+              className="btn"
+              onClick={() => setState({ step: 'idle' })}
+              disabled={state.step === 'clearing'}
+            >
               Keep
             </button>
           </span>
         ) : (
-          <button type="button" className="btn" onClick={() => setState({ step: 'confirm' })} data-testid="cache-clear-button">
+          <button
+            type="button"
+            className="btn"
+            onClick={() => setState({ step: 'confirm' })}
+            data-testid="cache-clear-button"
+          >
             Clear cache…
           </button>
         )}
@@ -116,7 +134,13 @@ export function CachePanel({ stats }: { stats: AsyncState<CacheStats> }) {
       state={stats}
       className="span-12"
       actions={
-        <button type="button" className="btn" onClick={stats.reload} disabled={stats.loading} data-testid="cache-refresh">
+        <button
+          type="button"
+          className="btn"
+          onClick={stats.reload}
+          disabled={stats.loading}
+          data-testid="cache-refresh"
+        >
           Refresh
         </button>
       }
@@ -125,7 +149,9 @@ export function CachePanel({ stats }: { stats: AsyncState<CacheStats> }) {
         <>
           <p className="admin-row muted" data-testid="cache-backend">
             <span className="badge">{s.backend}</span>
-            <span className={`badge ${s.status === 'ok' ? 'badge-ok' : s.status === 'disabled' ? '' : 'badge-error'}`}>{s.status}</span>
+            <span className={`badge ${s.status === 'ok' ? 'badge-ok' : s.status === 'disabled' ? '' : 'badge-error'}`}>
+              {s.status}
+            </span>
             {!s.enabled && <span>The cache is turned off (cache.enabled: false).</span>}
             {s.error && <span className="field-error">{s.error}</span>}
           </p>
@@ -136,7 +162,11 @@ export function CachePanel({ stats }: { stats: AsyncState<CacheStats> }) {
               label="Size"
               value={s.bytes}
               format={formatBytes}
-              hint={s.maxBytes ? `of ${formatBytes(s.maxBytes)} (${formatPercent((s.bytes / s.maxBytes) * 100)})` : undefined}
+              hint={
+                s.maxBytes
+                  ? `of ${formatBytes(s.maxBytes)} (${formatPercent((s.bytes / s.maxBytes) * 100)})`
+                  : undefined
+              }
             />
             <KpiCard
               id="cache-hit-ratio"

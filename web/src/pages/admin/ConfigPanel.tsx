@@ -10,7 +10,11 @@ import { useAsync, type AsyncState } from '../../state/hooks';
 import { AdminCard, NeedsAdminKey } from './AdminCard';
 import { needsAdminKey } from './model';
 
-type ReloadState = { step: 'idle' } | { step: 'reloading' } | { step: 'done'; answer: ConfigReloadAnswer } | { step: 'failed'; error: Error };
+type ReloadState =
+  | { step: 'idle' }
+  | { step: 'reloading' }
+  | { step: 'done'; answer: ConfigReloadAnswer }
+  | { step: 'failed'; error: Error };
 
 function ReloadResult({ state }: { state: ReloadState }) {
   if (state.step === 'done') {
@@ -54,7 +58,8 @@ export function ConfigPanel({ config }: { config: AsyncState<AdminConfig> }) {
         setReload({ step: 'done', answer });
         config.reload();
       },
-      (error: unknown) => setReload({ step: 'failed', error: error instanceof Error ? error : new Error(String(error)) }),
+      (error: unknown) =>
+        setReload({ step: 'failed', error: error instanceof Error ? error : new Error(String(error)) }),
     );
   };
 
@@ -68,7 +73,9 @@ export function ConfigPanel({ config }: { config: AsyncState<AdminConfig> }) {
               <code data-testid="config-version">{c.configVersion}</code>
             </dd>
             <dt>File</dt>
-            <dd data-testid="config-path">{c.path ? <code>{c.path}</code> : <span className="muted">none: the built-in demo config</span>}</dd>
+            <dd data-testid="config-path">
+              {c.path ? <code>{c.path}</code> : <span className="muted">none: the built-in demo config</span>}
+            </dd>
             <dt>Loaded</dt>
             <dd data-testid="config-loaded-at">{formatTimestamp(c.loadedAt)}</dd>
             <dt>Projects / sources</dt>

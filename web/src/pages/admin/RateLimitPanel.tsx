@@ -18,7 +18,16 @@ const COLUMNS: Column<RateLimitRow>[] = [
     label: 'Use',
     sortable: false,
     render: (r) => (
-      <meter className="rate-meter" min={0} max={100} low={70} high={90} optimum={0} value={r.usedPercent} aria-label={`${r.project} ${r.window} window used`}>
+      <meter
+        className="rate-meter"
+        min={0}
+        max={100}
+        low={70}
+        high={90}
+        optimum={0}
+        value={r.usedPercent}
+        aria-label={`${r.project} ${r.window} window used`}
+      >
         {Math.round(r.usedPercent)}%
       </meter>
     ),
@@ -50,10 +59,17 @@ export function RateLimitPanel() {
             </p>
             {rows.length === 0 ? (
               <div className="state state-empty" data-state="empty" data-testid="rate-limit-none">
-                No rate limit applies to this caller (a loopback server without <code>rate_limits</code> or <code>auth</code> in its config).
+                No rate limit applies to this caller (a loopback server without <code>rate_limits</code> or{' '}
+                <code>auth</code> in its config).
               </div>
             ) : (
-              <DataTable columns={COLUMNS} rows={rows} caption="Rate-limit windows of this caller" rowKey={(r) => r.key} testId="rate-limit-table" />
+              <DataTable
+                columns={COLUMNS}
+                rows={rows}
+                caption="Rate-limit windows of this caller"
+                rowKey={(r) => r.key}
+                testId="rate-limit-table"
+              />
             )}
           </>
         );

@@ -17,7 +17,9 @@ const counters = (entries: number, bytes: number) => ({
 
 describe('needsAdminKey', () => {
   it('is true for a 403 only', () => {
-    expect(needsAdminKey(new ApiError(403, 'PERMISSION_DENIED', "API key 'r' does not have the 'admin' role"))).toBe(true);
+    expect(needsAdminKey(new ApiError(403, 'PERMISSION_DENIED', "API key 'r' does not have the 'admin' role"))).toBe(
+      true,
+    );
     expect(needsAdminKey(new ApiError(404, 'NOT_FOUND', 'no route'))).toBe(false);
     expect(needsAdminKey(new ApiError(401, 'UNAUTHENTICATED', 'no key'))).toBe(false);
     expect(needsAdminKey(new Error('x'))).toBe(false);

@@ -28,31 +28,36 @@ const STATUSES = ['success', 'error'];
 
 const COLUMNS = (
   [
-  { key: 'timestamp', label: 'Time (UTC)', render: (r) => formatTimestamp(r.timestamp).replace(' UTC', '') },
-  { key: 'requestId', label: 'Request id', render: (r) => <code data-testid="log-request-id">{r.requestId}</code> },
-  { key: 'tenantId', label: 'Tenant' },
-  { key: 'userId', label: 'User' },
-  { key: 'model', label: 'Model' },
-  {
-    key: 'status',
-    label: 'Status',
-    render: (r) => (
-      <span className={`badge ${r.status === 'success' ? 'badge-ok' : 'badge-error'}`} data-testid="log-status">
-        {r.status}
-      </span>
-    ),
-  },
-  { key: 'errorType', label: 'Error type', render: (r) => r.errorType ?? '–' },
-  { key: 'latencyMs', label: 'Latency', align: 'right', render: (r) => formatDuration(r.latencyMs) },
-  { key: 'promptTokens', label: 'Prompt tokens', align: 'right', render: (r) => formatInt(r.promptTokens) },
-  { key: 'completionTokens', label: 'Completion tokens', align: 'right', render: (r) => formatInt(r.completionTokens) },
-  { key: 'costUsd', label: 'Cost', align: 'right', render: (r) => formatUsd(r.costUsd) },
-  { key: 'queryCategory', label: 'Category' },
-  {
-    key: 'isAnomaly',
-    label: 'Anomaly',
-    render: (r) => (r.isAnomaly ? <span className="badge badge-warn">{r.anomalyType ?? 'unknown'}</span> : '–'),
-  },
+    { key: 'timestamp', label: 'Time (UTC)', render: (r) => formatTimestamp(r.timestamp).replace(' UTC', '') },
+    { key: 'requestId', label: 'Request id', render: (r) => <code data-testid="log-request-id">{r.requestId}</code> },
+    { key: 'tenantId', label: 'Tenant' },
+    { key: 'userId', label: 'User' },
+    { key: 'model', label: 'Model' },
+    {
+      key: 'status',
+      label: 'Status',
+      render: (r) => (
+        <span className={`badge ${r.status === 'success' ? 'badge-ok' : 'badge-error'}`} data-testid="log-status">
+          {r.status}
+        </span>
+      ),
+    },
+    { key: 'errorType', label: 'Error type', render: (r) => r.errorType ?? '–' },
+    { key: 'latencyMs', label: 'Latency', align: 'right', render: (r) => formatDuration(r.latencyMs) },
+    { key: 'promptTokens', label: 'Prompt tokens', align: 'right', render: (r) => formatInt(r.promptTokens) },
+    {
+      key: 'completionTokens',
+      label: 'Completion tokens',
+      align: 'right',
+      render: (r) => formatInt(r.completionTokens),
+    },
+    { key: 'costUsd', label: 'Cost', align: 'right', render: (r) => formatUsd(r.costUsd) },
+    { key: 'queryCategory', label: 'Category' },
+    {
+      key: 'isAnomaly',
+      label: 'Anomaly',
+      render: (r) => (r.isAnomaly ? <span className="badge badge-warn">{r.anomalyType ?? 'unknown'}</span> : '–'),
+    },
   ] satisfies Column<LogRow>[]
 ).map((c): Column<LogRow> => ({ ...c, sortable: false })); // a page of the log keeps the API's order (newest first)
 
@@ -266,7 +271,11 @@ export function LogViewer({ tenants, errorTypes }: LogViewerProps) {
           data-query={buildUrl('', logMetricParams(query))}
           aria-live="polite"
         >
-          {rows === undefined ? '' : shown === 0 ? `no rows from ${formatInt(first)}` : `rows ${formatInt(first)}–${formatInt(last)}`}
+          {rows === undefined
+            ? ''
+            : shown === 0
+              ? `no rows from ${formatInt(first)}`
+              : `rows ${formatInt(first)}–${formatInt(last)}`}
         </span>
       </div>
     </div>
@@ -279,11 +288,23 @@ export function LogViewer({ tenants, errorTypes }: LogViewerProps) {
       className="span-12 log-viewer"
       state={state}
       actions={controls}
-      emptyMessage={hasFilters(query) ? 'No requests match these filters.' : query.offset > 0 ? 'No more requests.' : 'No requests logged.'}
+      emptyMessage={
+        hasFilters(query)
+          ? 'No requests match these filters.'
+          : query.offset > 0
+            ? 'No more requests.'
+            : 'No requests logged.'
+      }
     >
       {(data) => (
         <div className="scroll-table">
-          <DataTable columns={COLUMNS} rows={data} caption="Most recent requests" rowKey={(r, i) => `${i}-${r.requestId}`} testId="log-table" />
+          <DataTable
+            columns={COLUMNS}
+            rows={data}
+            caption="Most recent requests"
+            rowKey={(r, i) => `${i}-${r.requestId}`}
+            testId="log-table"
+          />
         </div>
       )}
     </Panel>

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { anomalyTypesOption, costTrendOption, dailyTrafficOption, errorPieOption, heatmapOption, hourlyTrafficOption } from './charts';
+import {
+  anomalyTypesOption,
+  costTrendOption,
+  dailyTrafficOption,
+  errorPieOption,
+  heatmapOption,
+  hourlyTrafficOption,
+} from './charts';
 import { buildHeatmapMatrix } from './helpers';
 
 // The options are plain objects; these checks pin what each chart shows and on which axis.
@@ -7,7 +14,9 @@ type Opt = Record<string, any>;
 
 describe('chart options', () => {
   it('hourly traffic: requests and errors on the left axis, latency on the right, time x axis', () => {
-    const o = hourlyTrafficOption([{ hour: '2026-11-01T00:00:00Z', requests: 5, errors: 1, avgLatencyMs: 900, totalTokens: 10 }]) as Opt;
+    const o = hourlyTrafficOption([
+      { hour: '2026-11-01T00:00:00Z', requests: 5, errors: 1, avgLatencyMs: 900, totalTokens: 10 },
+    ]) as Opt;
     expect(o.xAxis.type).toBe('time');
     expect(o.series.map((s: Opt) => [s.name, s.yAxisIndex ?? 0])).toEqual([
       ['Requests', 0],
@@ -44,7 +53,9 @@ describe('chart options', () => {
   });
 
   it('error pie and anomaly bars carry the API values', () => {
-    const p = errorPieOption([{ errorType: 'timeout', count: 7, percentage: 70, affectedTenants: 2, lastOccurrence: '2026-11-01T00:00:00Z' }]) as Opt;
+    const p = errorPieOption([
+      { errorType: 'timeout', count: 7, percentage: 70, affectedTenants: 2, lastOccurrence: '2026-11-01T00:00:00Z' },
+    ]) as Opt;
     expect(p.series[0].data).toEqual([{ name: 'timeout', value: 7, percentage: 70 }]);
     expect(p.series[0].label.formatter({ data: { percentage: 70 } })).toBe('70.0%');
     const a = anomalyTypesOption([

@@ -33,8 +33,22 @@ export function hourlyTrafficOption(rows: readonly HourlyTraffic[]): ChartOption
     xAxis: { type: 'time' },
     yAxis: [valueAxis('requests', formatCompact), valueAxis('latency', (v) => formatDuration(v), 'right')],
     series: [
-      { name: 'Requests', type: 'line', showSymbol: false, areaStyle: { opacity: 0.15 }, data: point('requests'), tooltip: { valueFormatter: formatInt } },
-      { name: 'Errors', type: 'line', showSymbol: false, color: ERROR_COLOR, data: point('errors'), tooltip: { valueFormatter: formatInt } },
+      {
+        name: 'Requests',
+        type: 'line',
+        showSymbol: false,
+        areaStyle: { opacity: 0.15 },
+        data: point('requests'),
+        tooltip: { valueFormatter: formatInt },
+      },
+      {
+        name: 'Errors',
+        type: 'line',
+        showSymbol: false,
+        color: ERROR_COLOR,
+        data: point('errors'),
+        tooltip: { valueFormatter: formatInt },
+      },
       {
         name: 'Avg latency',
         type: 'line',
@@ -77,7 +91,14 @@ export function costTrendOption(rows: readonly CostTrend[]): ChartOption {
     yAxis: [valueAxis('total', (v) => formatUsd(v)), valueAxis('per request', (v) => formatUsd(v), 'right')],
     series: [
       { name: 'Total cost', type: 'bar', data: series.totalCost },
-      { name: 'Cost per request', type: 'line', yAxisIndex: 1, color: LATENCY_COLOR, showSymbol: rows.length < 40, data: series.costPerRequest },
+      {
+        name: 'Cost per request',
+        type: 'line',
+        yAxisIndex: 1,
+        color: LATENCY_COLOR,
+        showSymbol: rows.length < 40,
+        data: series.costPerRequest,
+      },
     ],
   };
 }
@@ -93,7 +114,14 @@ export function heatmapOption(matrix: HeatmapMatrix, theme: 'light' | 'dark' = '
       formatter: (p: { value: [number, number, number] }) =>
         `${DAY_NAMES[p.value[1]]} ${hourLabel(p.value[0])}<br/>${formatInt(p.value[2])} requests`,
     },
-    xAxis: { type: 'category', name: 'hour (UTC)', nameLocation: 'middle', nameGap: 24, data: Array.from({ length: 24 }, (_, h) => String(h)), splitArea: { show: true } },
+    xAxis: {
+      type: 'category',
+      name: 'hour (UTC)',
+      nameLocation: 'middle',
+      nameGap: 24,
+      data: Array.from({ length: 24 }, (_, h) => String(h)),
+      splitArea: { show: true },
+    },
     yAxis: { type: 'category', inverse: true, data: [...DAY_SHORT], splitArea: { show: true } },
     visualMap: {
       min: 0,
@@ -106,7 +134,14 @@ export function heatmapOption(matrix: HeatmapMatrix, theme: 'light' | 'dark' = '
       inRange: { color: HEAT_COLORS[theme] },
       formatter: (v: number) => formatCompact(v),
     },
-    series: [{ name: 'Requests', type: 'heatmap', data: matrix.cells, emphasis: { itemStyle: { borderColor: '#000', borderWidth: 1 } } }],
+    series: [
+      {
+        name: 'Requests',
+        type: 'heatmap',
+        data: matrix.cells,
+        emphasis: { itemStyle: { borderColor: '#000', borderWidth: 1 } },
+      },
+    ],
   };
 }
 
@@ -125,7 +160,10 @@ export function errorPieOption(rows: readonly ErrorAnalysis[]): ChartOption {
         type: 'pie',
         radius: ['34%', '58%'],
         center: ['50%', '44%'],
-        label: { formatter: (p: { data: { percentage: number } }) => formatPercent(p.data.percentage), overflow: 'none' },
+        label: {
+          formatter: (p: { data: { percentage: number } }) => formatPercent(p.data.percentage),
+          overflow: 'none',
+        },
         data: rows.map((r) => ({ name: r.errorType, value: r.count, percentage: r.percentage })),
       },
     ],
@@ -139,6 +177,14 @@ export function anomalyTypesOption(types: AnomalyStats['topAnomalyTypes']): Char
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: formatInt },
     xAxis: { type: 'value', axisLabel: { formatter: formatCompact } },
     yAxis: { type: 'category', inverse: true, data: types.map((t) => t.type) },
-    series: [{ name: 'Anomalies', type: 'bar', color: LATENCY_COLOR, data: types.map((t) => t.count), label: { show: true, position: 'right' } }],
+    series: [
+      {
+        name: 'Anomalies',
+        type: 'bar',
+        color: LATENCY_COLOR,
+        data: types.map((t) => t.count),
+        label: { show: true, position: 'right' },
+      },
+    ],
   };
 }

@@ -105,7 +105,10 @@ describe('sort in the URL', () => {
 
 describe('log filters <-> URL', () => {
   it('reads defaults from an empty URL', () => {
-    expect(parseLogQuery(new URLSearchParams())).toEqual({ query: { limit: DEFAULT_PAGE_SIZE, offset: 0 }, problems: [] });
+    expect(parseLogQuery(new URLSearchParams())).toEqual({
+      query: { limit: DEFAULT_PAGE_SIZE, offset: 0 },
+      problems: [],
+    });
   });
 
   it('round-trips every filter and the page, keeping other parameters', () => {

@@ -80,7 +80,14 @@ export interface HeatmapMatrix {
 export function buildHeatmapMatrix(rows: readonly HeatmapCell[]): HeatmapMatrix {
   const grid: number[][] = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
   for (const r of rows) {
-    if (Number.isInteger(r.dayOfWeek) && r.dayOfWeek >= 0 && r.dayOfWeek < 7 && Number.isInteger(r.hour) && r.hour >= 0 && r.hour < 24) {
+    if (
+      Number.isInteger(r.dayOfWeek) &&
+      r.dayOfWeek >= 0 &&
+      r.dayOfWeek < 7 &&
+      Number.isInteger(r.hour) &&
+      r.hour >= 0 &&
+      r.hour < 24
+    ) {
       grid[r.dayOfWeek][r.hour] += r.requests;
     }
   }

@@ -20,7 +20,14 @@ export function dailyOption(series: DailySeries): ChartOption {
     ],
     series: [
       { name: 'Users', type: 'line', data: series.values.users, yAxisIndex: 0, symbolSize: 5, smooth: false },
-      { name: 'Events', type: 'line', data: series.values.events, yAxisIndex: 1, symbolSize: 5, areaStyle: { opacity: 0.08 } },
+      {
+        name: 'Events',
+        type: 'line',
+        data: series.values.events,
+        yAxisIndex: 1,
+        symbolSize: 5,
+        areaStyle: { opacity: 0.08 },
+      },
     ],
   };
 }

@@ -29,7 +29,13 @@ export function HistoryList({ entries, onPick, onClear }: HistoryListProps) {
           <ol className="history-list">
             {entries.map((e) => (
               <li key={`${e.source}\u0000${e.sql}`}>
-                <button type="button" className="query-link history-sql" onClick={() => onPick(e)} title={e.sql} data-testid="query-history-item">
+                <button
+                  type="button"
+                  className="query-link history-sql"
+                  onClick={() => onPick(e)}
+                  title={e.sql}
+                  data-testid="query-history-item"
+                >
                   {summarizeSql(e.sql)}
                 </button>
                 <span className="muted history-meta">

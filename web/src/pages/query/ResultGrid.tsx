@@ -44,7 +44,11 @@ export function ResultGrid({ columns, rows }: { columns: QueryColumn[]; rows: un
               {columns.map((c, i) => (
                 <th key={i} scope="col" className={numeric[i] ? 'num' : undefined} data-testid="query-column">
                   <span className="col-name">{c.name}</span>
-                  <span className="col-type" data-testid="query-column-type" title={`API type ${c.type}; the source's type ${c.sourceType}`}>
+                  <span
+                    className="col-type"
+                    data-testid="query-column-type"
+                    title={`API type ${c.type}; the source's type ${c.sourceType}`}
+                  >
                     {c.type}
                     {c.sourceType ? ` · ${c.sourceType}` : ''}
                   </span>
@@ -66,7 +70,8 @@ export function ResultGrid({ columns, rows }: { columns: QueryColumn[]; rows: un
       </div>
       {rows.length > shown.length && (
         <p className="muted result-more">
-          Showing the first {formatInt(shown.length)} of {formatInt(rows.length)} rows (the CSV download has all of them).{' '}
+          Showing the first {formatInt(shown.length)} of {formatInt(rows.length)} rows (the CSV download has all of
+          them).{' '}
           <button type="button" className="btn" onClick={() => setShowAll(true)}>
             Show all {formatInt(rows.length)} rows
           </button>

@@ -22,7 +22,12 @@ export function TableList({ source, dialect, onInsert }: TableListProps) {
     apiGet<TablesAnswer>(`/api/v1/sources/${encodeURIComponent(source ?? '')}/tables`, undefined, signal),
   );
   return (
-    <section className="panel side-panel" aria-labelledby="query-tables-title" data-testid="panel-query-tables" aria-busy={tables.loading}>
+    <section
+      className="panel side-panel"
+      aria-labelledby="query-tables-title"
+      data-testid="panel-query-tables"
+      aria-busy={tables.loading}
+    >
       <header className="panel-header">
         <h2 id="query-tables-title">Tables{source ? ` of ${source}` : ''}</h2>
       </header>

@@ -30,7 +30,10 @@ describe('pushHistory', () => {
 
 describe('parseHistory', () => {
   it('reads what was stored', () => {
-    const list = [{ ...entry('SELECT 1'), rows: 1 }, { ...entry('DELETE FROM t'), error: 'PERMISSION_DENIED' }];
+    const list = [
+      { ...entry('SELECT 1'), rows: 1 },
+      { ...entry('DELETE FROM t'), error: 'PERMISSION_DENIED' },
+    ];
     expect(parseHistory(JSON.stringify(list))).toEqual(list);
   });
 

@@ -16,7 +16,7 @@ import {
 describe('sqlForUrl', () => {
   it('keeps a query as it is', () => {
     expect(sqlForUrl('SELECT 1')).toBe('SELECT 1');
-    expect(sqlForUrl('SELECT *\nFROM t WHERE a = \'x&y\'')).toBe("SELECT *\nFROM t WHERE a = 'x&y'");
+    expect(sqlForUrl("SELECT *\nFROM t WHERE a = 'x&y'")).toBe("SELECT *\nFROM t WHERE a = 'x&y'");
   });
 
   it('leaves an empty query out of the URL', () => {
@@ -45,12 +45,21 @@ describe('buildQueryBody', () => {
 
   it('builds the minimal body', () => {
     expect(buildQueryBody(form())).toEqual({ ok: true, body: { source: 'demo', sql: 'SELECT 1', project: 'demo' } });
-    expect(buildQueryBody(form({ project: undefined }))).toEqual({ ok: true, body: { source: 'demo', sql: 'SELECT 1' } });
+    expect(buildQueryBody(form({ project: undefined }))).toEqual({
+      ok: true,
+      body: { source: 'demo', sql: 'SELECT 1' },
+    });
   });
 
   it('adds the row limit, parameters and options', () => {
     expect(
-      buildQueryBody(form({ limit: ' 50 ', params: '["purchase", {"type": "date", "value": "2026-11-01"}]', options: '{"step": "60s", "n": 2}' })),
+      buildQueryBody(
+        form({
+          limit: ' 50 ',
+          params: '["purchase", {"type": "date", "value": "2026-11-01"}]',
+          options: '{"step": "60s", "n": 2}',
+        }),
+      ),
     ).toEqual({
       ok: true,
       body: {
@@ -79,18 +88,27 @@ describe('buildQueryBody', () => {
   it('refuses parameters that are not a JSON array', () => {
     expect(buildQueryBody(form({ params: '[1,' }))).toMatchObject({ ok: false, field: 'params' });
     expect(buildQueryBody(form({ params: '{"a":1}' }))).toMatchObject({ ok: false, field: 'params' });
-    expect(buildQueryBody(form({ params: '[]' }))).toEqual({ ok: true, body: { source: 'demo', sql: 'SELECT 1', project: 'demo' } });
+    expect(buildQueryBody(form({ params: '[]' }))).toEqual({
+      ok: true,
+      body: { source: 'demo', sql: 'SELECT 1', project: 'demo' },
+    });
   });
 
   it('refuses options that are not an object of plain values', () => {
     expect(buildQueryBody(form({ options: '[1]' }))).toMatchObject({ ok: false, field: 'options' });
     expect(buildQueryBody(form({ options: 'nope' }))).toMatchObject({ ok: false, field: 'options' });
-    expect(buildQueryBody(form({ options: '{"a": {"b": 1}}' }))).toMatchObject({ ok: false, field: 'options', message: expect.stringContaining("'a'") });
+    expect(buildQueryBody(form({ options: '{"a": {"b": 1}}' }))).toMatchObject({
+      ok: false,
+      field: 'options',
+      message: expect.stringContaining("'a'"),
+    });
   });
 });
 
 describe('isRunShortcut', () => {
-  const key = (change: Partial<{ key: string; ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }>) => ({
+  const key = (
+    change: Partial<{ key: string; ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }>,
+  ) => ({
     key: 'Enter',
     ctrlKey: false,
     metaKey: false,
@@ -167,12 +185,22 @@ describe('quoteIdent and tableQuery', () => {
   });
 
   it('builds SELECT * ... LIMIT 100, naming the schema only when it is not the default one', () => {
-    expect(tableQuery({ schema: 'main', name: 'web_events', kind: 'table' }, 'duckdb')).toBe('SELECT * FROM web_events LIMIT 100');
-    expect(tableQuery({ schema: 'public', name: 'logs', kind: 'table' }, 'postgres')).toBe('SELECT * FROM logs LIMIT 100');
-    expect(tableQuery({ schema: 'analytics', name: 'logs', kind: 'view' }, 'postgres')).toBe('SELECT * FROM analytics.logs LIMIT 100');
-    expect(tableQuery({ schema: 'shop', name: 'order', kind: 'table' }, 'mysql')).toBe('SELECT * FROM shop.`order` LIMIT 100');
+    expect(tableQuery({ schema: 'main', name: 'web_events', kind: 'table' }, 'duckdb')).toBe(
+      'SELECT * FROM web_events LIMIT 100',
+    );
+    expect(tableQuery({ schema: 'public', name: 'logs', kind: 'table' }, 'postgres')).toBe(
+      'SELECT * FROM logs LIMIT 100',
+    );
+    expect(tableQuery({ schema: 'analytics', name: 'logs', kind: 'view' }, 'postgres')).toBe(
+      'SELECT * FROM analytics.logs LIMIT 100',
+    );
+    expect(tableQuery({ schema: 'shop', name: 'order', kind: 'table' }, 'mysql')).toBe(
+      'SELECT * FROM shop.`order` LIMIT 100',
+    );
     expect(tableQuery({ name: 'events', kind: 'table' }, 'sqlite')).toBe('SELECT * FROM events LIMIT 100');
-    expect(tableQuery({ schema: 'my-proj.ds', name: 'events', kind: 'table' }, 'bigquery')).toBe('SELECT * FROM `my-proj.ds.events` LIMIT 100');
+    expect(tableQuery({ schema: 'my-proj.ds', name: 'events', kind: 'table' }, 'bigquery')).toBe(
+      'SELECT * FROM `my-proj.ds.events` LIMIT 100',
+    );
   });
 
   it('inserts only the name for PromQL and the Elasticsearch DSL', () => {

@@ -32,7 +32,9 @@ export interface QueryForm {
   options: string;
 }
 
-export type BuiltBody = { ok: true; body: QueryBody } | { ok: false; field: 'sql' | 'source' | 'limit' | 'params' | 'options'; message: string };
+export type BuiltBody =
+  | { ok: true; body: QueryBody }
+  | { ok: false; field: 'sql' | 'source' | 'limit' | 'params' | 'options'; message: string };
 
 /** The POST /api/v1/query body for the form, or what is wrong with it (checked before sending). */
 export function buildQueryBody(form: QueryForm): BuiltBody {
@@ -44,7 +46,11 @@ export function buildQueryBody(form: QueryForm): BuiltBody {
   if (limitText) {
     const limit = Number(limitText);
     if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_ROW_LIMIT) {
-      return { ok: false, field: 'limit', message: `the row limit must be a whole number from 1 to ${MAX_ROW_LIMIT.toLocaleString('en-US')}` };
+      return {
+        ok: false,
+        field: 'limit',
+        message: `the row limit must be a whole number from 1 to ${MAX_ROW_LIMIT.toLocaleString('en-US')}`,
+      };
     }
     body.limit = limit;
   }
@@ -56,7 +62,11 @@ export function buildQueryBody(form: QueryForm): BuiltBody {
       return { ok: false, field: 'params', message: `parameters are not JSON (${(e as Error).message})` };
     }
     if (!Array.isArray(params)) {
-      return { ok: false, field: 'params', message: 'parameters must be a JSON array binding $1, $2, ..., e.g. ["purchase", 10]' };
+      return {
+        ok: false,
+        field: 'params',
+        message: 'parameters must be a JSON array binding $1, $2, ..., e.g. ["purchase", 10]',
+      };
     }
     if (params.length) body.params = params;
   }
@@ -68,7 +78,11 @@ export function buildQueryBody(form: QueryForm): BuiltBody {
       return { ok: false, field: 'options', message: `options are not JSON (${(e as Error).message})` };
     }
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      return { ok: false, field: 'options', message: 'options must be a JSON object, e.g. {"start": "now-1h", "step": "60s"}' };
+      return {
+        ok: false,
+        field: 'options',
+        message: 'options must be a JSON object, e.g. {"start": "now-1h", "step": "60s"}',
+      };
     }
     for (const [key, value] of Object.entries(options)) {
       if (!['string', 'number', 'boolean'].includes(typeof value)) {
@@ -114,7 +128,11 @@ export interface Edit {
 export function indent(text: string, start: number, end: number, outdent: boolean): Edit {
   const multiLine = text.slice(start, end).includes('\n');
   if (!outdent && !multiLine) {
-    return { text: text.slice(0, start) + INDENT + text.slice(end), selectionStart: start + INDENT.length, selectionEnd: start + INDENT.length };
+    return {
+      text: text.slice(0, start) + INDENT + text.slice(end),
+      selectionStart: start + INDENT.length,
+      selectionEnd: start + INDENT.length,
+    };
   }
   const lineStart = text.lastIndexOf('\n', start - 1) + 1;
   // A selection ending right after a newline does not include the next line.
@@ -153,7 +171,34 @@ const NON_SQL = new Set(['promql', 'elasticsearch', 'opensearch']);
 /** Schemas a table is found in without naming them. */
 const DEFAULT_SCHEMAS = new Set(['main', 'public', 'default']);
 /** A few words that are reserved in most SQL dialects, so a table with such a name is quoted. */
-const RESERVED = new Set(['select', 'from', 'where', 'group', 'order', 'by', 'table', 'user', 'limit', 'join', 'union', 'all', 'and', 'or', 'not', 'as', 'on', 'to', 'end', 'case', 'when', 'index', 'check', 'default', 'desc', 'asc']);
+const RESERVED = new Set([
+  'select',
+  'from',
+  'where',
+  'group',
+  'order',
+  'by',
+  'table',
+  'user',
+  'limit',
+  'join',
+  'union',
+  'all',
+  'and',
+  'or',
+  'not',
+  'as',
+  'on',
+  'to',
+  'end',
+  'case',
+  'when',
+  'index',
+  'check',
+  'default',
+  'desc',
+  'asc',
+]);
 
 /** An identifier as the dialect writes it: bare when plain, else quoted ("x" or `x`). */
 export function quoteIdent(name: string, dialect: string): string {

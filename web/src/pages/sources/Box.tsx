@@ -19,7 +19,12 @@ interface BoxProps<T> {
 export function Box<T>({ id, title, state, isEmpty, emptyMessage, actions, className, children }: BoxProps<T>) {
   const headingId = `panel-${id}-title`;
   return (
-    <section className={`panel ${className ?? ''}`} aria-labelledby={headingId} data-testid={`panel-${id}`} aria-busy={state.loading}>
+    <section
+      className={`panel ${className ?? ''}`}
+      aria-labelledby={headingId}
+      data-testid={`panel-${id}`}
+      aria-busy={state.loading}
+    >
       <header className="panel-header">
         <h2 id={headingId}>{title}</h2>
         {actions}

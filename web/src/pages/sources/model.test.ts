@@ -4,7 +4,13 @@ import { capabilityChips, filterTables, humanize, qualifiedName, statusTone } fr
 describe('capabilityChips', () => {
   it('lists text values, then supported, then missing capabilities in words', () => {
     expect(
-      capabilityChips({ dialect: 'duckdb', schemaIntrospection: true, parameters: true, cancellation: true, costEstimate: false }),
+      capabilityChips({
+        dialect: 'duckdb',
+        schemaIntrospection: true,
+        parameters: true,
+        cancellation: true,
+        costEstimate: false,
+      }),
     ).toEqual([
       { label: 'Dialect: duckdb', supported: true },
       { label: 'Schema introspection', supported: true },
