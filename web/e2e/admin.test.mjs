@@ -5,20 +5,22 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { api, dataDir, launchBrowser, openPage, PHONE, screenshot, startServer, waitForSettled } from './harness.mjs';
+import {
+  PHONE,
+  api,
+  dataDir,
+  openPage,
+  screenshot,
+  startDemoAndBrowser,
+  startServer,
+  waitForSettled,
+} from './harness.mjs';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+let stop;
+before(async () => ({ server, browser, stop } = await startDemoAndBrowser()));
+after(() => stop?.());
 
 /** Fills the cache with a few metric answers (each distinct parameter set is one entry). */
 async function warmCache(target) {

@@ -196,3 +196,27 @@ export async function importWebModule(relativePath) {
   const out = await transformWithEsbuild(readFileSync(file, 'utf8'), file, { format: 'esm' });
   return import(`data:text/javascript;base64,${Buffer.from(out.code).toString('base64')}`);
 }
+
+/**
+ * The set-up most browser test files share: the demo server and one browser. Use as
+ *   before(async () => ({ server, browser, stop } = await startDemoAndBrowser()));
+ *   after(() => stop?.());
+ */
+export async function startDemoAndBrowser() {
+  const server = await startServer();
+  let browser;
+  try {
+    browser = await launchBrowser();
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+  return {
+    server,
+    browser,
+    async stop() {
+      await browser.close();
+      await server.stop();
+    },
+  };
+}

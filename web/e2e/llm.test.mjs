@@ -2,7 +2,7 @@
 // number checked here is compared with the API's answer for the same parameters.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, launchBrowser, openPage, PHONE, screenshot, startServer, waitForSettled } from './harness.mjs';
+import { PHONE, api, openPage, screenshot, startDemoAndBrowser, waitForSettled } from './harness.mjs';
 
 const METRICS = '/api/v1/projects/demo/metrics/llm';
 
@@ -41,16 +41,9 @@ const CHARTS = [
 
 let server;
 let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+let stop;
+before(async () => ({ server, browser, stop } = await startDemoAndBrowser()));
+after(() => stop?.());
 
 async function metric(pathAndQuery) {
   const r = await api(server, `${METRICS}/${pathAndQuery}`);

@@ -80,16 +80,12 @@ describe('overview on the demo data', () => {
   let browser;
   let fmt;
 
+  let stop;
   before(async () => {
     fmt = await importWebModule('src/format.ts');
-    server = await startServer();
-    browser = await launchBrowser();
+    ({ server, browser, stop } = await startDemoAndBrowser());
   });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  after(() => stop?.());
 
   test('KPI cards equal the API for 30 days, with the change against the previous 30 days; every panel renders', async () => {
     const { page, errors, context } = await openPage(browser);

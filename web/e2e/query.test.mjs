@@ -4,20 +4,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { api, launchBrowser, openPage, PHONE, screenshot, startServer, waitForSettled } from './harness.mjs';
+import { PHONE, api, openPage, screenshot, startDemoAndBrowser, waitForSettled } from './harness.mjs';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+let stop;
+before(async () => ({ server, browser, stop } = await startDemoAndBrowser()));
+after(() => stop?.());
 
 const GROUP_SQL = 'SELECT event_name, count(*) AS n FROM web_events GROUP BY 1 ORDER BY 2 DESC';
 

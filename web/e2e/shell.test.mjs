@@ -5,22 +5,23 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, binary, importWebModule, launchBrowser, openPage, startServer, waitForSettled } from './harness.mjs';
+import {
+  api,
+  binary,
+  importWebModule,
+  openPage,
+  startDemoAndBrowser,
+  startServer,
+  waitForSettled,
+} from './harness.mjs';
 
 const { formatInt } = await importWebModule('src/format.ts');
 
 let server;
 let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+let stop;
+before(async () => ({ server, browser, stop } = await startDemoAndBrowser()));
+after(() => stop?.());
 
 test('the root redirects to the overview and every nav link opens its page without console errors', async () => {
   const { page, errors, context } = await openPage(browser);

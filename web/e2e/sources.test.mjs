@@ -6,29 +6,22 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  PHONE,
   api,
   dataDir,
   freePort,
-  launchBrowser,
   openPage,
-  PHONE,
   screenshot,
+  startDemoAndBrowser,
   startServer,
   waitForSettled,
 } from './harness.mjs';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+let stop;
+before(async () => ({ server, browser, stop } = await startDemoAndBrowser()));
+after(() => stop?.());
 
 test('the demo source is listed as ok, duckdb, with its capabilities', async () => {
   const { page, errors, context } = await openPage(browser);

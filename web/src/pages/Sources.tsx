@@ -9,7 +9,7 @@ import type { SourceInfo, SourcesAnswer, TableAnswer, TablesAnswer } from '../ap
 import { DataTable, type Column } from '../components/DataTable';
 import { formatAge, formatDuration, formatTimestamp } from '../format';
 import { useAsync, useUrlParam } from '../state/hooks';
-import { Box } from './sources/Box';
+import { AsyncPanel } from '../components/Panel';
 import { capabilityChips, filterTables, qualifiedName, statusTone } from './sources/model';
 import './Sources.css';
 
@@ -106,7 +106,7 @@ function ColumnsBox({ sourceId, table }: { sourceId: string; table: string }) {
     apiGet<TableAnswer>(`/api/v1/sources/${enc(sourceId)}/tables/${enc(table)}`, undefined, signal),
   );
   return (
-    <Box
+    <AsyncPanel
       id="columns"
       title={
         <>
@@ -132,7 +132,7 @@ function ColumnsBox({ sourceId, table }: { sourceId: string; table: string }) {
           />
         </>
       )}
-    </Box>
+    </AsyncPanel>
   );
 }
 
@@ -185,7 +185,7 @@ function SchemaBrowser({ sources, sourceId }: { sources: SourceInfo[] | undefine
         </div>
       ) : (
         <div className="grid">
-          <Box
+          <AsyncPanel
             id="tables"
             title={
               <>
@@ -243,7 +243,7 @@ function SchemaBrowser({ sources, sourceId }: { sources: SourceInfo[] | undefine
                 </>
               );
             }}
-          </Box>
+          </AsyncPanel>
           <div className="span-8 schema-right">
             {table ? (
               <ColumnsBox sourceId={sourceId} table={table} />
@@ -267,7 +267,7 @@ export function SourcesPage() {
   return (
     <div className="page sources-page">
       <h1>Sources</h1>
-      <Box
+      <AsyncPanel
         id="sources"
         title="Configured sources"
         state={sources}
@@ -286,7 +286,7 @@ export function SourcesPage() {
             ))}
           </div>
         )}
-      </Box>
+      </AsyncPanel>
       <SchemaBrowser sources={sources.data?.sources} sourceId={sourceId} />
     </div>
   );

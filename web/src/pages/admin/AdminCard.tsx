@@ -3,7 +3,7 @@
 
 import type { ReactNode } from 'react';
 import type { AsyncState } from '../../state/hooks';
-import { ErrorState, Loading } from '../../components/StatusView';
+import { AsyncPanel } from '../../components/Panel';
 import { needsAdminKey } from './model';
 
 export function NeedsAdminKey({ error, what }: { error: Error; what: string }) {
@@ -30,32 +30,13 @@ interface AdminCardProps<T> {
   children: (data: T) => ReactNode;
 }
 
-export function AdminCard<T>({ id, title, state, actions, className, children }: AdminCardProps<T>) {
-  const headingId = `panel-${id}-title`;
+/** An admin answer's panel: a 403 reads "needs an admin key" rather than a bare error code. */
+export function AdminCard<T>({ title, ...rest }: AdminCardProps<T>) {
   return (
-    <section
-      className={`panel ${className ?? ''}`}
-      aria-labelledby={headingId}
-      data-testid={`panel-${id}`}
-      aria-busy={state.loading}
-    >
-      <header className="panel-header">
-        <h2 id={headingId}>{title}</h2>
-        {actions}
-      </header>
-      <div className="panel-body">
-        {state.error ? (
-          needsAdminKey(state.error) ? (
-            <NeedsAdminKey error={state.error} what={title} />
-          ) : (
-            <ErrorState error={state.error} onRetry={state.reload} />
-          )
-        ) : state.data === undefined ? (
-          <Loading />
-        ) : (
-          children(state.data)
-        )}
-      </div>
-    </section>
+    <AsyncPanel<T>
+      title={title}
+      {...rest}
+      renderError={(error) => (needsAdminKey(error) ? <NeedsAdminKey error={error} what={title} /> : undefined)}
+    />
   );
 }
