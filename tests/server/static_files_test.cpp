@@ -4,44 +4,20 @@
 #include "server/static_files.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <filesystem>
 
+#include "support/gunzip.h"
 #include "support/server_harness.h"
 
 namespace tributary::testing {
 namespace {
-
-std::string Gunzip(const std::string& data) {
-  z_stream stream{};
-  if (inflateInit2(&stream, 15 + 16) != Z_OK) return "<inflateInit2 failed>";
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  std::string out;
-  char buffer[16384];
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    stream.next_out = reinterpret_cast<Bytef*>(buffer);
-    stream.avail_out = sizeof buffer;
-    rc = inflate(&stream, Z_NO_FLUSH);
-    out.append(buffer, sizeof buffer - stream.avail_out);
-  }
-  inflateEnd(&stream);
-  return rc == Z_STREAM_END ? out : "<not gzip>";
-}
 
 std::string HeaderOf(const ApiResponse& r, std::string_view name) {
   for (const auto& [key, value] : r.headers) {
     if (key == name) return value;
   }
   return "";
-}
-
-std::string Repeat(std::string_view text, int times) {
-  std::string out;
-  for (int i = 0; i < times; ++i) out.append(text);
-  return out;
 }
 
 //! A folder shaped like Vite's output, and a file next to it that must never be served.

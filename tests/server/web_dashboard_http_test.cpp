@@ -1,12 +1,12 @@
 // The web dashboard served by the real `tributary serve` binary: a temporary folder of fake
 // hashed files stands in for web/dist (these tests never depend on a built front end).
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
 
 #include "config/config.h"
+#include "support/gunzip.h"
 #include "support/server_harness.h"
 
 namespace tributary::testing {
@@ -16,30 +16,6 @@ namespace json = boost::json;
 
 constexpr const char* kSecret = "WEBTEST-TOP-SECRET";
 constexpr const char* kRootKey = "webtest-root-key-0123456789abcdef";
-
-std::string Repeat(std::string_view text, int times) {
-  std::string out;
-  for (int i = 0; i < times; ++i) out.append(text);
-  return out;
-}
-
-std::string Gunzip(const std::string& data) {
-  z_stream stream{};
-  if (inflateInit2(&stream, 15 + 16) != Z_OK) return "<inflateInit2 failed>";
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  std::string out;
-  char buffer[16384];
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    stream.next_out = reinterpret_cast<Bytef*>(buffer);
-    stream.avail_out = sizeof buffer;
-    rc = inflate(&stream, Z_NO_FLUSH);
-    out.append(buffer, sizeof buffer - stream.avail_out);
-  }
-  inflateEnd(&stream);
-  return rc == Z_STREAM_END ? out : "<not gzip>";
-}
 
 std::string ErrorCodeOf(const HttpResponse& r) {
   boost::system::error_code ec;
