@@ -266,23 +266,19 @@ function TenantLogsLink({ tenant }: { tenant: string }) {
 
 function TenantUsagePanel({ state }: { state: AsyncState<MetricEnvelope<TenantUsage[]>> }) {
   const [sortParam, setSortParam] = useUrlParam('tenantSort');
-  const sort = parseSort(sortParam, TENANT_SORT_KEYS, DEFAULT_TENANT_SORT);
   return (
-    <Panel id="tenant-usage" title="Usage per tenant" className="span-12" state={state}>
-      {(rows) => (
-        <div className="scroll-table">
-          <DataTable
-            columns={TENANT_COLUMNS}
-            rows={rows}
-            caption="Usage per tenant"
-            rowKey={(r) => r.tenantId}
-            sort={sort}
-            onSortChange={(s) => setSortParam(formatSort(s))}
-            testId="tenant-table"
-          />
-        </div>
-      )}
-    </Panel>
+    <TablePanel
+      id="tenant-usage"
+      title="Usage per tenant"
+      caption="Usage per tenant"
+      className="span-12"
+      state={state}
+      columns={TENANT_COLUMNS}
+      rowKey={(r) => r.tenantId}
+      sort={parseSort(sortParam, TENANT_SORT_KEYS, DEFAULT_TENANT_SORT)}
+      onSortChange={(s) => setSortParam(formatSort(s))}
+      testId="tenant-table"
+    />
   );
 }
 
@@ -303,25 +299,6 @@ const EFFICIENCY_COLUMNS: Column<TokenEfficiency>[] = [
   },
   { key: 'costPer1kTokens', label: 'Cost / 1k tokens', align: 'right', render: (r) => formatUsd(r.costPer1kTokens) },
 ];
-
-function TokenEfficiencyPanel({ range }: { range: Range }) {
-  const state = useLlmMetric<TokenEfficiency[]>('token_efficiency', rangeParams(range, 'range'));
-  return (
-    <Panel id="token-efficiency" title="Token efficiency per tenant" className="span-6" state={state}>
-      {(rows) => (
-        <div className="scroll-table">
-          <DataTable
-            columns={EFFICIENCY_COLUMNS}
-            rows={rows}
-            caption="Token efficiency per tenant"
-            rowKey={(r) => r.tenantId}
-            testId="efficiency-table"
-          />
-        </div>
-      )}
-    </Panel>
-  );
-}
 
 // ---- usage pattern ----
 
@@ -369,22 +346,57 @@ const PATTERN_COLUMNS: Column<QueryPattern>[] = [
   { key: 'errorRate', label: 'Error rate', align: 'right', render: (r) => formatPercent(r.errorRate, 2) },
 ];
 
-function QueryPatternsPanel({ range }: { range: Range }) {
-  const state = useLlmMetric<QueryPattern[]>('query_patterns', rangeParams(range, 'range'));
+interface TablePanelProps<Row> {
+  id: string;
+  title: string;
+  caption: string;
+  state: AsyncState<MetricEnvelope<Row[]>>;
+  columns: Column<Row>[];
+  rowKey: (row: Row) => string;
+  testId: string;
+  className?: string;
+  sort?: { key: string; desc: boolean };
+  onSortChange?: (sort: { key: string; desc: boolean }) => void;
+}
+
+/** A metric whose answer is a list, shown as a table that scrolls inside its panel. */
+function TablePanel<Row>({ id, title, state, className = 'span-6', ...table }: TablePanelProps<Row>) {
   return (
-    <Panel id="query-patterns" title="Query patterns" className="span-6" state={state}>
+    <Panel id={id} title={title} className={className} state={state}>
       {(rows) => (
         <div className="scroll-table">
-          <DataTable
-            columns={PATTERN_COLUMNS}
-            rows={rows}
-            caption="Requests by query category"
-            rowKey={(r) => r.pattern}
-            testId="patterns-table"
-          />
+          <DataTable {...table} rows={rows} />
         </div>
       )}
     </Panel>
+  );
+}
+
+function TokenEfficiencyPanel({ range }: { range: Range }) {
+  return (
+    <TablePanel
+      id="token-efficiency"
+      title="Token efficiency per tenant"
+      caption="Token efficiency per tenant"
+      state={useLlmMetric<TokenEfficiency[]>('token_efficiency', rangeParams(range, 'range'))}
+      columns={EFFICIENCY_COLUMNS}
+      rowKey={(r) => r.tenantId}
+      testId="efficiency-table"
+    />
+  );
+}
+
+function QueryPatternsPanel({ range }: { range: Range }) {
+  return (
+    <TablePanel
+      id="query-patterns"
+      title="Query patterns"
+      caption="Requests by query category"
+      state={useLlmMetric<QueryPattern[]>('query_patterns', rangeParams(range, 'range'))}
+      columns={PATTERN_COLUMNS}
+      rowKey={(r) => r.pattern}
+      testId="patterns-table"
+    />
   );
 }
 
