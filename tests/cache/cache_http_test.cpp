@@ -225,7 +225,9 @@ class CacheHttp : public ::testing::Test {
     static Server* server = [] {
       auto* s = new Server;
       if (Env("TRIB_TEST_PG_HOST").empty()) {
-        s->error = "TRIB_TEST_PG_* variables are not set (source /work/test-servers/env)";
+        s->error =
+            "TRIB_TEST_PG_* variables are not set (make test sets them; by hand: "
+            "scripts/test-servers.sh start, then source build/test-servers/env)";
         return s;
       }
       s->error = SetUpPostgres();

@@ -17,6 +17,7 @@ import {
   openPage,
   PHONE,
   screenshot,
+  startDemoAndBrowser,
   startServer,
   waitForSettled,
 } from './harness.mjs';
@@ -228,7 +229,7 @@ function pgEnv() {
   if (missing.length) {
     throw new Error(
       `the partial-failure test needs the shared PostgreSQL test server: ${missing.join(', ')} not set ` +
-        '(run `source /work/test-servers/env` or set them to a PostgreSQL the test may create a table in)',
+        '(make test sets them; by hand: `bash scripts/test-servers.sh start && source build/test-servers/env`, or set them to a PostgreSQL the test may create a table in)',
     );
   }
   const e = Object.fromEntries(PG_ENV.map((n) => [n, process.env[n]]));
