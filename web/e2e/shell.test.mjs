@@ -107,3 +107,32 @@ test('an unknown path shows the not-found page and an unknown project says so', 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('auto refresh refetches every view each minute and is kept in the URL', async () => {
+  const { page, errors, context } = await openPage(browser);
+  // A controllable clock, so a minute passes without waiting for it. (Page-side polling such as
+  // waitForSettled runs on that clock too, so this test waits on requests and locators only.)
+  await page.clock.install();
+  const summary = /\/metrics\/web\/summary/;
+  const loaded = page.waitForResponse(summary);
+  await page.goto(`${server.url}/overview`);
+  await loaded;
+  await page.locator('[data-testid="kpi-total_users"]:not([data-value=""])').waitFor();
+
+  // Off by default: a minute passes and nothing is fetched again (the fake clock fires any
+  // timer at once, so a request would follow within milliseconds).
+  await page.clock.runFor(61_000);
+  await assert.rejects(page.waitForRequest(summary, { timeout: 2_000 }), /Timeout/);
+
+  await page.getByLabel('Auto refresh').check();
+  await page.waitForURL(/refresh=1/);
+  const refetched = page.waitForResponse(summary, { timeout: 10_000 });
+  await page.clock.runFor(61_000);
+  assert.equal((await refetched).status(), 200, 'auto refresh fetched the summary again');
+
+  // The link keeps it on.
+  await page.reload();
+  assert.equal(await page.getByLabel('Auto refresh').isChecked(), true);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
