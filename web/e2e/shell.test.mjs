@@ -136,3 +136,39 @@ test('auto refresh refetches every view each minute and is kept in the URL', asy
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('every control has a label and the range can be changed with the keyboard alone', async () => {
+  const { page, errors, context } = await openPage(browser);
+  for (const route of ['/overview', '/llm', '/sources/demo', '/query', '/admin']) {
+    await page.goto(`${server.url}${route}`);
+    await waitForSettled(page);
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('button, input, select, textarea, a[href]')]
+        .filter((el) => {
+          const labelled =
+            (el.labels && el.labels.length > 0) ||
+            el.getAttribute('aria-label') ||
+            el.getAttribute('aria-labelledby') ||
+            el.getAttribute('title') ||
+            (el.textContent ?? '').trim() ||
+            el.querySelector('img[alt]:not([alt=""])');
+          return !labelled;
+        })
+        .map((el) => el.outerHTML.slice(0, 120)),
+    );
+    assert.deepEqual(unlabelled, [], `unlabelled controls on ${route}`);
+  }
+
+  await page.goto(`${server.url}/overview`);
+  await waitForSettled(page);
+  let reached = false;
+  for (let i = 0; i < 40 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'range-7d');
+  }
+  assert.ok(reached, 'the "7 days" button is reachable with Tab');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/range=7d/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
