@@ -16,6 +16,7 @@
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -110,61 +111,68 @@ struct Fixture {
   std::string error;
 };
 
-// Loads the rows into every engine and opens one Runtime over them, once.
-Fixture& Shared() {
-  static Fixture* fixture = [] {
-    auto* f = new Fixture;
-    for (const auto& e : Engines()) {
-      if (*e.env && Env(e.env).empty()) {
-        f->error = std::string(e.env) + " is not set: run via `make test`";
-        return f;
-      }
-    }
-    const Dataset data = Rows();
-    const std::string duck = TempPath(".duckdb"), lite = TempPath(".sqlite");
-    for (const std::string& error :
-         {packs_test::LoadDuckDb(duck, data), packs_test::LoadSqlite(lite, data),
-          packs_test::LoadPostgres(kName, data), packs_test::LoadMariaDb(kName, data),
-          packs_test::LoadClickHouse(kName, data)}) {
-      if (!error.empty()) {
-        f->error = "loading the rows: " + error;
-        return f;
-      }
-    }
-    auto project = [](const std::string& id, const std::string& source, const std::string& table) {
-      std::string y = "  ";
-      y.append(id).append(":\n    sources: [").append(source);
-      y.append("]\n    datasets:\n      llm_logs: {source: ").append(source);
-      y.append(", table: '").append(table).append("'}\n");
-      return y;
-    };
-    std::string yaml = "sources:\n  duck:\n    type: duckdb\n    path: '";
-    yaml.append(duck).append("'\n  lite:\n    type: sqlite\n    path: '").append(lite);
-    yaml.append(
-        "'\n  pg:\n    type: postgres\n    host: ${TRIB_TEST_PG_HOST}\n"
-        "    port: ${TRIB_TEST_PG_PORT}\n    database: ${TRIB_TEST_PG_DB}\n"
-        "    user: ${TRIB_TEST_PG_USER}\n    password: ${TRIB_TEST_PG_PASSWORD}\n"
-        "  mdb:\n    type: mysql\n    host: ${TRIB_TEST_MARIADB_HOST}\n"
-        "    port: ${TRIB_TEST_MARIADB_PORT}\n    database: ${TRIB_TEST_MARIADB_DB}\n"
-        "    user: ${TRIB_TEST_MARIADB_USER}\n    password: ${TRIB_TEST_MARIADB_PASSWORD}\n"
-        "  ch:\n    type: clickhouse\n    url: ${TRIB_TEST_CLICKHOUSE_URL}\n    database: ");
-    yaml.append(kName).append(
-        "\n    user: ${TRIB_TEST_CLICKHOUSE_USER}\n"
-        "    password: ${TRIB_TEST_CLICKHOUSE_PASSWORD}\nprojects:\n");
-    yaml.append(project("lf_duckdb", "duck", "llm_logs"));
-    yaml.append(project("lf_sqlite", "lite", "llm_logs"));
-    yaml.append(project("lf_postgres", "pg", std::string(kName) + ".llm_logs"));
-    yaml.append(project("lf_mariadb", "mdb", std::string(kName) + "_llm_logs"));
-    yaml.append(project("lf_clickhouse", "ch", "llm_logs"));
-    Result<Config> config = LoadConfigText(yaml, "log_filters.yaml", ".");
-    if (!config.ok()) {
-      f->error = config.status().ToString() + "\n" + yaml;
-      return f;
-    }
-    f->runtime = Runtime::Open(std::move(config).value());
+// Loads the rows into `engine` only and opens a Runtime over it, once per engine and process:
+// ctest runs each engine's test in its own process, in parallel, and two processes loading the
+// same server tables at once would drop each other's.
+Fixture& Shared(const Engine& engine) {
+  static std::map<std::string, Fixture> fixtures;
+  auto [it, fresh] = fixtures.try_emplace(engine.project);
+  Fixture& f = it->second;
+  if (!fresh) return f;
+  if (*engine.env && Env(engine.env).empty()) {
+    f.error = std::string(engine.env) + " is not set: run via `make test`";
     return f;
-  }();
-  return *fixture;
+  }
+  const Dataset data = Rows();
+  const std::string& id = engine.project;
+  std::string error, source, table;
+  if (id == "lf_duckdb") {
+    const std::string path = TempPath(".duckdb");
+    error = packs_test::LoadDuckDb(path, data);
+    source = "    type: duckdb\n    path: '" + path + "'\n";
+    table = "llm_logs";
+  } else if (id == "lf_sqlite") {
+    const std::string path = TempPath(".sqlite");
+    error = packs_test::LoadSqlite(path, data);
+    source = "    type: sqlite\n    path: '" + path + "'\n";
+    table = "llm_logs";
+  } else if (id == "lf_postgres") {
+    error = packs_test::LoadPostgres(kName, data);
+    source =
+        "    type: postgres\n    host: ${TRIB_TEST_PG_HOST}\n    port: ${TRIB_TEST_PG_PORT}\n"
+        "    database: ${TRIB_TEST_PG_DB}\n    user: ${TRIB_TEST_PG_USER}\n"
+        "    password: ${TRIB_TEST_PG_PASSWORD}\n";
+    table = std::string(kName) + ".llm_logs";
+  } else if (id == "lf_mariadb") {
+    error = packs_test::LoadMariaDb(kName, data);
+    source =
+        "    type: mysql\n    host: ${TRIB_TEST_MARIADB_HOST}\n"
+        "    port: ${TRIB_TEST_MARIADB_PORT}\n    database: ${TRIB_TEST_MARIADB_DB}\n"
+        "    user: ${TRIB_TEST_MARIADB_USER}\n    password: ${TRIB_TEST_MARIADB_PASSWORD}\n";
+    table = std::string(kName) + "_llm_logs";
+  } else {
+    error = packs_test::LoadClickHouse(kName, data);
+    source = "    type: clickhouse\n    url: ${TRIB_TEST_CLICKHOUSE_URL}\n    database: ";
+    source.append(kName).append(
+        "\n    user: ${TRIB_TEST_CLICKHOUSE_USER}\n"
+        "    password: ${TRIB_TEST_CLICKHOUSE_PASSWORD}\n");
+    table = "llm_logs";
+  }
+  if (!error.empty()) {
+    f.error = "loading the rows: " + error;
+    return f;
+  }
+  std::string yaml = "sources:\n  src:\n" + source + "projects:\n  ";
+  yaml.append(id).append(
+      ":\n    sources: [src]\n    datasets:\n      llm_logs: {source: src, table: '");
+  yaml.append(table).append("'}\n");
+  Result<Config> config = LoadConfigText(yaml, "log_filters.yaml", ".");
+  if (!config.ok()) {
+    f.error = config.status().ToString() + "\n" + yaml;
+    return f;
+  }
+  f.runtime = Runtime::Open(std::move(config).value());
+  return f;
 }
 
 // The embedded engines' files of this process, removed after the last test.
@@ -186,7 +194,7 @@ class RemoveFilesAtExit : public ::testing::Environment {
 class LogFilterSearch : public ::testing::TestWithParam<Engine> {};
 
 TEST_P(LogFilterSearch, FoldsAsciiLettersOnlyLikeTheOracle) {
-  Fixture& f = Shared();
+  Fixture& f = Shared(GetParam());
   ASSERT_TRUE(f.runtime) << f.error;
   const Dataset data = Rows();
   // Each search with the request ids it must find (newest first), worked out by hand: the
