@@ -10,6 +10,7 @@ import {
   binary,
   importWebModule,
   openPage,
+  PHONE,
   startDemoAndBrowser,
   startServer,
   waitForSettled,
@@ -169,6 +170,22 @@ test('every control has a label and the range can be changed with the keyboard a
   assert.ok(reached, 'the "7 days" button is reachable with Tab');
   await page.keyboard.press('Enter');
   await page.waitForURL(/range=7d/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('at phone width the pages are behind a Menu button that opens and closes', async () => {
+  const { page, errors, context } = await openPage(browser, { viewport: PHONE });
+  await page.goto(`${server.url}/overview`);
+  const sourcesLink = page.getByRole('link', { name: 'Sources', exact: true });
+  assert.equal(await sourcesLink.isVisible(), false, 'the nav is folded away on a phone');
+  const menu = page.getByRole('button', { name: 'Menu' });
+  await menu.click();
+  assert.equal(await menu.getAttribute('aria-expanded'), 'true');
+  await sourcesLink.click();
+  await page.waitForURL(/\/sources/);
+  assert.equal(await menu.getAttribute('aria-expanded'), 'false', 'choosing a page closes the menu');
+  await waitForSettled(page);
   assert.deepEqual(errors, []);
   await context.close();
 });
