@@ -368,7 +368,7 @@ int RunCli(int argc, char** argv) {
     }
     std::cout << RenderConfig(*config) << "\n";
     std::cerr << "config ok: " << config->sources.size() << " sources, " << config->projects.size()
-              << " projects, fingerprint " << config->fingerprint.substr(0, 12) << "\n";
+              << " projects, fingerprint " << config->version() << "\n";
   });
 
   DemoDataOptions demo;

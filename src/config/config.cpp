@@ -756,9 +756,9 @@ Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env) {
 }
 
 Config BuiltinConfig(const std::string& data_dir) {
-  const SourceLocation builtin{"<built-in>", 0, 0};
+  const SourceLocation builtin{kBuiltinConfigPath, 0, 0};
   Config config;
-  config.path = "<built-in>";
+  config.path = kBuiltinConfigPath;
   std::error_code error;
   config.base_dir = std::filesystem::current_path(error).string();
   if (error || config.base_dir.empty()) config.base_dir = ".";

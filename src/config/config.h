@@ -150,8 +150,11 @@ struct ProjectConfig {
   SourceLocation location;
 };
 
+//! Config::path of the embedded default config (no file).
+inline constexpr const char* kBuiltinConfigPath = "<built-in>";
+
 struct Config {
-  //! The file it came from ("<built-in>" for the embedded default).
+  //! The file it came from (kBuiltinConfigPath for the embedded default).
   std::string path;
   //! Directory relative paths in options resolve against.
   std::string base_dir;
@@ -173,6 +176,10 @@ struct Config {
   std::optional<RateLimitSettings> rate_limits;
   //! Hash of the resolved config; changes whenever anything in it changes.
   std::string fingerprint;
+  //! The short form of the fingerprint that /readyz, the admin routes and the logs show.
+  std::string version() const { return fingerprint.substr(0, 12); }
+  //! Whether this is the embedded default config rather than a file.
+  bool builtin() const { return path == kBuiltinConfigPath; }
 
   const SourceConfig* FindSource(std::string_view id) const;
   const ProjectConfig* FindProject(std::string_view id) const;

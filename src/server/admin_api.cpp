@@ -8,19 +8,13 @@ namespace tributary {
 
 namespace {
 
-constexpr const char* kBuiltinPath = "<built-in>";
-
-std::string VersionOf(const Config& config) {
-  return config.fingerprint.substr(0, 12);
-}
-
 ApiResponse ConfigInfo(const ApiRequest& req, const ReloadFunction& reload) {
   const Runtime& rt = *req.runtime;
   const Config& config = rt.config();
-  const bool builtin = config.path == kBuiltinPath;
+  const bool builtin = config.builtin();
   JsonOut out;
   out.StartObject();
-  out.Key("configVersion").String(VersionOf(config));
+  out.Key("configVersion").String(config.version());
   out.Key("loadedAt").String(FormatLoadTime(rt.loaded_at()));
   out.Key("path");
   builtin ? out.Null() : out.String(config.path);

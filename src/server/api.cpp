@@ -82,7 +82,7 @@ ApiResponse Readyz(const ApiRequest& req) {
   out.StartObject();
   if (reasons.empty()) {
     out.Key("status").String("ready");
-    out.Key("configVersion").String(rt.config().fingerprint.substr(0, 12));
+    out.Key("configVersion").String(rt.config().version());
     out.Key("sources").StartObject();
     for (const auto& source : rt.sources()) {
       out.Key(source->id()).String(HealthStateName(source->last_health().state));

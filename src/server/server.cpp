@@ -112,7 +112,7 @@ class ServerProcess {
     web_dir_ = config.server.web_dir;
     server_->SetStaticSite(LoadWebDashboard({options_.web_dir, options_.no_web, web_dir_}));
 
-    std::string fingerprint = config.fingerprint;
+    const std::string version = config.version();
     size_t source_count = config.sources.size();
     std::shared_ptr<Runtime> runtime = Runtime::Open(std::move(config));
     CheckHealthBounded(runtime);
@@ -120,8 +120,7 @@ class ServerProcess {
     LogHealthChanges(*runtime, last_states_);
     runtime.reset();
     spdlog::info("config {} loaded: {} source(s), fingerprint {}",
-                 options_.config_path.value_or("<built-in>"), source_count,
-                 fingerprint.substr(0, 12));
+                 options_.config_path.value_or(kBuiltinConfigPath), source_count, version);
 
     WaitForSignal();
     ScheduleHealthCheck();
@@ -217,8 +216,8 @@ class ServerProcess {
     if (config->server.web_dir != web_dir_ && !options_.web_dir && !options_.no_web) {
       spdlog::warn("server.web_dir changed; a restart is needed to serve another dashboard");
     }
-    std::string previous = old ? old->config().fingerprint.substr(0, 12) : std::string();
-    std::string fingerprint = config->fingerprint;
+    std::string previous = old ? old->config().version() : std::string();
+    const std::string version = config->version();
     size_t sources = config->sources.size();
     std::shared_ptr<Runtime> next = Runtime::Open(std::move(config).value(), old.get());
     next->CheckAllHealth();
@@ -229,9 +228,8 @@ class ServerProcess {
       LogHealthChanges(*next, last_states_);
     }
     old.reset();
-    spdlog::info("config reloaded: {} source(s), fingerprint {}", sources,
-                 fingerprint.substr(0, 12));
-    return ReloadOutcome{previous, fingerprint.substr(0, 12), next->loaded_at()};
+    spdlog::info("config reloaded: {} source(s), fingerprint {}", sources, version);
+    return ReloadOutcome{previous, version, next->loaded_at()};
   }
 
   void ScheduleHealthCheck() {
