@@ -10,18 +10,13 @@
 #include "common/metrics.h"
 #include "config/yaml_reader.h"
 #include "core/sha256.h"
+#include "core/text.h"
 #include "core/time_util.h"
 #include "orchestrator/runtime.h"
 
 namespace tributary {
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 //! A full answer: every source that ran answered (partial answers are never stored).
 bool IsFullAnswer(const MetricAnswer& answer) {
@@ -56,7 +51,7 @@ std::string MaxAgeHeader(int64_t seconds) {
 
 CacheDirectives ParseCacheControl(std::string_view header) {
   CacheDirectives d;
-  std::string value = Lower(header);
+  std::string value = AsciiLower(header);
   size_t start = 0;
   while (start <= value.size()) {
     size_t comma = value.find(',', start);

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "config/config_render.h"
+#include "core/text.h"
 
 namespace tributary::config_internal {
 
@@ -14,12 +15,6 @@ namespace {
 
 // Long values are cut in messages so one wrong value cannot flood a terminal.
 constexpr size_t kMaxEchoedChars = 60;
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Optimal string alignment distance: Levenshtein plus adjacent transpositions, so that
 // "paht" is one edit from "path" like any other single slip of the fingers.
@@ -76,11 +71,11 @@ std::string JoinNames(const std::vector<std::string>& names) {
 }
 
 std::string ClosestName(std::string_view given, const std::vector<std::string>& candidates) {
-  const std::string lowered = Lower(given);
+  const std::string lowered = AsciiLower(given);
   std::string best;
   size_t best_distance = std::numeric_limits<size_t>::max();
   for (const auto& candidate : candidates) {
-    size_t distance = EditDistance(lowered, Lower(candidate));
+    size_t distance = EditDistance(lowered, AsciiLower(candidate));
     if (distance < best_distance) {
       best_distance = distance;
       best = candidate;

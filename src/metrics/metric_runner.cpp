@@ -11,6 +11,7 @@
 #include "common/metrics.h"
 #include "config/yaml_reader.h"
 #include "core/json_out.h"
+#include "core/text.h"
 #include "core/time_util.h"
 #include "metrics/merge.h"
 #include "orchestrator/fanout.h"
@@ -32,12 +33,6 @@ int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
   return q;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // ---- Checking the binding against the source's schema ----------------------------------------
@@ -129,8 +124,9 @@ Result<std::string> BuildTableSql(const Pack& pack, const DialectSql& dialect,
       auto exact = std::find_if(columns.begin(), columns.end(),
                                 [&](const TableColumn& c) { return c.name == wanted; });
       if (exact == columns.end()) {
-        exact = std::find_if(columns.begin(), columns.end(),
-                             [&](const TableColumn& c) { return Lower(c.name) == Lower(wanted); });
+        exact = std::find_if(columns.begin(), columns.end(), [&](const TableColumn& c) {
+          return AsciiLower(c.name) == AsciiLower(wanted);
+        });
       }
       if (exact == columns.end()) {
         std::vector<std::string> names;
@@ -217,9 +213,9 @@ class Shaper {
   }
 
   Result<size_t> Column(const QueryResult& rows, const std::string& name) const {
-    const std::string want = Lower(name);
+    const std::string want = AsciiLower(name);
     for (size_t i = 0; i < rows.column_count(); ++i) {
-      if (Lower(rows.columns()[i].name) == want) return i;
+      if (AsciiLower(rows.columns()[i].name) == want) return i;
     }
     std::vector<std::string> names;
     for (const auto& c : rows.columns()) names.push_back(c.name);

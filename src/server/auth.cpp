@@ -10,6 +10,7 @@
 
 #include "core/encoding.h"
 #include "core/json_out.h"
+#include "core/text.h"
 #include "server/http_util.h"
 #include "server/query_body.h"
 
@@ -30,12 +31,6 @@ namespace {
 
 RedisClient* RedisOf(const ApiRequest& req) {
   return req.runtime ? req.runtime->redis().get() : nullptr;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
@@ -276,21 +271,21 @@ Admission AdmitRequest(const Route& route, ApiRequest& req, RateLimiter* limiter
 
   Target target = TargetOf(route, req);
   if (config.auth.enabled()) {
-    std::string_view header = Trim(req.Header("authorization"));
+    std::string_view header = TrimBlanks(req.Header("authorization"));
     if (header.empty()) {
       admission.denial = Unauthenticated(
           "this route needs an API key; send the header Authorization: Bearer <key>", false,
           req.request_id);
       return admission;
     }
-    if (!StartsWithNoCase(header, "bearer ") || Trim(header.substr(7)).empty()) {
+    if (!StartsWithNoCase(header, "bearer ") || TrimBlanks(header.substr(7)).empty()) {
       admission.denial = Unauthenticated(
           "the Authorization header is not of the form 'Bearer <key>'; send Authorization: "
           "Bearer <key>",
           false, req.request_id);
       return admission;
     }
-    const ApiKeyConfig* key = FindKey(config.auth, Trim(header.substr(7)));
+    const ApiKeyConfig* key = FindKey(config.auth, TrimBlanks(header.substr(7)));
     if (!key) {
       admission.denial = Unauthenticated(
           "unknown API key; check the key sent in Authorization: Bearer <key>, or ask the "
@@ -382,8 +377,7 @@ Admission AdmitRequest(const Route& route, ApiRequest& req, RateLimiter* limiter
 }
 
 bool IsLoopbackHost(const std::string& host) {
-  std::string lower = host;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = AsciiLower(host);
   if (lower == "localhost" || lower == "localhost.") return true;
   boost::system::error_code ec;
   boost::asio::ip::address address = boost::asio::ip::make_address(host, ec);

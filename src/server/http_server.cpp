@@ -20,6 +20,7 @@
 #include "common/metrics.h"
 #include "core/json_out.h"
 #include "core/result_writer.h"
+#include "core/text.h"
 #include "server/auth.h"
 #include "server/csv_stream.h"
 #include "server/http_util.h"
@@ -474,8 +475,7 @@ class Session : public std::enable_shared_from_this<Session> {
     areq.body = std::move(req.body());
     areq.accept = std::string(req[http::field::accept]);
     for (const auto& field : req) {
-      std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string name = AsciiLower(field.name_string());
       auto [it, inserted] = areq.headers.try_emplace(std::move(name), field.value());
       if (!inserted) it->second.append(", ").append(field.value());
     }

@@ -7,6 +7,7 @@
 
 #include "core/encoding.h"
 #include "core/json_out.h"
+#include "core/text.h"
 #include "core/time_util.h"
 
 namespace tributary {
@@ -39,12 +40,7 @@ std::string NewRequestId() {
 }
 
 bool WantsCsv(std::string_view accept) {
-  auto lower = [](std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-  };
-  std::string a = lower(accept);
+  std::string a = AsciiLower(accept);
   size_t csv = a.find("text/csv");
   if (csv == std::string::npos) return false;
   size_t json = a.find("application/json");

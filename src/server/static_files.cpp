@@ -13,6 +13,7 @@
 
 #include "core/encoding.h"
 #include "core/sha256.h"
+#include "core/text.h"
 
 #ifndef TRIBUTARY_WEB_DIR
 #define TRIBUTARY_WEB_DIR "web/dist"
@@ -68,18 +69,6 @@ constexpr TypeInfo kTypes[] = {
     {"wasm", "application/wasm", true},
 };
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 std::string_view LastSegment(std::string_view path) {
   size_t slash = path.rfind('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
@@ -89,7 +78,7 @@ const TypeInfo* TypeOf(std::string_view name) {
   std::string_view last = LastSegment(name);
   size_t dot = last.rfind('.');
   if (dot == std::string_view::npos) return nullptr;
-  std::string extension = Lower(last.substr(dot + 1));
+  std::string extension = AsciiLower(last.substr(dot + 1));
   for (const TypeInfo& type : kTypes) {
     if (type.extension == extension) return &type;
   }
@@ -192,17 +181,17 @@ bool AcceptsGzip(std::string_view accept_encoding) {
   std::optional<double> gzip;
   std::optional<double> any;
   ForEachPart(accept_encoding, ',', [&](std::string_view element) {
-    element = Trim(element);
+    element = TrimBlanks(element);
     if (element.empty()) return;
     size_t semicolon = element.find(';');
-    std::string coding = Lower(Trim(element.substr(0, semicolon)));
+    std::string coding = AsciiLower(TrimBlanks(element.substr(0, semicolon)));
     double q = 1.0;
     if (semicolon != std::string_view::npos) {
       ForEachPart(element.substr(semicolon + 1), ';', [&](std::string_view param) {
-        param = Trim(param);
+        param = TrimBlanks(param);
         if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
           // A malformed weight is read as "not acceptable": never guess a client wants gzip.
-          q = ParseQValue(Trim(param.substr(2))).value_or(0.0);
+          q = ParseQValue(TrimBlanks(param.substr(2))).value_or(0.0);
         }
       });
     }
@@ -217,10 +206,10 @@ bool AcceptsGzip(std::string_view accept_encoding) {
 }
 
 bool IfNoneMatchMatches(std::string_view if_none_match, std::string_view etag) {
-  if (Trim(if_none_match) == "*") return true;
+  if (TrimBlanks(if_none_match) == "*") return true;
   bool match = false;
   ForEachPart(if_none_match, ',', [&](std::string_view tag) {
-    tag = Trim(tag);
+    tag = TrimBlanks(tag);
     if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
     if (!tag.empty() && tag == etag) match = true;
   });
