@@ -33,13 +33,11 @@ import {
   buildHeatmapMatrix,
   type HeatmapCell,
   DAY_NAMES,
-  formatSort,
   hourLabel,
   hoursBefore,
   hoursParams,
   MAX_HOURS,
   parseLogQuery,
-  parseSort,
   sumField,
   withFilter,
   writeLogQuery,
@@ -58,6 +56,7 @@ import type {
 } from './llm/types';
 import { useLlmMetric } from './llm/useMetric';
 import './Llm.css';
+import { formatSortParam, parseSortParam } from '../state/urlSort';
 
 /** A figure under a chart: the raw value in data-value so tests compare it with the API. */
 function Figure({
@@ -275,8 +274,8 @@ function TenantUsagePanel({ state }: { state: AsyncState<MetricEnvelope<TenantUs
       state={state}
       columns={TENANT_COLUMNS}
       rowKey={(r) => r.tenantId}
-      sort={parseSort(sortParam, TENANT_SORT_KEYS, DEFAULT_TENANT_SORT)}
-      onSortChange={(s) => setSortParam(formatSort(s))}
+      sort={parseSortParam(sortParam, TENANT_SORT_KEYS, DEFAULT_TENANT_SORT)}
+      onSortChange={(s) => setSortParam(formatSortParam(s))}
       testId="tenant-table"
     />
   );

@@ -18,7 +18,7 @@ import { useProjects } from '../state/projects';
 import { previousRange, rangeLabel, rangeParams, utcToday, type MetricParams } from '../state/view';
 import { dailyOption, featuresOption, funnelOption, kpisOption } from './overview/charts';
 import { dailySeries, overallConversion, stepLabel, sumFields, type FunnelStep } from './overview/series';
-import { parseSortParam, writeSortParam, type SortState } from './overview/urlSort';
+import { parseSortParam, writeSortParam, type SortState } from '../state/urlSort';
 import './Overview.css';
 
 interface Summary {

@@ -4,7 +4,6 @@ import {
   buildSeries,
   DAY_NAMES,
   DEFAULT_PAGE_SIZE,
-  formatSort,
   hasFilters,
   hasNextPage,
   hourLabel,
@@ -12,7 +11,6 @@ import {
   hoursParams,
   logMetricParams,
   parseLogQuery,
-  parseSort,
   previousOffset,
   searchProblem,
   sumField,
@@ -86,20 +84,6 @@ describe('heatmap', () => {
     expect(DAY_NAMES[0]).toBe('Sunday');
     expect(DAY_NAMES[6]).toBe('Saturday');
     expect(hourLabel(23)).toBe('23:00–00:00 UTC');
-  });
-});
-
-describe('sort in the URL', () => {
-  const keys = ['tenantId', 'requests'];
-  const fallback = { key: 'requests', desc: true };
-  it('round-trips', () => {
-    expect(parseSort('-requests', keys, fallback)).toEqual({ key: 'requests', desc: true });
-    expect(parseSort('tenantId', keys, fallback)).toEqual({ key: 'tenantId', desc: false });
-    expect(formatSort({ key: 'tenantId', desc: true })).toBe('-tenantId');
-  });
-  it('falls back on an unknown key or none', () => {
-    expect(parseSort('-bogus', keys, fallback)).toBe(fallback);
-    expect(parseSort(null, keys, fallback)).toBe(fallback);
   });
 });
 

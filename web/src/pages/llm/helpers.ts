@@ -115,25 +115,6 @@ export function hourLabel(hour: number): string {
   return `${pad(hour)}:00–${pad((hour + 1) % 24)}:00 UTC`;
 }
 
-// ---- table sort in the URL ----
-
-export interface SortState {
-  key: string;
-  desc: boolean;
-}
-
-/** "-requests" -> {requests, desc}; "tenantId" -> ascending; an unknown key gives `fallback`. */
-export function parseSort(value: string | null, keys: readonly string[], fallback: SortState): SortState {
-  if (!value) return fallback;
-  const desc = value.startsWith('-');
-  const key = desc ? value.slice(1) : value;
-  return keys.includes(key) ? { key, desc } : fallback;
-}
-
-export function formatSort(sort: SortState): string {
-  return `${sort.desc ? '-' : ''}${sort.key}`;
-}
-
 // ---- log viewer filters and paging ----
 
 export const PAGE_SIZES = [25, 50, 100, 200] as const;

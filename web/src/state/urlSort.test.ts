@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSortParam, writeSortParam } from './urlSort';
+import { formatSortParam, parseSortParam, writeSortParam } from './urlSort';
 
 const fallback = { key: 'events', desc: true };
 const allowed = ['client', 'events', 'users'];
@@ -17,6 +17,7 @@ describe('sort parameter', () => {
     expect(writeSortParam({ key: 'users', desc: false }, fallback)).toBe('users');
     expect(writeSortParam({ key: 'client', desc: true }, fallback)).toBe('-client');
     expect(writeSortParam({ key: 'events', desc: true }, fallback)).toBeNull();
+    expect(formatSortParam({ key: 'events', desc: true })).toBe('-events');
   });
   it('round-trips', () => {
     for (const s of [

@@ -13,8 +13,13 @@ export function parseSortParam(value: string | null, allowed: readonly string[],
   return allowed.includes(key) ? { key, desc } : fallback;
 }
 
+/** The parameter for a sort, always written. */
+export function formatSortParam(sort: SortState): string {
+  return `${sort.desc ? '-' : ''}${sort.key}`;
+}
+
 /** The parameter for a sort; the fallback itself gives null so default links stay short. */
 export function writeSortParam(sort: SortState, fallback: SortState): string | null {
   if (sort.key === fallback.key && sort.desc === fallback.desc) return null;
-  return `${sort.desc ? '-' : ''}${sort.key}`;
+  return formatSortParam(sort);
 }
