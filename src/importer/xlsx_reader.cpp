@@ -731,7 +731,8 @@ Status XlsxReader::LoadStyles() {
     Style style;
     auto custom = handler.custom_formats.find(id);
     // Ids below 164 are built in; a file may still redefine them, and its code then wins.
-    std::string_view code = custom == handler.custom_formats.end() ? "" : custom->second;
+    std::string_view code;
+    if (custom != handler.custom_formats.end()) code = custom->second;
     style.is_date = XlsxIsDateFormat(id, code, &style.has_time);
     styles_.push_back(style);
   }
