@@ -657,8 +657,9 @@ Result<std::unique_ptr<XlsxReader>> XlsxReader::Open(const std::string& path) {
           "one (");
       msg.append(zip_error_strerror(&error));
       msg.append(
-          "); if it is CSV or an old .xls file, export it from the spreadsheet program "
-          "as .xlsx or import it as CSV");
+          "); if it is CSV, import it as CSV; if it is an old .xls file or a "
+          "password-protected workbook, open it in the spreadsheet program, remove the "
+          "password and save it as .xlsx");
       zip_error_fini(&error);
       return InvalidArgument(std::move(msg));
     }
