@@ -18,7 +18,7 @@
 namespace tributary::importer {
 namespace {
 
-constexpr size_t kChunkBytes = 64 * 1024;
+constexpr size_t kChunkBytes = size_t{64} * 1024;
 constexpr uint32_t kMaxColumns = 16384;  // XFD, Excel's last column
 constexpr std::string_view kFixDamaged =
     "the workbook is damaged or was not written by a spreadsheet program: open it in Excel or "

@@ -398,7 +398,7 @@ TEST_F(XlsxReaderTest, StreamsABigSheetInLittleMemory) {
     out << "</sheetData></worksheet>";
   }
   const auto sheet_bytes = fs::file_size(sheet_file);
-  ASSERT_GT(sheet_bytes, 30u * 1024 * 1024);
+  ASSERT_GT(sheet_bytes, 30ul * 1024 * 1024);
   WorkbookSpec spec;
   spec.shared_strings = {"<t>a</t>", "<t>b</t>", "<t>c</t>"};
   spec.sheets.push_back({"Big", "", sheet_file.string(), ""});
@@ -432,9 +432,9 @@ TEST_F(XlsxReaderTest, StreamsABigSheetInLittleMemory) {
   // well under a megabyte. 12 MB of slack leaves room for the allocator's moods. AddressSanitizer
   // keeps freed memory in quarantine (resident), so the bound only holds without it.
 #if defined(__SANITIZE_ADDRESS__)
-  constexpr long kSlackKb = 512 * 1024;
+  constexpr long kSlackKb = 512L * 1024;
 #else
-  constexpr long kSlackKb = 12 * 1024;
+  constexpr long kSlackKb = 12L * 1024;
 #endif
   EXPECT_LT(peak_kb - baseline_kb, kSlackKb)
       << "RSS grew from " << baseline_kb << " kB to " << peak_kb << " kB while reading";
