@@ -440,6 +440,38 @@ TEST_F(XlsxReaderTest, StreamsABigSheetInLittleMemory) {
       << "RSS grew from " << baseline_kb << " kB to " << peak_kb << " kB while reading";
 }
 
+TEST_F(XlsxReaderTest, ReadsWideRowsAndHugeFieldsAcrossChunks) {
+  // 10,000 columns in one row, and 1 MB strings (inline and shared) that expat delivers in
+  // many pieces across the reader's 64 KB chunks.
+  std::string wide = "<row r=\"1\">";
+  for (uint32_t c = 0; c < 10'000; ++c) {
+    wide.append("<c r=\"").append(XlsxCellRef(c, 1)).append("\"><v>");
+    wide.append(std::to_string(c)).append("</v></c>");
+  }
+  wide.append("</row>");
+  std::string huge(1 << 20, 'x');
+  huge[0] = '<';
+  std::string escaped = "&lt;" + huge.substr(1);
+  wide.append("<row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>").append(escaped);
+  wide.append("</t></is></c><c r=\"B2\" t=\"s\"><v>0</v></c></row>");
+  WorkbookSpec spec;
+  spec.shared_strings = {"<t>" + escaped + "</t>"};
+  spec.sheets.push_back({"Wide", SheetXml(wide), "", ""});
+  WriteWorkbook(dir_ / "wide.xlsx", spec);
+  auto reader = XlsxReader::Open((dir_ / "wide.xlsx").string());
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto rows = ReadAll(**reader, 0);
+  ASSERT_EQ(rows.size(), 2u);
+  ASSERT_EQ(rows[0].cells.size(), 10'000u);
+  for (uint32_t c = 0; c < 10'000; ++c) {
+    ASSERT_EQ(rows[0].cells[c].column, c);
+    ASSERT_EQ(rows[0].cells[c].number, static_cast<double>(c));
+  }
+  ASSERT_EQ(rows[1].cells.size(), 2u);
+  EXPECT_TRUE(rows[1].cells[0].text == huge) << rows[1].cells[0].text.size();
+  EXPECT_TRUE(rows[1].cells[1].text == huge) << rows[1].cells[1].text.size();
+}
+
 TEST_F(XlsxReaderTest, CallbackErrorStopsTheRead) {
   WorkbookSpec spec;
   spec.sheets.push_back({"S",
