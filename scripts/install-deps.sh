@@ -11,6 +11,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev rapidjson-dev libsimdjson-dev libyaml-cpp-dev
   libcli11-dev libspdlog-dev libfmt-dev libssl-dev prometheus-cpp-dev
   libpq-dev libmariadb-dev libsqlite3-dev libpcre2-dev libcurl4-openssl-dev libhiredis-dev zlib1g-dev
+  libzip-dev libexpat1-dev
   # test servers and the engines' own clients (started by scripts/test-servers.sh)
   postgresql-15 postgresql-client-15 mariadb-server mariadb-client clickhouse-server
   clickhouse-client sqlite3 openssl redis-server prometheus
