@@ -11,6 +11,7 @@
 #include <fstream>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace tributary {
@@ -309,6 +310,47 @@ TEST_F(FileWatcherTest, TwoWatchesOnOneFileBothReport) {
   for (const auto& c : recorder_.changes()) ids.push_back(c.watch);
   std::sort(ids.begin(), ids.end());
   EXPECT_EQ(ids, (std::vector<WatchId>{a, b})) << Describe(recorder_.changes());
+}
+
+TEST_F(FileWatcherTest, AWriterThatNeverPausesStillReportsEveryMaxDelay) {
+  WriteFile(P("busy.sqlite"), "x");
+  FileWatcher::Options options;
+  options.debounce = 5s;  // never reached: the writer below pauses only a few ms
+  options.max_delay = 100ms;
+  StartWatcher(options);
+  AddOk(P("busy.sqlite"));
+  std::ofstream out(P("busy.sqlite"), std::ios::binary | std::ios::app);
+  const auto give_up = std::chrono::steady_clock::now() + kWaitLimit;
+  while (recorder_.CountPath(P("busy.sqlite")) == 0 && std::chrono::steady_clock::now() < give_up) {
+    out << "row\n";
+    out.flush();
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_GE(recorder_.Count(P("busy.sqlite"), FileChangeKind::kModified), 1)
+      << Describe(recorder_.changes());
+}
+
+TEST_F(FileWatcherTest, CallbackMayRemoveItsWatchAndStopTheWatcher) {
+  auto created = FileWatcher::Create(Short());
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  watcher_ = std::move(created).value();
+  const WatchId id = AddOk(P("once.csv"));
+  auto record = recorder_.callback();
+  Status removed = Internal("not called");
+  ASSERT_TRUE(watcher_
+                  ->Start([&](const FileChange& change) {
+                    removed = watcher_->Remove(change.watch);  // must not deadlock
+                    watcher_->Stop();                          // only asks the thread to end
+                    record(change);
+                  })
+                  .ok());
+  WriteFile(P("once.csv"), "x");
+  ASSERT_TRUE(recorder_.WaitFor(P("once.csv"), FileChangeKind::kCreated));
+  watcher_->Stop();  // joins the thread
+  EXPECT_TRUE(removed.ok()) << removed.ToString();
+  EXPECT_EQ(watcher_->Remove(id).code(), ErrorCode::kNotFound);
+  // Stopped from the callback, the watcher can start again.
+  ASSERT_TRUE(watcher_->Start(recorder_.callback()).ok());
 }
 
 }  // namespace
