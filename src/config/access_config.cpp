@@ -29,6 +29,8 @@ std::string_view RoleName(Role role) {
       return "query";
     case Role::kAdmin:
       return "admin";
+    case Role::kImport:
+      return "import";
   }
   return "?";
 }
@@ -52,7 +54,7 @@ namespace {
 const std::vector<std::string> kAuthKeys = {"mode", "keys"};
 const std::vector<std::string> kAuthModes = {"keys", "none"};
 const std::vector<std::string> kApiKeyKeys = {"name", "sha256", "key", "projects", "roles"};
-const std::vector<std::string> kRoleNames = {"read", "query", "admin"};
+const std::vector<std::string> kRoleNames = {"read", "query", "admin", "import"};
 const std::vector<std::string> kRateLimitKeys = {"per_minute", "per_hour"};
 const std::vector<std::string> kQueryLimitKeys = {"timeout_ms", "max_rows", "max_bytes",
                                                   "cost_warn_bytes", "cost_deny_bytes"};

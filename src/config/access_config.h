@@ -15,7 +15,8 @@
 
 namespace tributary {
 
-//! What an API key may do. A key holds any combination; no role implies another.
+//! What an API key may do. A key holds any combination; no role implies another, except that
+//! `admin` may also import.
 enum class Role : uint8_t {
   //! Metrics, schema (tables), sources, packs, projects.
   kRead = 1,
@@ -23,9 +24,14 @@ enum class Role : uint8_t {
   kQuery = 2,
   //! Cache administration, reload, source administration, rate-limit administration.
   kAdmin = 4,
+  //! File imports (POST /api/v1/imports and the import routes); `admin` keys may import too.
+  kImport = 8,
 };
 
-//! "read", "query", "admin".
+//! Every role, in the order config files and answers list them.
+inline constexpr Role kAllRoles[] = {Role::kRead, Role::kQuery, Role::kAdmin, Role::kImport};
+
+//! "read", "query", "admin", "import".
 std::string_view RoleName(Role role);
 
 struct ApiKeyConfig {

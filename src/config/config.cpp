@@ -69,8 +69,14 @@ using config_internal::Field;
 using config_internal::Value;
 using config_internal::YamlReader;
 
-const std::vector<std::string> kTopLevelKeys = {
-    "server", "sources", "projects", "default_project", "redis", "cache", "rate_limits", "auth"};
+const std::vector<std::string> kTopLevelKeys = {"server",          "sources", "projects",
+                                                "default_project", "redis",   "cache",
+                                                "rate_limits",     "auth",    "imports"};
+const std::vector<std::string> kImportsKeys = {"enabled",          "dir",
+                                               "max_upload_bytes", "min_free_bytes",
+                                               "max_concurrent",   "keep_finished_seconds"};
+const std::vector<std::string> kImportTargetKeys = {"user", "password", "schema"};
+const std::vector<std::string> kImportTargetTypes = {"postgres", "clickhouse"};
 const std::vector<std::string> kRedisKeys = {"host",
                                              "port",
                                              "password",
@@ -223,6 +229,9 @@ class ConfigParser {
         default_project_ = PendingReference{field.value, config.default_project};
       } else if (field.key == "cache") {
         TRIB_RETURN_IF_ERROR(ParseCache(field.value, config.cache));
+      } else if (field.key == "imports") {
+        config.imports.location = field.key_location;
+        TRIB_RETURN_IF_ERROR(ParseImports(field.value, config.imports));
       } else if (field.key == "auth") {
         TRIB_RETURN_IF_ERROR(
             config_internal::ParseAuth(reader_, field.value, config.auth, key_projects_));
@@ -276,6 +285,70 @@ class ConfigParser {
       } else {
         return reader_.UnknownKey(field, kRedisKeys, "allowed keys");
       }
+    }
+    return Status::Ok();
+  }
+
+  Status ParseImports(const Value& value, ImportsConfig& imports) {
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(value));
+    for (const auto& field : fields) {
+      if (field.key == "enabled") {
+        TRIB_ASSIGN_OR_RETURN(imports.enabled, reader_.Bool(field.value));
+      } else if (field.key == "dir") {
+        TRIB_ASSIGN_OR_RETURN(imports.dir, reader_.String(field.value));
+        if (imports.dir.empty()) {
+          return reader_.Error(field.value,
+                               "empty imports.dir; name a folder, or remove the key for the "
+                               "default .tributary/imports beside the config file");
+        }
+      } else if (field.key == "max_upload_bytes") {
+        TRIB_ASSIGN_OR_RETURN(imports.max_upload_bytes, reader_.Int(field.value, 1, INT64_MAX));
+      } else if (field.key == "min_free_bytes") {
+        TRIB_ASSIGN_OR_RETURN(imports.min_free_bytes, reader_.Int(field.value, 0, INT64_MAX));
+      } else if (field.key == "max_concurrent") {
+        TRIB_ASSIGN_OR_RETURN(imports.max_concurrent, reader_.Int(field.value, 1, 64));
+      } else if (field.key == "keep_finished_seconds") {
+        TRIB_ASSIGN_OR_RETURN(imports.keep_finished_seconds,
+                              reader_.Int(field.value, 0, 30LL * 24 * 3600));
+      } else {
+        return reader_.UnknownKey(field, kImportsKeys, "allowed keys");
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status ParseImportTarget(const Field& entry, const std::string& type,
+                           ImportTargetConfig& target) {
+    if (std::find(kImportTargetTypes.begin(), kImportTargetTypes.end(), type) ==
+        kImportTargetTypes.end()) {
+      return reader_.Error(entry.key_location, entry.value.path,
+                           "a " + type +
+                               " source cannot be an import target; only postgres and "
+                               "clickhouse sources can: remove import_target here");
+    }
+    target.location = entry.key_location;
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(entry.value));
+    bool has_user = false;
+    for (const auto& field : fields) {
+      if (field.key == "user") {
+        has_user = true;
+        TRIB_ASSIGN_OR_RETURN(target.user, reader_.String(field.value));
+      } else if (field.key == "password") {
+        TRIB_ASSIGN_OR_RETURN(target.password, reader_.String(field.value, /*secret=*/true));
+      } else if (field.key == "schema") {
+        TRIB_ASSIGN_OR_RETURN(target.schema, reader_.String(field.value));
+        if (!config_internal::IsValidId(target.schema)) {
+          return reader_.Error(field.value,
+                               "invalid schema name; use 1 to 64 letters, digits, '_' or '-'");
+        }
+      } else {
+        return reader_.UnknownKey(field, kImportTargetKeys, "allowed keys");
+      }
+    }
+    if (!has_user) {
+      return reader_.MissingKey(entry.key_location, entry.value.path, "user",
+                                "add user: <a user allowed to create tables and insert>, with "
+                                "password: ${ENV_VAR}");
     }
     return Status::Ok();
   }
@@ -418,6 +491,12 @@ class ConfigParser {
       if (limits_field != source_fields.end()) {
         TRIB_RETURN_IF_ERROR(
             config_internal::ParseQueryLimits(reader_, limits_field->value, sources.back().limits));
+      }
+      auto target_field = std::find_if(source_fields.begin(), source_fields.end(),
+                                       [](const Field& f) { return f.key == "import_target"; });
+      if (target_field != source_fields.end()) {
+        TRIB_RETURN_IF_ERROR(
+            ParseImportTarget(*target_field, type, sources.back().import_target.emplace()));
       }
     }
     return Status::Ok();
@@ -720,6 +799,10 @@ Result<Config> LoadConfigText(const std::string& text, const std::string& name,
       config.server.packs_dir =
           (std::filesystem::path(base_dir) / config.server.packs_dir).lexically_normal().string();
     }
+    config.imports.dir = (std::filesystem::path(base_dir) /
+                          (config.imports.dir.empty() ? ".tributary/imports" : config.imports.dir))
+                             .lexically_normal()
+                             .string();
     if (config.server.web_dir && !config.server.web_dir->empty() &&
         std::filesystem::path(*config.server.web_dir).is_relative()) {
       config.server.web_dir =
@@ -763,6 +846,7 @@ Config BuiltinConfig(const std::string& data_dir) {
   config.base_dir = std::filesystem::current_path(error).string();
   if (error || config.base_dir.empty()) config.base_dir = ".";
 
+  config.imports.dir = data_dir + "/imports";
   SourceConfig demo{"demo", "duckdb", {}, builtin};
   demo.options.Set("path", {OptionValue(data_dir + "/demo.duckdb"), builtin, false});
   config.sources.push_back(std::move(demo));

@@ -55,6 +55,26 @@ struct ServerConfig {
   std::optional<std::string> web_dir;
 };
 
+//! `imports:` (docs/import.md): where uploaded files become Parquet sources, and how big they
+//! may be.
+struct ImportsConfig {
+  //! False turns the import routes off (they answer 404 naming this key).
+  bool enabled = true;
+  //! The folder of the catalog and the imported files (resolved against the config file's
+  //! folder); default `<config folder>/.tributary/imports`, or `<data dir>/imports` for the
+  //! built-in demo config.
+  std::string dir;
+  //! Uploads larger than this are refused (413) before they are stored.
+  int64_t max_upload_bytes = 2LL << 30;
+  //! An upload or conversion stops (507) when the folder's file system has less free space.
+  int64_t min_free_bytes = 256LL << 20;
+  //! Imports converting at the same time; more wait their turn (phase "queued").
+  int64_t max_concurrent = 2;
+  //! Finished imports (their events and previews) are kept this long for replay.
+  int64_t keep_finished_seconds = 3600;
+  SourceLocation location;
+};
+
 //! A Redis server shared by several Tributary replicas (the result cache and rate limits use
 //! it when their sections say so).
 struct RedisConfig {
@@ -72,6 +92,18 @@ struct RedisConfig {
   SourceLocation location;
 };
 
+//! `import_target:` on a PostgreSQL or ClickHouse source: imports may load their rows into it
+//! (docs/import.md), with credentials of their own, since the source's own are read-only.
+struct ImportTargetConfig {
+  //! The writer's user and password; the host, port and database are the source's.
+  std::string user;
+  std::string password;
+  //! PostgreSQL: the schema new tables go to (default "public"). ClickHouse: the database
+  //! (default: the source's).
+  std::string schema;
+  SourceLocation location;
+};
+
 struct SourceConfig {
   std::string id;
   std::string type;
@@ -80,6 +112,11 @@ struct SourceConfig {
   SourceLocation location;
   //! `limits:` (read before the connector's options): caps for every query on this source.
   QueryLimitsConfig limits = {};
+  //! `import_target:`; only PostgreSQL and ClickHouse sources accept it.
+  std::optional<ImportTargetConfig> import_target = {};
+  //! Set on sources that come from the import catalog (docs/import.md), never from a file:
+  //! the catalog entry's id.
+  std::string import_id = {};
 };
 
 //! An ordered feature rule of the web pack: the first whose regex matches names the feature.
@@ -160,6 +197,7 @@ struct Config {
   std::string base_dir;
   ServerConfig server;
   CacheConfig cache;
+  ImportsConfig imports;
   //! In declaration order.
   std::vector<SourceConfig> sources;
   std::vector<ProjectConfig> projects;

@@ -45,6 +45,8 @@ class ConfigEmitter {
       EmitString(config.default_project);
     }
     EmitAccess(config);
+    // Shown when written: the default folder depends on where the config is, not on it.
+    if (config.imports.location.line > 0) EmitImports(config.imports);
     out_ << YAML::EndMap;
     return out_.c_str();
   }
@@ -238,8 +240,35 @@ class ConfigEmitter {
         }
       }
       EmitQueryLimits(source.limits);
+      if (source.import_target) EmitImportTarget(*source.import_target);
       out_ << YAML::EndMap;
     }
+    out_ << YAML::EndMap;
+  }
+
+  void EmitImportTarget(const ImportTargetConfig& target) {
+    out_ << YAML::Key << "import_target" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    out_ << YAML::Key << "user" << YAML::Value;
+    EmitString(target.user);
+    out_ << YAML::Key << "password" << YAML::Value;
+    if (redact_) {
+      out_ << std::string(kRedacted);
+    } else {
+      EmitString(target.password);
+    }
+    if (!target.schema.empty()) out_ << YAML::Key << "schema" << YAML::Value << target.schema;
+    out_ << YAML::EndMap;
+  }
+
+  void EmitImports(const ImportsConfig& imports) {
+    out_ << YAML::Key << "imports" << YAML::Value << YAML::BeginMap;
+    out_ << YAML::Key << "enabled" << YAML::Value << imports.enabled;
+    out_ << YAML::Key << "dir" << YAML::Value;
+    EmitString(imports.dir);
+    out_ << YAML::Key << "max_upload_bytes" << YAML::Value << imports.max_upload_bytes;
+    out_ << YAML::Key << "min_free_bytes" << YAML::Value << imports.min_free_bytes;
+    out_ << YAML::Key << "max_concurrent" << YAML::Value << imports.max_concurrent;
+    out_ << YAML::Key << "keep_finished_seconds" << YAML::Value << imports.keep_finished_seconds;
     out_ << YAML::EndMap;
   }
 
@@ -337,7 +366,7 @@ class ConfigEmitter {
           out_ << key.projects;
         }
         std::vector<std::string> roles;
-        for (Role role : {Role::kRead, Role::kQuery, Role::kAdmin}) {
+        for (Role role : kAllRoles) {
           if (key.HasRole(role)) roles.emplace_back(RoleName(role));
         }
         out_ << YAML::Key << "roles" << YAML::Value << YAML::Flow << roles;

@@ -84,14 +84,19 @@ Status ParseOption(const YamlReader& reader, const Value& value, const OptionSpe
 
 Result<Options> ParseSourceOptions(const YamlReader& reader, const std::vector<Field>& fields,
                                    const ConnectorFactory& factory, const Field& source) {
-  // `limits` is Tributary's own (query limits), read by the config loader for every type.
+  // `limits` (query limits) and `import_target` are Tributary's own, read by the config loader.
   std::vector<std::string> allowed = {"type"};
   for (const auto& spec : factory.schema) allowed.push_back(spec.name);
   allowed.push_back("limits");
+  const bool import_target = factory.type == "postgres" || factory.type == "clickhouse";
+  if (import_target) allowed.push_back("import_target");
 
   Options options;
   for (const auto& field : fields) {
-    if (field.key == "type" || field.key == "limits") continue;
+    if (field.key == "type" || field.key == "limits" ||
+        (import_target && field.key == "import_target")) {
+      continue;
+    }
     auto spec = std::find_if(factory.schema.begin(), factory.schema.end(),
                              [&](const OptionSpec& s) { return s.name == field.key; });
     if (spec == factory.schema.end()) {

@@ -73,12 +73,14 @@ std::optional<RouteAccess::Need> NeedOf(Role role) {
       return RouteAccess::Need::kQuery;
     case Role::kAdmin:
       return RouteAccess::Need::kAdmin;
+    case Role::kImport:
+      return RouteAccess::Need::kImport;
   }
   return std::nullopt;
 }
 
 std::optional<Role> RoleOf(RouteAccess::Need need) {
-  for (Role role : {Role::kRead, Role::kQuery, Role::kAdmin}) {
+  for (Role role : kAllRoles) {
     if (NeedOf(role) == need) return role;
   }
   return std::nullopt;
@@ -296,10 +298,15 @@ Admission AdmitRequest(const Route& route, ApiRequest& req, RateLimiter* limiter
     req.caller.key = key;
     req.caller.identity = "key:" + key->name;
     const std::string who = "API key '" + key->name + "'";
-    if (std::optional<Role> role = RoleOf(access.need); role && !key->HasRole(*role)) {
-      admission.denial = Forbidden(who + " does not have the '" + std::string(RoleName(*role)) +
-                                       "' role this route needs; use a key with that role",
-                                   req.request_id);
+    // Importing writes files and sources, so an admin key may do it too.
+    const bool import_by_admin =
+        access.need == RouteAccess::Need::kImport && key->HasRole(Role::kAdmin);
+    if (std::optional<Role> role = RoleOf(access.need);
+        role && !key->HasRole(*role) && !import_by_admin) {
+      admission.denial = Forbidden(
+          who + " does not have the '" + std::string(RoleName(*role)) + "' role this route needs" +
+              (*role == Role::kImport ? " (or 'admin')" : "") + "; use a key with that role",
+          req.request_id);
       return admission;
     }
     // The same answer, without the id, whether the project or source exists or not.

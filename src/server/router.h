@@ -54,6 +54,8 @@ struct RouteAccess {
     kRead,
     kQuery,
     kAdmin,
+    //! The `import` role, or `admin`.
+    kImport,
   };
   Need need = Need::kAdmin;
   ProjectFrom project = ProjectFrom::kNone;
@@ -65,6 +67,7 @@ struct RouteAccess {
   static RouteAccess Read(ProjectFrom from = ProjectFrom::kNone) { return {Need::kRead, from}; }
   static RouteAccess Query(ProjectFrom from) { return {Need::kQuery, from}; }
   static RouteAccess Admin(ProjectFrom from = ProjectFrom::kNone) { return {Need::kAdmin, from}; }
+  static RouteAccess Import(ProjectFrom from) { return {Need::kImport, from}; }
 };
 
 //! Answers a blocking route's request on the I/O thread when that needs no waiting (a fresh
