@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,6 +19,23 @@
 namespace tributary {
 
 class RateLimiter;
+class ResponseStream;
+
+//! A streamed upload's outcome (routes with an UploadRoute, server/streaming.h).
+struct UploadedBody {
+  //! The file holding the body, or the multipart request's file part (UploadPlan::path). The
+  //! handler owns it from now on (moves it away or deletes it).
+  std::string path;
+  uint64_t bytes = 0;
+  //! The client's file name: the multipart part's `filename`, else `?filename=`, else the
+  //! `X-Filename` header (percent-decoded); empty when none was given. A name only: any
+  //! folder part is removed.
+  std::string filename;
+  //! The Content-Type of the file part or of the raw body (may be empty).
+  std::string content_type;
+  //! The other (non-file) fields of a multipart body, each at most 64 KiB.
+  std::map<std::string, std::string> fields;
+};
 
 //! Who is calling; set by the access check (server/auth.h) before the handler runs.
 struct Caller {
@@ -55,6 +73,8 @@ struct ApiRequest {
   Caller caller;
   //! The server's rate limiter (for the rate-limit status route); null outside a server.
   RateLimiter* rate_limiter = nullptr;
+  //! Set on routes with an UploadRoute once the whole body is stored.
+  std::optional<UploadedBody> upload;
 
   //! The header's value, or empty when absent. `name` is lower-case.
   std::string_view Header(std::string_view name) const {
@@ -71,6 +91,9 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   //! When set, the body is this result streamed as chunked CSV and `body` is ignored.
   std::shared_ptr<const QueryResult> csv;
+  //! When set, the body is what this stream produces, sent chunked as it comes (SSE), and
+  //! `body` is ignored (server/streaming.h).
+  std::shared_ptr<ResponseStream> stream;
   //! The error code of an error answer, for logs (empty on success).
   std::string error_code;
 };

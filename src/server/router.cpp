@@ -49,6 +49,16 @@ void Router::SetFastPath(std::string_view method, std::string_view pattern, Fast
                          std::string(pattern));
 }
 
+void Router::SetUpload(std::string_view method, std::string_view pattern, UploadRoute upload) {
+  for (Route& route : routes_) {
+    if (route.method == method && route.pattern == pattern) {
+      route.upload = std::move(upload);
+      return;
+    }
+  }
+  throw std::logic_error("SetUpload: no route " + std::string(method) + " " + std::string(pattern));
+}
+
 RouteMatch Router::Match(std::string_view method, std::string_view path) const {
   RouteMatch out;
   std::vector<std::string_view> segments = SplitPath(path);

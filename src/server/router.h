@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "server/api_types.h"
+#include "server/streaming.h"
 
 namespace tributary {
 
@@ -82,7 +83,10 @@ struct Route {
   bool blocking = false;
   RouteAccess access;
   //! Optional, blocking routes only: tried first on the I/O thread, saving two thread hand-offs.
-  FastHandler fast;
+  FastHandler fast = {};
+  //! Set: the body is streamed to a file (server/streaming.h) and the handler finds it in
+  //! ApiRequest::upload; unset: the body is read into ApiRequest::body.
+  std::optional<UploadRoute> upload = {};
 };
 
 struct RouteMatch {
@@ -101,6 +105,8 @@ class Router {
   //! may call it (default: admin keys only, so a route that forgets to say is not open).
   void Add(std::string method, std::string pattern, Handler handler, bool blocking = false,
            RouteAccess access = {});
+  //! Makes the route added as (method, pattern) take streamed uploads; the route must exist.
+  void SetUpload(std::string_view method, std::string_view pattern, UploadRoute upload);
   //! Gives the route added as (method, pattern) a FastHandler; the route must exist.
   void SetFastPath(std::string_view method, std::string_view pattern, FastHandler fast);
   //! `path` excludes the query string.
