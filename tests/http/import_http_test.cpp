@@ -85,7 +85,7 @@ class ImportHttp : public ::testing::Test {
                     "  alpha: {{sources: [alpha_db]}}\n"
                     "  beta: {{sources: [beta_db]}}\n"
                     "default_project: alpha\n"
-                    "imports: {{dir: {1}, max_upload_bytes: 30000000}}\n"
+                    "imports: {{dir: {1}, max_upload_bytes: 30000000{6}}}\n"
                     "auth:\n"
                     "  keys:\n"
                     "    - {{name: alpha-import, sha256: {2}, projects: [alpha], roles: "
@@ -148,6 +148,8 @@ class ImportHttp : public ::testing::Test {
     return Json(r);
   }
 
+  //! Appended to the imports: mapping (e.g. ", min_free_bytes: 1").
+  std::string imports_extra_;
   TempDir dir_;
   std::string config_path_;
   std::unique_ptr<ServerProcess> server_;
@@ -419,6 +421,23 @@ TEST_F(ImportHttp, MultipartUploadAndJson) {
   ASSERT_EQ(Events(id).back().first, "complete");
   json::value sum = Query("events_json", "SELECT sum(n) AS s FROM events_json");
   EXPECT_EQ(sum.at("rows").as_array()[0].as_array()[0].to_number<int64_t>(), 7);
+}
+
+//! A file system "fuller" than imports.min_free_bytes: no machine has an exabyte free.
+class ImportHttpDiskFull : public ImportHttp {
+ protected:
+  void SetUp() override {
+    imports_extra_ = ", min_free_bytes: 1000000000000000000";
+    ImportHttp::SetUp();
+  }
+};
+
+TEST_F(ImportHttpDiskFull, UploadIsRefusedWith507AndNothingStored) {
+  HttpResponse up = Upload("filename=a.csv", "a,b\n1,2\n");
+  EXPECT_EQ(up.status, 507) << up.body;
+  EXPECT_EQ(ErrorCodeOf(up), "INSUFFICIENT_STORAGE");
+  EXPECT_NE(up.body.find("min_free_bytes"), std::string::npos) << up.body;
+  EXPECT_TRUE(LeftoverFiles().empty());
 }
 
 }  // namespace
