@@ -471,6 +471,14 @@ Result<std::shared_ptr<ImportJob>> ImportManager::BeginUpload(const std::string&
                                                               uint64_t expected_bytes,
                                                               UploadPlan* plan) {
   Forget();
+  if (auto free = FreeBytes(config_.dir);
+      free && *free < static_cast<uint64_t>(config_.min_free_bytes) + expected_bytes) {
+    return InsufficientStorage(
+        "the upload (" + std::to_string(expected_bytes) + " bytes) does not fit: " +
+        std::to_string(*free) + " bytes are free in " + config_.dir +
+        " and imports.min_free_bytes keeps " + std::to_string(config_.min_free_bytes) +
+        "; free some space, delete imports, or lower imports.min_free_bytes");
+  }
   auto job = std::make_shared<ImportJob>();
   job->id = importer::NewImportId();
   job->project = project;
