@@ -152,6 +152,7 @@ ApiResponse ListSources(const ApiRequest& req, ImportManager* imports) {
     out.Key("capabilities");
     WriteCapabilities(out,
                       source->connector() ? source->connector()->capabilities() : Capabilities{});
+    if (source->config().import_target) out.Key("importTarget").Bool(true);
     if (!import_id.empty()) WriteImportInfo(out, imports, import_id);
     out.EndObject();
   }
