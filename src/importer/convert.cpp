@@ -94,12 +94,11 @@ Status ValidatePlan(const ImportPlan& plan) {
                                "\" has an empty name");
       }
       if (!columns.insert(name).second) {
-        return InvalidArgument("table " + table.name + ": two columns are named \"" +
-                               column.name + "\": rename one");
+        return InvalidArgument("table " + table.name + ": two columns are named \"" + column.name +
+                               "\": rename one");
       }
       if (column.type.empty()) {
-        return InvalidArgument("table " + table.name + ": column " + column.name +
-                               " has no type");
+        return InvalidArgument("table " + table.name + ": column " + column.name + " has no type");
       }
     }
   }
@@ -140,12 +139,18 @@ Native NativeFor(std::string_view type) {
 
 std::string_view NativeSqlType(Native n) {
   switch (n) {
-    case Native::kBigint: return "BIGINT";
-    case Native::kDouble: return "DOUBLE";
-    case Native::kDate: return "DATE";
-    case Native::kTimestamp: return "TIMESTAMP";
-    case Native::kBoolean: return "BOOLEAN";
-    default: return "VARCHAR";
+    case Native::kBigint:
+      return "BIGINT";
+    case Native::kDouble:
+      return "DOUBLE";
+    case Native::kDate:
+      return "DATE";
+    case Native::kTimestamp:
+      return "TIMESTAMP";
+    case Native::kBoolean:
+      return "BOOLEAN";
+    default:
+      return "VARCHAR";
   }
 }
 
@@ -206,8 +211,8 @@ bool ConvertCell(const XlsxCell& cell, Native native, bool date1904, StagedValue
   out->null = false;
   const std::string text = internal::XlsxCellText(cell);
   const bool is_text = IsTextKind(cell.kind);
-  if (cell.kind == XlsxCellKind::kEmpty || (is_text && Trim(cell.text).empty() &&
-                                            native != Native::kVarchar)) {
+  if (cell.kind == XlsxCellKind::kEmpty ||
+      (is_text && Trim(cell.text).empty() && native != Native::kVarchar)) {
     out->null = true;
     return true;
   }
@@ -329,8 +334,10 @@ Result<StagedSheet> StageSheet(DuckSession& session, XlsxReader& reader, const s
   for (size_t i = 0; i < table.columns.size(); ++i) {
     natives.push_back(NativeFor(table.columns[i].type));
     staged.staged_types.emplace_back(NativeSqlType(natives.back()));
-    ddl.append(", ").append(Ident("c" + std::to_string(i))).append(" ").append(
-        staged.staged_types.back());
+    ddl.append(", ")
+        .append(Ident("c" + std::to_string(i)))
+        .append(" ")
+        .append(staged.staged_types.back());
   }
   ddl.append(")");
   TRIB_RETURN_IF_ERROR(session.Exec(ddl));
@@ -389,13 +396,21 @@ Result<StagedSheet> StageSheet(DuckSession& session, XlsxReader& reader, const s
         continue;
       }
       switch (natives[i]) {
-        case Native::kBigint: duckdb_append_int64(appender, v.i); break;
-        case Native::kDouble: duckdb_append_double(appender, v.d); break;
+        case Native::kBigint:
+          duckdb_append_int64(appender, v.i);
+          break;
+        case Native::kDouble:
+          duckdb_append_double(appender, v.d);
+          break;
         case Native::kDate:
           duckdb_append_date(appender, duckdb_date{static_cast<int32_t>(v.i)});
           break;
-        case Native::kTimestamp: duckdb_append_timestamp(appender, duckdb_timestamp{v.i}); break;
-        case Native::kBoolean: duckdb_append_bool(appender, v.b); break;
+        case Native::kTimestamp:
+          duckdb_append_timestamp(appender, duckdb_timestamp{v.i});
+          break;
+        case Native::kBoolean:
+          duckdb_append_bool(appender, v.b);
+          break;
         default:
           duckdb_append_varchar_length(appender, v.s.data(), static_cast<idx_t>(v.s.size()));
           break;
@@ -413,8 +428,9 @@ Result<StagedSheet> StageSheet(DuckSession& session, XlsxReader& reader, const s
     return Status::Ok();
   });
   const duckdb_state closed = duckdb_appender_close(appender);
-  std::string close_error =
-      closed == DuckDBError && duckdb_appender_error(appender) ? duckdb_appender_error(appender) : "";
+  std::string close_error = closed == DuckDBError && duckdb_appender_error(appender)
+                                ? duckdb_appender_error(appender)
+                                : "";
   duckdb_appender_destroy(&appender);
   if (!read.ok() && !internal::IsStopReading(read)) return read;
   if (closed == DuckDBError) {
@@ -564,9 +580,9 @@ Result<Source> BuildSource(SourceContext& ctx, size_t table_index, bool skip,
       return s;
     }
     case FileFormat::kXlsx: {
-      TRIB_ASSIGN_OR_RETURN(auto staged,
-                            StageSheet(*ctx.session, *ctx.reader, ctx.label, table, table_index,
-                                       skip, xlsx_max_rows, rejects, on_rows, cancel));
+      TRIB_ASSIGN_OR_RETURN(
+          auto staged, StageSheet(*ctx.session, *ctx.reader, ctx.label, table, table_index, skip,
+                                  xlsx_max_rows, rejects, on_rows, cancel));
       s.from = Ident(staged.table);
       s.row_column = "\"__row\"";
       s.xlsx_first_column = staged.first_column;
@@ -619,11 +635,11 @@ Status CsvRecordError(const std::string& label, const TablePlan& table, const st
     what = after == std::string::npos ? FirstLine(msg) : FirstLine(msg.substr(after + 1));
     column = "?";
   }
-  return InvalidArgument(label + " line " + line + ", column " + column + ": " + what +
-                         (original.empty() ? std::string()
-                                           : ". The line: " + Truncate(original, 300)) +
-                         ". Fix the file, change the column's type (e.g. to VARCHAR), or "
-                         "import with onError=skip to leave bad rows out.");
+  return InvalidArgument(
+      label + " line " + line + ", column " + column + ": " + what +
+      (original.empty() ? std::string() : ". The line: " + Truncate(original, 300)) +
+      ". Fix the file, change the column's type (e.g. to VARCHAR), or "
+      "import with onError=skip to leave bad rows out.");
 }
 
 //! With kFail, finds the first value that does not cast and names it.
@@ -653,9 +669,8 @@ Status CastError(DuckSession& session, const std::string& label, const Source& s
 }
 
 //! Maps a failed reading query to the importer's error.
-Status MapError(DuckSession& session, const std::string& label, const Source& s,
-                const TablePlan& t, const DuckError& e, const CancelToken& cancel,
-                const std::string& writing) {
+Status MapError(DuckSession& session, const std::string& label, const Source& s, const TablePlan& t,
+                const DuckError& e, const CancelToken& cancel, const std::string& writing) {
   if (cancel.cancelled() || e.type == DUCKDB_ERROR_INTERRUPT) {
     return Cancelled("import cancelled" +
                      (cancel.reason().empty() ? std::string() : ": " + cancel.reason()));
@@ -668,7 +683,8 @@ Status MapError(DuckSession& session, const std::string& label, const Source& s,
     Status record = CsvRecordError(label, t, e.message);
     if (!record.ok()) return record;
   }
-  if (e.type == DUCKDB_ERROR_CONVERSION || e.message.find("Could not convert") != std::string::npos ||
+  if (e.type == DUCKDB_ERROR_CONVERSION ||
+      e.message.find("Could not convert") != std::string::npos ||
       e.message.find("Conversion Error") != std::string::npos) {
     Status cast = CastError(session, label, s, t);
     if (!cast.ok()) return cast;
@@ -680,15 +696,15 @@ Status MapError(DuckSession& session, const std::string& label, const Source& s,
 }
 
 //! With kSkip: the rejects DuckDB's CSV reader stored, or the rows whose values do not cast.
-Status CollectRejects(DuckSession& session, const Source& s, const TablePlan& t,
-                      RejectLog* log) {
+Status CollectRejects(DuckSession& session, const Source& s, const TablePlan& t, RejectLog* log) {
   if (s.csv && s.csv_skip) {
     auto count = session.Query("SELECT count(DISTINCT line) FROM reject_errors");
     if (!count.ok()) return Status::Ok();  // no reject table: nothing was rejected
     if (!count->rows.empty() && count->rows[0][0]) log->count += std::stoull(*count->rows[0][0]);
     auto samples = session.Query(
         "SELECT line, column_idx, column_name, error_message, csv_line FROM reject_errors "
-        "ORDER BY line, column_idx LIMIT " + std::to_string(kMaxRejectSamples * 4));
+        "ORDER BY line, column_idx LIMIT " +
+        std::to_string(kMaxRejectSamples * 4));
     if (!samples.ok()) return Status::Ok();
     std::unordered_set<std::string> lines;
     for (const auto& row : samples->rows) {
@@ -737,8 +753,8 @@ Status CollectRejects(DuckSession& session, const Source& s, const TablePlan& t,
       if (r.column == 0 && row[2 + 2 * i].value_or("false") == "true") {
         r.column = s.row_column.empty() ? i + 1 : s.xlsx_first_column + i + 1;
         r.column_name = t.columns[i].name;
-        r.message = "could not convert '" + Truncate(value.value_or(""), 200) + "' to " +
-                    t.columns[i].type;
+        r.message =
+            "could not convert '" + Truncate(value.value_or(""), 200) + "' to " + t.columns[i].type;
         if (!s.row_column.empty()) {
           r.message = "cell " +
                       XlsxCellRef(s.xlsx_first_column + static_cast<uint32_t>(i), r.line) + ": " +
@@ -775,10 +791,15 @@ class ProgressReporter {
     p.bytes_processed = static_cast<uint64_t>(percent / 100.0 * static_cast<double>(file_size_));
     fn_(p);
   }
-  void SetTotal(uint64_t total, bool exact) {
-    std::lock_guard lock(mu_);
-    total_rows_ = total;
-    exact_ = exact;
+  //! The last report: 100%, with the exact row count (interim counts were estimates).
+  void Finish(uint64_t rows) {
+    {
+      std::lock_guard lock(mu_);
+      total_rows_ = rows;
+      exact_ = true;
+      rows_ = 0;
+    }
+    Report("writing", 100, rows);
   }
   uint64_t total() const { return total_rows_; }
 
@@ -802,6 +823,16 @@ std::string Label(const std::string& path) {
   return internal::Label(path);
 }
 
+//! DuckDB's memory limit for reading and writing the plan's tables: 512 MB, plus 64 KB per
+//! column beyond the first thousand (the Parquet writer keeps state per column; 10,000 columns
+//! need about 1 GB of DuckDB's accounting though far less resident memory), at most 4 GB.
+std::string MemoryLimitFor(const ImportPlan& plan) {
+  size_t widest = 0;
+  for (const auto& t : plan.tables) widest = std::max(widest, t.columns.size());
+  const size_t extra = widest > 1000 ? (widest - 1000) * 64 / 1024 : 0;
+  return std::to_string(std::min<size_t>(512 + extra, 4096)) + "MB";
+}
+
 }  // namespace
 
 Result<std::vector<TablePreview>> PreviewFile(const std::string& path, const ImportPlan& plan,
@@ -817,8 +848,9 @@ Result<std::vector<TablePreview>> PreviewFile(const std::string& path, const Imp
   const bool skip = plan.on_error == OnError::kSkip;
   for (size_t t = 0; t < plan.tables.size(); ++t) {
     const TablePlan& table = plan.tables[t];
-    TRIB_ASSIGN_OR_RETURN(auto session,
-                          DuckSession::Open(temp.path() + "/duckdb" + std::to_string(t), "256MB"));
+    TRIB_ASSIGN_OR_RETURN(
+        auto session,
+        DuckSession::Open(temp.path() + "/duckdb" + std::to_string(t), MemoryLimitFor(plan)));
     SourceContext ctx{session.get(), path, label, &plan, reader.get()};
     RejectLog staging_rejects;
     CancelToken never;
@@ -906,7 +938,8 @@ Result<ConvertResult> ConvertToParquet(const std::string& path, const ImportPlan
     const double base = share * static_cast<double>(t);
     if (cancel.cancelled()) return Cancelled("import cancelled: " + cancel.reason());
     TRIB_ASSIGN_OR_RETURN(auto scratch, internal::TempDir::Create(out_dir, ".import-scratch-"));
-    TRIB_ASSIGN_OR_RETURN(auto session, DuckSession::Open(scratch.path() + "/duckdb"));
+    TRIB_ASSIGN_OR_RETURN(auto session,
+                          DuckSession::Open(scratch.path() + "/duckdb", MemoryLimitFor(plan)));
     SourceContext ctx{session.get(), path, label, &plan, reader.get()};
     const uint64_t estimate = table.estimated_rows.value_or(0);
     const bool xlsx = plan.format == FileFormat::kXlsx;
@@ -955,8 +988,7 @@ Result<ConvertResult> ConvertToParquet(const std::string& path, const ImportPlan
     }
     if (!copied) {
       const std::string sql = "COPY (" + SelectSql(source, table, skip, false, std::nullopt) +
-                              ") TO " + Lit(tmp_path) +
-                              " (FORMAT parquet, COMPRESSION zstd)";
+                              ") TO " + Lit(tmp_path) + " (FORMAT parquet, COMPRESSION zstd)";
       const double copy_base = base + (xlsx ? share * 0.7 : 0);
       const double copy_share = xlsx ? share * 0.3 : share;
       auto poll = [&](double percent, uint64_t, uint64_t) {
@@ -982,7 +1014,8 @@ Result<ConvertResult> ConvertToParquet(const std::string& path, const ImportPlan
     if (cancel.cancelled()) return Cancelled("import cancelled: " + cancel.reason());
     reporter.Report("writing", base + share * 0.995, rows_done + rows);
     std::filesystem::rename(tmp_path, final_path, ec);
-    if (ec) return Internal("cannot rename " + tmp_path + " to " + final_path + ": " + ec.message());
+    if (ec)
+      return Internal("cannot rename " + tmp_path + " to " + final_path + ": " + ec.message());
     if (skip) TRIB_RETURN_IF_ERROR(CollectRejects(*session, source, table, &rejects));
     ConvertedTable converted;
     converted.name = table.name;
@@ -993,8 +1026,7 @@ Result<ConvertResult> ConvertToParquet(const std::string& path, const ImportPlan
     result.tables.push_back(std::move(converted));
     rows_done += rows;
   }
-  reporter.SetTotal(rows_done, true);
-  reporter.Report("writing", 100, rows_done);
+  reporter.Finish(rows_done);
   result.rejected_rows = rejects.count;
   result.rejects = std::move(rejects.samples);
   cleanup.keep = true;
@@ -1015,7 +1047,8 @@ Result<ConvertResult> StreamRows(const std::string& path, const ImportPlan& plan
   const TablePlan& table = plan.tables[table_index];
   const bool skip = plan.on_error == OnError::kSkip;
   TRIB_ASSIGN_OR_RETURN(auto scratch, internal::TempDir::Create(scratch_dir, ".import-stream-"));
-  TRIB_ASSIGN_OR_RETURN(auto session, DuckSession::Open(scratch.path() + "/duckdb"));
+  TRIB_ASSIGN_OR_RETURN(auto session,
+                        DuckSession::Open(scratch.path() + "/duckdb", MemoryLimitFor(plan)));
   std::unique_ptr<XlsxReader> reader;
   if (plan.format == FileFormat::kXlsx) {
     TRIB_ASSIGN_OR_RETURN(reader, XlsxReader::Open(path));
@@ -1030,8 +1063,8 @@ Result<ConvertResult> StreamRows(const std::string& path, const ImportPlan& plan
         estimate ? std::min(1.0, static_cast<double>(rows) / static_cast<double>(estimate)) : 0;
     reporter.Report("parsing", 50 * fraction, 0);
   };
-  TRIB_ASSIGN_OR_RETURN(Source source,
-                        BuildSource(ctx, table_index, skip, std::nullopt, &rejects, on_rows, cancel));
+  TRIB_ASSIGN_OR_RETURN(
+      Source source, BuildSource(ctx, table_index, skip, std::nullopt, &rejects, on_rows, cancel));
   const double base = plan.format == FileFormat::kXlsx ? 50 : 0;
   const double span = 100 - base;
   RowBatch batch;
@@ -1074,8 +1107,7 @@ Result<ConvertResult> StreamRows(const std::string& path, const ImportPlan& plan
   TRIB_RETURN_IF_ERROR(flush());
   if (cancel.cancelled()) return Cancelled("import cancelled: " + cancel.reason());
   if (skip) TRIB_RETURN_IF_ERROR(CollectRejects(*session, source, table, &rejects));
-  reporter.SetTotal(rows, true);
-  reporter.Report("writing", 100, rows);
+  reporter.Finish(rows);
   ConvertResult result;
   ConvertedTable converted;
   converted.name = table.name;

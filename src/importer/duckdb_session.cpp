@@ -52,8 +52,6 @@ Result<std::unique_ptr<DuckSession>> DuckSession::Open(const std::string& temp_d
       {"threads", "2"},
       {"memory_limit", memory_limit},
       {"temp_directory", temp_dir},
-      {"enable_progress_bar", "true"},
-      {"enable_progress_bar_print", "false"},
   };
   for (const auto& [name, value] : settings) {
     if (duckdb_set_config(config.get(), name.c_str(), value.c_str()) == DuckDBError) {
@@ -71,7 +69,10 @@ Result<std::unique_ptr<DuckSession>> DuckSession::Open(const std::string& temp_d
     return Internal("cannot connect to the import's DuckDB database");
   }
   // Progress is reported from the first moment (the default waits 2 s).
-  TRIB_RETURN_IF_ERROR(session->Exec("SET progress_bar_time = 0"));
+  for (const char* sql : {"SET enable_progress_bar = true", "SET enable_progress_bar_print = false",
+                          "SET progress_bar_time = 0"}) {
+    TRIB_RETURN_IF_ERROR(session->Exec(sql));
+  }
   return session;
 }
 

@@ -84,7 +84,9 @@ std::string CsvReadCall(const std::string& path, const ImportPlan& plan, const T
       .append(", encoding=")
       .append(Lit(plan.csv.encoding.empty() ? "utf-8" : plan.csv.encoding))
       .append(", max_line_size=")
-      .append(std::to_string(kMaxLineSize));
+      .append(std::to_string(kMaxLineSize))
+      .append(", buffer_size=")
+      .append(std::to_string(kCsvBufferSize));
   if (!plan.csv.date_format.empty()) sql.append(", dateformat=").append(Lit(plan.csv.date_format));
   if (!plan.csv.timestamp_format.empty()) {
     sql.append(", timestampformat=").append(Lit(plan.csv.timestamp_format));
@@ -123,7 +125,7 @@ std::string FormatDays(int64_t days) {
   const int64_t d = doy - (153 * mp + 2) / 5 + 1;
   const int64_t m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2) ++y;
-  char buffer[32];
+  char buffer[80];
   std::snprintf(buffer, sizeof(buffer), "%04lld-%02lld-%02lld", static_cast<long long>(y),
                 static_cast<long long>(m), static_cast<long long>(d));
   return buffer;
@@ -139,7 +141,7 @@ std::string FormatMicros(int64_t micros) {
   }
   std::string out = FormatDays(days);
   const int64_t seconds = rest / 1000000, fraction = rest % 1000000;
-  char buffer[32];
+  char buffer[80];
   std::snprintf(buffer, sizeof(buffer), " %02lld:%02lld:%02lld",
                 static_cast<long long>(seconds / 3600), static_cast<long long>(seconds / 60 % 60),
                 static_cast<long long>(seconds % 60));
@@ -165,15 +167,21 @@ std::string FormatNumber(double value) {
 
 std::string XlsxCellText(const XlsxCell& cell) {
   switch (cell.kind) {
-    case XlsxCellKind::kEmpty: return {};
-    case XlsxCellKind::kNumber: return FormatNumber(cell.number);
-    case XlsxCellKind::kBool: return cell.number != 0 ? "true" : "false";
-    case XlsxCellKind::kDate: return FormatDays(cell.days);
-    case XlsxCellKind::kTimestamp: return FormatMicros(cell.micros);
+    case XlsxCellKind::kEmpty:
+      return {};
+    case XlsxCellKind::kNumber:
+      return FormatNumber(cell.number);
+    case XlsxCellKind::kBool:
+      return cell.number != 0 ? "true" : "false";
+    case XlsxCellKind::kDate:
+      return FormatDays(cell.days);
+    case XlsxCellKind::kTimestamp:
+      return FormatMicros(cell.micros);
     case XlsxCellKind::kSharedString:
     case XlsxCellKind::kInlineString:
     case XlsxCellKind::kFormulaString:
-    case XlsxCellKind::kError: return cell.text;
+    case XlsxCellKind::kError:
+      return cell.text;
   }
   return cell.text;
 }
@@ -262,10 +270,18 @@ Result<XlsxLayout> SniffSheet(XlsxReader& reader, size_t sheet_index,
                    ? kInt
                    : kDouble;
           break;
-        case XlsxCellKind::kDate: s |= kDate; break;
-        case XlsxCellKind::kTimestamp: s |= kTimestamp; break;
-        case XlsxCellKind::kBool: s |= kBool; break;
-        default: s |= kText; break;
+        case XlsxCellKind::kDate:
+          s |= kDate;
+          break;
+        case XlsxCellKind::kTimestamp:
+          s |= kTimestamp;
+          break;
+        case XlsxCellKind::kBool:
+          s |= kBool;
+          break;
+        default:
+          s |= kText;
+          break;
       }
     }
   }

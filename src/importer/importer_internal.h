@@ -27,8 +27,10 @@ std::string NormalizeType(std::string_view type);
 //! Names made unique case-insensitively: "a", "a" -> "a", "a_2".
 void Deduplicate(std::vector<std::string>* names);
 
-//! The largest line (and so field) the CSV reader accepts.
-inline constexpr int64_t kMaxLineSize = 64LL * 1024 * 1024;
+//! The largest line (and so field) the CSV reader accepts, and its buffer size (DuckDB needs a
+//! buffer larger than a line; its default of 16 lines per buffer would need 512 MB).
+inline constexpr int64_t kMaxLineSize = 32LL * 1024 * 1024;
+inline constexpr int64_t kCsvBufferSize = 40LL * 1024 * 1024;
 
 //! The read_csv(...) call reading `path` with the plan's dialect and table's names/types.
 //! `skip`: bad records are skipped and stored in reject_errors.

@@ -126,14 +126,21 @@ enum class ContentKind { kXlsx, kZip, kParquet, kGzip, kJsonArray, kJsonObject, 
 
 std::string_view ContentDescription(ContentKind kind) {
   switch (kind) {
-    case ContentKind::kXlsx: return "a zip archive";
-    case ContentKind::kZip: return "a zip archive";
-    case ContentKind::kParquet: return "a Parquet file";
-    case ContentKind::kGzip: return "a gzip-compressed file";
+    case ContentKind::kXlsx:
+      return "a zip archive";
+    case ContentKind::kZip:
+      return "a zip archive";
+    case ContentKind::kParquet:
+      return "a Parquet file";
+    case ContentKind::kGzip:
+      return "a gzip-compressed file";
     case ContentKind::kJsonArray:
-    case ContentKind::kJsonObject: return "JSON";
-    case ContentKind::kText: return "a text file";
-    case ContentKind::kBinary: return "a binary file";
+    case ContentKind::kJsonObject:
+      return "JSON";
+    case ContentKind::kText:
+      return "a text file";
+    case ContentKind::kBinary:
+      return "a binary file";
   }
   return "unknown";
 }
@@ -197,8 +204,8 @@ bool IsBlank(std::string_view head) {
 //! Decides the format from the content, the hint and the file name's extension.
 Result<FileFormat> DecideFormat(ContentKind kind, std::string_view head, const std::string& label,
                                 std::optional<FileFormat> named, bool named_by_hint) {
-  const std::string how = named_by_hint ? "pass the right format= or leave it out"
-                                        : "rename the file or pass format=";
+  const std::string how =
+      named_by_hint ? "pass the right format= or leave it out" : "rename the file or pass format=";
   auto mismatch = [&](FileFormat expected, std::string_view suggestion) {
     std::string message = label;
     message.append(" is ").append(ContentDescription(kind)).append(", not ");
@@ -211,8 +218,9 @@ Result<FileFormat> DecideFormat(ContentKind kind, std::string_view head, const s
                              " is not a text (CSV/TSV), JSON, XLSX or Parquet file: it holds "
                              "binary data. Upload one of those formats.");
     case ContentKind::kGzip:
-      return InvalidArgument(label + " is gzip-compressed: decompress it and upload the file "
-                                     "inside (CSV, TSV, JSON, NDJSON, XLSX or Parquet)");
+      return InvalidArgument(label +
+                             " is gzip-compressed: decompress it and upload the file "
+                             "inside (CSV, TSV, JSON, NDJSON, XLSX or Parquet)");
     case ContentKind::kZip:
       return InvalidArgument(label +
                              " is a zip archive but not an XLSX workbook (no xl/workbook.xml): "
@@ -243,12 +251,11 @@ Result<FileFormat> DecideFormat(ContentKind kind, std::string_view head, const s
     }
     case ContentKind::kText:
       if (named == FileFormat::kXlsx || named == FileFormat::kParquet) {
-        return mismatch(*named,
-                        "a CSV or other text file? upload it as .csv or pass format=csv");
+        return mismatch(*named, "a CSV or other text file? upload it as .csv or pass format=csv");
       }
       if (named == FileFormat::kJson || named == FileFormat::kNdjson) {
-        return InvalidArgument(label + " is not JSON: it does not start with '[' or '{' (" +
-                               how + "csv if it is a CSV file)");
+        return InvalidArgument(label + " is not JSON: it does not start with '[' or '{' (" + how +
+                               "csv if it is a CSV file)");
       }
       if (named) return *named;
       return FileFormat::kCsv;
@@ -282,8 +289,7 @@ std::optional<uint64_t> EstimateLines(std::string_view head, uint64_t file_size,
                                static_cast<double>(head.size()));
 }
 
-Result<std::string> DetectEncoding(std::string_view head, bool truncated,
-                                   const SniffHints& hints) {
+Result<std::string> DetectEncoding(std::string_view head, bool truncated, const SniffHints& hints) {
   if (hints.encoding) {
     const std::string e = Lower(*hints.encoding);
     if (e == "utf-8" || e == "utf8") return std::string("utf-8");
@@ -307,11 +313,13 @@ Result<ImportPlan> SniffCsv(const std::string& path, const std::string& label, F
   plan.format = format;
   TRIB_ASSIGN_OR_RETURN(plan.csv.encoding, DetectEncoding(head, head.size() < file_size, hints));
   TRIB_ASSIGN_OR_RETURN(auto temp, internal::TempDir::Create("", "tributary-sniff-"));
-  TRIB_ASSIGN_OR_RETURN(auto session, DuckSession::Open(temp.path() + "/duckdb", "256MB"));
+  TRIB_ASSIGN_OR_RETURN(auto session, DuckSession::Open(temp.path() + "/duckdb", "1GB"));
 
   std::string args = Lit(path);
   args.append(", sample_size=20480, ignore_errors=true, max_line_size=")
       .append(std::to_string(internal::kMaxLineSize))
+      .append(", buffer_size=")
+      .append(std::to_string(internal::kCsvBufferSize))
       .append(", encoding=")
       .append(Lit(plan.csv.encoding));
   std::optional<std::string> delimiter = hints.delimiter;
@@ -325,7 +333,8 @@ Result<ImportPlan> SniffCsv(const std::string& path, const std::string& label, F
   DuckError error;
   auto dialect = session->Query(
       "SELECT Delimiter, Quote, Escape, HasHeader, SkipRows, DateFormat, TimestampFormat "
-      "FROM sniff_csv(" + args + ")",
+      "FROM sniff_csv(" +
+          args + ")",
       &error);
   if (!dialect.ok() || dialect->rows.empty()) {
     return InvalidArgument(label + " could not be read as CSV: " + error.message +
@@ -348,9 +357,11 @@ Result<ImportPlan> SniffCsv(const std::string& path, const std::string& label, F
     plan.format = FileFormat::kTsv;
   }
 
-  auto columns = session->Query("SELECT c.name, c.type FROM (SELECT unnest(Columns) AS c FROM "
-                                "sniff_csv(" + args + "))",
-                                &error);
+  auto columns = session->Query(
+      "SELECT c.name, c.type FROM (SELECT unnest(Columns) AS c FROM "
+      "sniff_csv(" +
+          args + "))",
+      &error);
   if (!columns.ok()) {
     return InvalidArgument(label + " could not be read as CSV: " + error.message);
   }
@@ -373,9 +384,8 @@ Result<ImportPlan> SniffCsv(const std::string& path, const std::string& label, F
     raw_plan.csv.header = false;
     raw_plan.csv.date_format.clear();
     raw_plan.csv.timestamp_format.clear();
-    auto header =
-        session->Query("SELECT * FROM " + internal::CsvReadCall(path, raw_plan, raw_table, true) +
-                       " LIMIT 1");
+    auto header = session->Query(
+        "SELECT * FROM " + internal::CsvReadCall(path, raw_plan, raw_table, true) + " LIMIT 1");
     if (header.ok() && !header->rows.empty()) {
       for (size_t i = 0; i < table.columns.size() && i < header->rows[0].size(); ++i) {
         table.columns[i].source_name = header->rows[0][i].value_or("");
@@ -398,8 +408,7 @@ Result<ImportPlan> SniffCsv(const std::string& path, const std::string& label, F
   bool exact = false;
   auto lines = EstimateLines(head, file_size, &exact);
   if (lines) {
-    const uint64_t skipped =
-        static_cast<uint64_t>(plan.csv.skip_rows) + (plan.csv.header ? 1 : 0);
+    const uint64_t skipped = static_cast<uint64_t>(plan.csv.skip_rows) + (plan.csv.header ? 1 : 0);
     table.estimated_rows = *lines > skipped ? *lines - skipped : 0;
   }
   plan.tables.push_back(std::move(table));
@@ -412,12 +421,11 @@ Result<ImportPlan> SniffJson(const std::string& path, const std::string& label, 
   ImportPlan plan;
   plan.format = format;
   TRIB_ASSIGN_OR_RETURN(auto temp, internal::TempDir::Create("", "tributary-sniff-"));
-  TRIB_ASSIGN_OR_RETURN(auto session, DuckSession::Open(temp.path() + "/duckdb", "256MB"));
+  TRIB_ASSIGN_OR_RETURN(auto session, DuckSession::Open(temp.path() + "/duckdb", "1GB"));
   DuckError error;
-  auto described =
-      session->Query("DESCRIBE SELECT * FROM read_json(" + Lit(path) +
-                         ", format=" + internal::JsonFormatArg(format) + ", sample_size=20480)",
-                     &error);
+  auto described = session->Query("DESCRIBE SELECT * FROM read_json(" + Lit(path) + ", format=" +
+                                      internal::JsonFormatArg(format) + ", sample_size=20480)",
+                                  &error);
   if (!described.ok()) {
     return InvalidArgument(label + " could not be read as " + UpperName(format) + ": " +
                            error.message);
@@ -451,10 +459,9 @@ Result<ImportPlan> SniffParquet(const std::string& path, const std::string& labe
   ImportPlan plan;
   plan.format = FileFormat::kParquet;
   TRIB_ASSIGN_OR_RETURN(auto temp, internal::TempDir::Create("", "tributary-sniff-"));
-  TRIB_ASSIGN_OR_RETURN(auto session, DuckSession::Open(temp.path() + "/duckdb", "256MB"));
+  TRIB_ASSIGN_OR_RETURN(auto session, DuckSession::Open(temp.path() + "/duckdb", "1GB"));
   DuckError error;
-  auto described =
-      session->Query("DESCRIBE SELECT * FROM read_parquet(" + Lit(path) + ")", &error);
+  auto described = session->Query("DESCRIBE SELECT * FROM read_parquet(" + Lit(path) + ")", &error);
   if (!described.ok()) {
     return InvalidArgument(label + " is not a readable Parquet file: " + error.message);
   }
@@ -520,9 +527,9 @@ Result<ImportPlan> SniffXlsx(const std::string& path, const std::string& label,
     tables.push_back(std::move(table));
   }
   if (tables.empty()) {
-    return InvalidArgument(label + " has no sheet with data" +
-                           (hints.sheets.empty() ? std::string()
-                                                 : std::string(" among the sheets asked for")));
+    return InvalidArgument(
+        label + " has no sheet with data" +
+        (hints.sheets.empty() ? std::string() : std::string(" among the sheets asked for")));
   }
   std::vector<std::string> names;
   for (const auto& table : tables) {
@@ -539,12 +546,18 @@ Result<ImportPlan> SniffXlsx(const std::string& path, const std::string& label,
 
 std::string_view FormatName(FileFormat format) {
   switch (format) {
-    case FileFormat::kCsv: return "csv";
-    case FileFormat::kTsv: return "tsv";
-    case FileFormat::kJson: return "json";
-    case FileFormat::kNdjson: return "ndjson";
-    case FileFormat::kXlsx: return "xlsx";
-    case FileFormat::kParquet: return "parquet";
+    case FileFormat::kCsv:
+      return "csv";
+    case FileFormat::kTsv:
+      return "tsv";
+    case FileFormat::kJson:
+      return "json";
+    case FileFormat::kNdjson:
+      return "ndjson";
+    case FileFormat::kXlsx:
+      return "xlsx";
+    case FileFormat::kParquet:
+      return "parquet";
   }
   return "csv";
 }

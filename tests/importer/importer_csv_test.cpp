@@ -204,15 +204,21 @@ TEST_F(ImporterCsvTest, SemicolonDelimiterAndHints) {
   EXPECT_EQ(plan.csv.delimiter, ";");
   ASSERT_EQ(plan.tables[0].columns.size(), 3u);
   EXPECT_EQ(plan.tables[0].columns[1].source_name, "b");
-  // The hints override detection: no header, comma delimiter.
+  // The hints override detection.
   SniffHints hints;
   hints.header = false;
-  hints.delimiter = ",";
   ImportPlan hinted = MustSniff(path, "semi.csv", hints);
-  EXPECT_EQ(hinted.csv.delimiter, ",");
+  EXPECT_EQ(hinted.csv.delimiter, ";");
   EXPECT_FALSE(hinted.csv.header);
-  ASSERT_EQ(hinted.tables[0].columns.size(), 2u);
+  ASSERT_EQ(hinted.tables[0].columns.size(), 3u);
   EXPECT_EQ(hinted.tables[0].columns[0].source_name, "column1");
+  EXPECT_EQ(hinted.tables[0].columns[0].type, "VARCHAR");
+  hints = {};
+  hints.delimiter = "|";
+  ImportPlan piped = MustSniff(path, "semi.csv", hints);
+  EXPECT_EQ(piped.csv.delimiter, "|");
+  ASSERT_EQ(piped.tables[0].columns.size(), 1u);
+  EXPECT_EQ(piped.tables[0].columns[0].source_name, "a;b;c");
 }
 
 TEST_F(ImporterCsvTest, TypeOverrideThatFailsInFailMode) {
@@ -263,7 +269,8 @@ TEST_F(ImporterCsvTest, RenamedColumnsAreUsedInTheOutput) {
   ASSERT_EQ(rows.rows.size(), 1u);
   EXPECT_EQ(rows.rows[0][1], "2.50");
   EXPECT_EQ(rows.rows[0][2], "DECIMAL(10,2)");
-  auto columns = Sql("SELECT name FROM parquet_schema('" + Parquet("orders") + "') WHERE "
+  auto columns = Sql("SELECT name FROM parquet_schema('" + Parquet("orders") +
+                     "') WHERE "
                      "name <> 'duckdb_schema' ORDER BY name");
   ASSERT_EQ(columns.rows.size(), 2u);
   EXPECT_EQ(columns.rows[0][0], "OrderNo");
@@ -275,7 +282,9 @@ TEST_F(ImporterCsvTest, SanitizeIdentifier) {
   EXPECT_EQ(SanitizeIdentifier("2024 sales"), "c_2024_sales");
   EXPECT_EQ(SanitizeIdentifier(""), "column");
   EXPECT_EQ(SanitizeIdentifier("***"), "column");
-  EXPECT_EQ(SanitizeIdentifier("Stra\xC3\x9F" "e caf\xC3\xA9"), "strasse_cafe");
+  EXPECT_EQ(SanitizeIdentifier("Stra\xC3\x9F"
+                               "e caf\xC3\xA9"),
+            "strasse_cafe");
   EXPECT_EQ(SanitizeIdentifier(std::string(100, 'a')).size(), 63u);
   EXPECT_EQ(ParseFormatName("NDJSON"), FileFormat::kNdjson);
   EXPECT_EQ(ParseFormatName("xls"), std::nullopt);

@@ -71,9 +71,10 @@ inline void WriteXlsx(const fs::path& path, const std::vector<TestSheet>& sheets
   const std::string main_ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
   const std::string rel_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
   std::list<std::pair<std::string, std::string>> parts;
-  parts.emplace_back("[Content_Types].xml",
-                     R"(<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">)"
-                     R"(<Default Extension="xml" ContentType="application/xml"/></Types>)");
+  parts.emplace_back(
+      "[Content_Types].xml",
+      R"(<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">)"
+      R"(<Default Extension="xml" ContentType="application/xml"/></Types>)");
   parts.emplace_back(
       "_rels/.rels",
       R"(<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">)"

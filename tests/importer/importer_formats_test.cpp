@@ -39,9 +39,10 @@ class ImporterFormatsTest : public ImporterTest {
   //! (style 2), numbers and empty cells.
   std::string DatesWorkbook(const std::string& name) {
     const std::string path = Path(name);
-    std::string rows = XRow(1, {XStr("A1", 0), XStr("B1", 1), XStr("C1", 2), XInline("D1", "stamp")});
-    rows += XRow(2, {XStr("A2", 3), XNum("B2", "45000", 1), XNum("C2", "1.5"),
-                     XNum("D2", "45000.5", 2)});
+    std::string rows =
+        XRow(1, {XStr("A1", 0), XStr("B1", 1), XStr("C1", 2), XInline("D1", "stamp")});
+    rows += XRow(
+        2, {XStr("A2", 3), XNum("B2", "45000", 1), XNum("C2", "1.5"), XNum("D2", "45000.5", 2)});
     rows += XRow(3, {XStr("A3", 4), XNum("C3", "2")});
     rows += XRow(4, {XNum("B4", "45001", 1), "<c r=\"C4\" s=\"0\"/>"});
     WriteXlsx(path, {{"Q3", rows, "A1:D4"}}, {"name", "when", "amount", "alpha", "beta"});
@@ -62,8 +63,8 @@ TEST_F(ImporterFormatsTest, JsonArrayWithNestedValues) {
   EXPECT_EQ(plan.tables[0].columns[3].type, "JSON");
   auto result = MustConvert(path, plan);
   EXPECT_EQ(result.tables[0].rows, 2u);
-  auto rows = Sql("SELECT name, tags::VARCHAR, meta::VARCHAR FROM '" + Parquet("items") +
-                  "' ORDER BY id");
+  auto rows =
+      Sql("SELECT name, tags::VARCHAR, meta::VARCHAR FROM '" + Parquet("items") + "' ORDER BY id");
   ASSERT_EQ(rows.rows.size(), 2u);
   EXPECT_EQ(rows.rows[0][0], "a");
   EXPECT_EQ(rows.rows[0][1], "[\"x\",\"y\"]");
@@ -71,10 +72,10 @@ TEST_F(ImporterFormatsTest, JsonArrayWithNestedValues) {
 }
 
 TEST_F(ImporterFormatsTest, NdjsonOneObjectPerLine) {
-  const std::string path =
-      Write("events.json", "{\"id\": 1, \"v\": 1.5, \"when\": \"2024-01-02\"}\n"
-                           "{\"id\": 2, \"v\": null, \"when\": \"2024-01-03\"}\n"
-                           "{\"id\": 3, \"v\": 3, \"when\": \"2024-01-04\"}\n");
+  const std::string path = Write("events.json",
+                                 "{\"id\": 1, \"v\": 1.5, \"when\": \"2024-01-02\"}\n"
+                                 "{\"id\": 2, \"v\": null, \"when\": \"2024-01-03\"}\n"
+                                 "{\"id\": 3, \"v\": 3, \"when\": \"2024-01-04\"}\n");
   ImportPlan plan = MustSniff(path, "events.json");
   EXPECT_EQ(plan.format, FileFormat::kNdjson);
   ASSERT_EQ(plan.tables[0].columns.size(), 3u);
@@ -92,8 +93,9 @@ TEST_F(ImporterFormatsTest, NdjsonOneObjectPerLine) {
 }
 
 TEST_F(ImporterFormatsTest, JsonTypeOverrideFailsAndSkips) {
-  const std::string path = Write("codes.ndjson", "{\"code\": \"1\"}\n{\"code\": \"x2\"}\n"
-                                                 "{\"code\": \"3\"}\n");
+  const std::string path = Write("codes.ndjson",
+                                 "{\"code\": \"1\"}\n{\"code\": \"x2\"}\n"
+                                 "{\"code\": \"3\"}\n");
   ImportPlan plan = MustSniff(path, "codes.ndjson");
   ASSERT_EQ(plan.tables[0].columns[0].type, "VARCHAR");
   plan.tables[0].columns[0].type = "INTEGER";
@@ -173,7 +175,8 @@ TEST_F(ImporterFormatsTest, XlsxDatesSharedStringsAndEmptyCells) {
 }
 
 TEST_F(ImporterFormatsTest, XlsxCellThatDoesNotConvertNamesSheetAndCell) {
-  std::string rows = XRow(1, {XInline("A1", "id"), XInline("B1", "label"), XInline("C1", "amount")});
+  std::string rows =
+      XRow(1, {XInline("A1", "id"), XInline("B1", "label"), XInline("C1", "amount")});
   for (int r = 2; r <= 20; ++r) {
     const std::string n = std::to_string(r);
     rows += XRow(r, {XNum("A" + n, n), XInline("B" + n, "row" + n),
@@ -190,8 +193,7 @@ TEST_F(ImporterFormatsTest, XlsxCellThatDoesNotConvertNamesSheetAndCell) {
   EXPECT_EQ(failed.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(failed.status().message().find("sheet 'Q3', cell C17"), std::string::npos)
       << failed.status().message();
-  EXPECT_NE(failed.status().message().find("could not convert 'n/a' to DOUBLE"),
-            std::string::npos)
+  EXPECT_NE(failed.status().message().find("could not convert 'n/a' to DOUBLE"), std::string::npos)
       << failed.status().message();
   EXPECT_TRUE(fs::is_empty(Path("out")));
   // A type staged as text and cast by DuckDB names the cell too.
@@ -256,8 +258,7 @@ TEST_F(ImporterFormatsTest, CsvNamedFileThatIsAWorkbook) {
   auto plan = Sniff(path, "sales.csv", {});
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().code(), ErrorCode::kInvalidArgument);
-  EXPECT_NE(plan.status().message().find("sales.csv is a zip archive, not CSV"),
-            std::string::npos)
+  EXPECT_NE(plan.status().message().find("sales.csv is a zip archive, not CSV"), std::string::npos)
       << plan.status().message();
   EXPECT_NE(plan.status().message().find("format=xlsx"), std::string::npos);
 }
@@ -267,8 +268,7 @@ TEST_F(ImporterFormatsTest, XlsxNamedFileThatIsText) {
   auto plan = Sniff(path, "data.xlsx", {});
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().code(), ErrorCode::kInvalidArgument);
-  EXPECT_NE(plan.status().message().find("data.xlsx is a text file, not XLSX"),
-            std::string::npos)
+  EXPECT_NE(plan.status().message().find("data.xlsx is a text file, not XLSX"), std::string::npos)
       << plan.status().message();
   // The format hint is checked against the content the same way.
   SniffHints hints;
