@@ -103,8 +103,8 @@ Status ValidatePlan(const ImportPlan& plan) {
     }
   }
   if ((plan.format == FileFormat::kCsv || plan.format == FileFormat::kTsv) &&
-      plan.csv.delimiter.size() != 1 && plan.csv.delimiter.size() > 4) {
-    return InvalidArgument("the CSV delimiter must be one character");
+      (plan.csv.delimiter.empty() || plan.csv.delimiter.size() > 4)) {
+    return InvalidArgument("the CSV delimiter must be one character (at most 4 bytes)");
   }
   return Status::Ok();
 }

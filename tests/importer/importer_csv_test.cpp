@@ -89,6 +89,31 @@ TEST_F(ImporterCsvTest, Latin1IsDetectedAndStoredAsUtf8) {
   EXPECT_EQ(rows.rows[1][0], "na\xC3\xAFve");
 }
 
+TEST_F(ImporterCsvTest, Utf16WithBom) {
+  const std::string text = "id,name\n1,Z\xC3\xBCrich\n";
+  // UTF-16LE by hand: the BOM, then each code unit (all below U+0100 here) low byte first.
+  std::string utf16 = "\xFF\xFE";
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == 0xC3) {
+      utf16.push_back(static_cast<char>(0xC0 | (static_cast<unsigned char>(text[++i]) & 0x3F)));
+    } else {
+      utf16.push_back(static_cast<char>(c));
+    }
+    utf16.push_back('\0');
+  }
+  const std::string path = Write("wide16.csv", utf16);
+  ImportPlan plan = MustSniff(path);
+  EXPECT_EQ(plan.csv.encoding, "utf-16");
+  ASSERT_EQ(plan.tables.size(), 1u);
+  ASSERT_EQ(plan.tables[0].columns.size(), 2u);
+  EXPECT_EQ(plan.tables[0].columns[1].name, "name");
+  MustConvert(path, plan);
+  auto rows = Sql("SELECT name FROM '" + Parquet("wide16") + "'");
+  ASSERT_EQ(rows.rows.size(), 1u);
+  EXPECT_EQ(rows.rows[0][0], "Z\xC3\xBCrich");
+}
+
 TEST_F(ImporterCsvTest, RaggedRowFailsNamingLineAndColumn) {
   std::string content = "a,b\n";
   for (int i = 0; i < 50; ++i) content.append(std::to_string(i) + "," + std::to_string(i) + "\n");
