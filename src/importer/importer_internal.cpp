@@ -53,7 +53,8 @@ void Deduplicate(std::vector<std::string>* names) {
     if (used.insert(lower(name)).second) continue;
     for (int n = 2;; ++n) {
       std::string candidate = name;
-      const std::string suffix = "_" + std::to_string(n);
+      std::string suffix = "_";
+      suffix.append(std::to_string(n));
       if (candidate.size() + suffix.size() > 63) candidate.resize(63 - suffix.size());
       candidate.append(suffix);
       if (!taken.count(lower(candidate)) && used.insert(lower(candidate)).second) {

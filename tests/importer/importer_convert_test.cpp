@@ -186,7 +186,8 @@ TEST_F(ImporterConvertTest, StreamRowsFromAWorkbook) {
 TEST_F(ImporterConvertTest, PreviewShowsFirstRowsAndCountsBadOnes) {
   std::string content = "id,amount\n";
   for (int i = 0; i < 300; ++i) {
-    content.append(std::to_string(i)).append(i == 5 ? ",oops\n" : "," + std::to_string(i) + "\n");
+    content.append(std::to_string(i)).append(",");
+    content.append(i == 5 ? std::string("oops") : std::to_string(i)).append("\n");
   }
   const std::string path = Write("p.csv", content);
   auto plan = Sniff(path, "p.csv", {});
