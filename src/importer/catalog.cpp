@@ -438,7 +438,12 @@ Result<std::unique_ptr<ImportCatalog>> ImportCatalog::Open(const std::string& di
   // From here the catalog owns the connection.
   std::unique_ptr<ImportCatalog> catalog(new ImportCatalog(dir, db));
   // Errors below read "cannot open import catalog FILE: what: reason; how to fix".
-  auto fail = [](const Status& st) {
+  // (Messages that already read as a sentence about the file, such as the schema version's,
+  // are kept as they are.)
+  std::string prefix = "import catalog ";
+  prefix.append(file).append(":");
+  auto fail = [&prefix](const Status& st) {
+    if (st.message().rfind(prefix, 0) != 0) return st;
     std::string msg = "cannot open ";
     msg.append(st.message());
     return Status(st.code(), std::move(msg));
