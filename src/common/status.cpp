@@ -28,6 +28,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "INTERNAL";
     case ErrorCode::kCostLimit:
       return "COST_LIMIT";
+    case ErrorCode::kAlreadyExists:
+      return "ALREADY_EXISTS";
   }
   return "INTERNAL";
 }
@@ -42,6 +44,8 @@ int ToHttpStatus(ErrorCode code) {
       return 400;
     case ErrorCode::kNotFound:
       return 404;
+    case ErrorCode::kAlreadyExists:
+      return 409;
     case ErrorCode::kPermissionDenied:
       return 403;
     case ErrorCode::kUnavailable:

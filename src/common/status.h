@@ -31,6 +31,8 @@ enum class ErrorCode {
   kInternal,
   //! A query refused by cost control: its estimated bytes exceed the deny threshold.
   kCostLimit,
+  //! The thing to create exists already (an import's table in its target, a source name).
+  kAlreadyExists,
 };
 
 //! The stable, upper-case name of a code, e.g. "INVALID_ARGUMENT".
@@ -93,6 +95,9 @@ inline Status Internal(std::string msg) {
 }
 inline Status CostLimit(std::string msg) {
   return {ErrorCode::kCostLimit, std::move(msg)};
+}
+inline Status AlreadyExists(std::string msg) {
+  return {ErrorCode::kAlreadyExists, std::move(msg)};
 }
 
 //! A value or an error Status (never an OK status without a value).
