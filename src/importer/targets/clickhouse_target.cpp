@@ -132,7 +132,8 @@ class ClickHouseTarget final : public TargetLoader {
     }
     column_list_ += ")";
     create += ") ENGINE = MergeTree ORDER BY tuple()";
-    Status created = Post("", create, true, "creating table " + table_.location(), nullptr);
+    // Not cancellable: a CREATE cut short might or might not have made the table.
+    Status created = Post("", create, false, "creating table " + table_.location(), nullptr);
     if (!created.ok()) {
       done_ = true;  // nothing of ours to drop
       return created;
