@@ -12,6 +12,7 @@
 #include "core/json_out.h"
 #include "core/text.h"
 #include "core/time_util.h"
+#include "importer/targets/target_loader.h"
 #include "orchestrator/runtime.h"
 
 namespace tributary {
@@ -186,6 +187,55 @@ class EventStream final : public ResponseStream, public std::enable_shared_from_
   uint64_t wait_ = 0;
   bool cancelled_ = false;
 };
+
+//! Loads every table of `plan` into new tables of the import target `target` (in batches, one
+//! loader per table), and commits them all at the end: a failure before that leaves nothing
+//! in the target (PostgreSQL rolls back, ClickHouse drops the tables).
+Result<importer::ConvertResult> LoadIntoTarget(const SourceConfig& target,
+                                               const std::string& upload,
+                                               const importer::ImportPlan& plan,
+                                               const std::string& scratch_dir,
+                                               const importer::ProgressFn& progress,
+                                               const CancelToken& cancel) {
+  constexpr size_t kBatchRows = 10000;
+  importer::ConvertResult out;
+  std::vector<std::unique_ptr<importer::TargetLoader>> loaders;
+  auto fail = [&](const Status& why) {
+    for (auto& loader : loaders) loader->Abort();
+    std::error_code ignored;
+    fs::remove_all(scratch_dir, ignored);
+    return why;
+  };
+  std::error_code ec;
+  fs::create_directories(scratch_dir, ec);
+  for (size_t i = 0; i < plan.tables.size(); ++i) {
+    const importer::TablePlan& table = plan.tables[i];
+    Result<std::unique_ptr<importer::TargetLoader>> loader =
+        importer::OpenTargetLoader(target, table.name, table.columns, cancel);
+    if (!loader.ok()) return fail(loader.status());
+    loaders.push_back(std::move(loader).value());
+    importer::TargetLoader& current = *loaders.back();
+    Result<importer::ConvertResult> streamed = importer::StreamRows(
+        upload, plan, i, scratch_dir, kBatchRows,
+        [&current](const importer::RowBatch& batch) { return current.Write(batch); }, progress,
+        cancel);
+    if (!streamed.ok()) return fail(streamed.status());
+    out.rejected_rows += streamed->rejected_rows;
+    for (auto& r : streamed->rejects) out.rejects.push_back(std::move(r));
+  }
+  for (size_t i = 0; i < loaders.size(); ++i) {
+    Result<uint64_t> rows = loaders[i]->Commit();
+    if (!rows.ok()) return fail(rows.status());
+    importer::ConvertedTable converted;
+    converted.name = plan.tables[i].name;
+    converted.location = loaders[i]->location();
+    converted.rows = *rows;
+    converted.columns = plan.tables[i].columns;
+    out.tables.push_back(std::move(converted));
+  }
+  fs::remove_all(scratch_dir, ec);
+  return out;
+}
 
 }  // namespace
 
@@ -474,8 +524,8 @@ Result<std::shared_ptr<ImportJob>> ImportManager::BeginUpload(const std::string&
   if (auto free = FreeBytes(config_.dir);
       free && *free < static_cast<uint64_t>(config_.min_free_bytes) + expected_bytes) {
     return InsufficientStorage(
-        "the upload (" + std::to_string(expected_bytes) + " bytes) does not fit: " +
-        std::to_string(*free) + " bytes are free in " + config_.dir +
+        "the upload (" + std::to_string(expected_bytes) +
+        " bytes) does not fit: " + std::to_string(*free) + " bytes are free in " + config_.dir +
         " and imports.min_free_bytes keeps " + std::to_string(config_.min_free_bytes) +
         "; free some space, delete imports, or lower imports.min_free_bytes");
   }
@@ -697,8 +747,12 @@ Status ImportManager::Confirm(const std::shared_ptr<ImportJob>& job, const Confi
                              "' is not an import target; add import_target: {user, password} "
                              "to it in the config (docs/import.md)");
     }
-    return InvalidArgument(
-        "import targets are not available in this build yet; import without target");
+    if (!confirmation.datasets.empty()) {
+      return InvalidArgument(
+          "datasets can only be bound to local imports, not to rows loaded "
+          "into target '" +
+          target + "'; bind them in the config instead");
+    }
   }
   // The edits are tried on the preview's rows now, so a wrong type fails here and not after
   // minutes of converting.
@@ -725,7 +779,8 @@ Status ImportManager::Confirm(const std::shared_ptr<ImportJob>& job, const Confi
   entry.id = job->id;
   entry.project = job->project;
   entry.name = name;
-  entry.kind = "parquet";
+  entry.kind = target.empty() ? std::string("parquet") : config.FindSource(target)->type;
+  entry.target_source = target;
   entry.format = std::string(importer::FormatName(plan.format));
   entry.status = "importing";
   entry.created_ms = MillisOf(job->created);
@@ -738,6 +793,8 @@ Status ImportManager::Confirm(const std::shared_ptr<ImportJob>& job, const Confi
     job->plan = std::move(plan);
     job->previews = std::move(tried).value();
     job->target = target;
+    job->target_source =
+        target.empty() ? nullptr : std::make_shared<SourceConfig>(*config.FindSource(target));
     job->bind_datasets = confirmation.datasets;
     job->status = ImportJob::Status::kQueued;
     job->phase = "parsing";
@@ -977,6 +1034,11 @@ Status ImportManager::Convert(const std::shared_ptr<ImportJob>& job,
                                std::to_string(config_.min_free_bytes) +
                                "); free some space or delete imports");
   }
+  std::shared_ptr<const SourceConfig> target;
+  {
+    std::lock_guard lock(job->mu);
+    target = job->target_source;
+  }
   auto last_event = std::chrono::steady_clock::time_point{};
   std::string last_phase;
   importer::ProgressFn progress = [&](const importer::Progress& p) {
@@ -996,7 +1058,8 @@ Status ImportManager::Convert(const std::shared_ptr<ImportJob>& job,
     PublishProgress(job);
   };
   Result<importer::ConvertResult> result =
-      importer::ConvertToParquet(upload, plan, out_dir, progress, job->cancel);
+      target ? LoadIntoTarget(*target, upload, plan, out_dir, progress, job->cancel)
+             : importer::ConvertToParquet(upload, plan, out_dir, progress, job->cancel);
   if (!result.ok()) return result.status();
   entry.tables.clear();
   entry.size_bytes = 0;

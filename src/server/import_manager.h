@@ -94,6 +94,8 @@ struct ImportJob {
   std::vector<std::string> fits_datasets;
   std::vector<std::string> bind_datasets;
   std::string target;
+  //! The target source's settings as confirmed (a reload may change the config meanwhile).
+  std::shared_ptr<const SourceConfig> target_source;
   importer::Progress progress;
   std::optional<std::chrono::steady_clock::time_point> started;
   std::optional<double> eta_seconds;
