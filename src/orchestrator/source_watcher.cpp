@@ -1,6 +1,7 @@
 #include "orchestrator/source_watcher.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <utility>
@@ -39,6 +40,14 @@ std::vector<std::string> ProjectsUsing(const Config& config, const std::string& 
     if (uses) projects.push_back(project.id);
   }
   return projects;
+}
+
+// The file at `path` now: whether it exists, and its device and inode.
+void StatFile(const std::string& path, bool& exists, uint64_t& dev, uint64_t& ino) {
+  struct stat st;
+  exists = ::stat(path.c_str(), &st) == 0;
+  dev = exists ? static_cast<uint64_t>(st.st_dev) : 0;
+  ino = exists ? static_cast<uint64_t>(st.st_ino) : 0;
 }
 
 }  // namespace
@@ -118,6 +127,11 @@ void SourceWatcher::SetOnChange(OnChange callback) {
   on_change_ = std::move(callback);
 }
 
+void SourceWatcher::SetOnReopenNeeded(OnReopenNeeded callback) {
+  std::lock_guard lock(state_mu_);
+  on_reopen_ = std::move(callback);
+}
+
 std::map<std::string, std::set<std::string>> SourceWatcher::WatchedPaths() const {
   std::lock_guard lock(state_mu_);
   return sources_by_path_;
@@ -127,9 +141,19 @@ void SourceWatcher::Watch(const std::shared_ptr<Runtime>& runtime) {
   std::lock_guard watch_lock(watch_mu_);
   // path or glob -> the sources whose files it covers.
   std::map<std::string, std::set<std::string>> wanted;
+  std::map<std::string, DbFile> db_files;
   if (runtime) {
     const Config& config = runtime->config();
     for (const SourceConfig& source : config.sources) {
+      const std::string db_path = source.options.GetString("path");
+      if ((source.type == "sqlite" || source.type == "duckdb") && !db_path.empty() &&
+          db_path.find("://") == std::string::npos) {
+        const std::string resolved = ResolvePath(db_path, config.base_dir);
+        DbFile file;
+        file.type = source.type;
+        StatFile(resolved, file.exists, file.dev, file.ino);
+        db_files.emplace(resolved, std::move(file));
+      }
       std::vector<std::string> unwatchable;
       for (std::string& path : PathsOf(source, config.base_dir, &unwatchable)) {
         wanted[std::move(path)].insert(source.id);
@@ -175,6 +199,7 @@ void SourceWatcher::Watch(const std::shared_ptr<Runtime>& runtime) {
 
   std::lock_guard lock(state_mu_);
   runtime_ = runtime;
+  db_files_ = std::move(db_files);
   sources_by_watch_.clear();
   sources_by_path_.clear();
   for (const auto& [path, id] : watch_by_path_) {
@@ -222,10 +247,22 @@ void SourceWatcher::HandleSource(const std::string& source_id,
                                  const std::vector<std::string>& paths) {
   std::shared_ptr<Runtime> runtime;
   OnChange on_change;
+  OnReopenNeeded on_reopen;
+  std::vector<std::string> replaced;  // database files the open connections no longer see
   {
     std::lock_guard lock(state_mu_);
     runtime = runtime_.lock();
     on_change = on_change_;
+    on_reopen = on_reopen_;
+    for (const std::string& path : paths) {
+      auto it = db_files_.find(path);
+      if (it == db_files_.end()) continue;
+      DbFile now;
+      StatFile(path, now.exists, now.dev, now.ino);
+      const bool same_file =
+          now.exists == it->second.exists && now.dev == it->second.dev && now.ino == it->second.ino;
+      if (it->second.type == "duckdb" || !same_file) replaced.push_back(path);
+    }
   }
   std::string cleared_text = "no result cache";
   if (runtime && runtime->cache()) {
@@ -253,8 +290,16 @@ void SourceWatcher::HandleSource(const std::string& source_id,
   } else if (!runtime) {
     cleared_text = "no runtime";
   }
+  if (!replaced.empty()) {
+    cleared_text.append("; ")
+        .append(Join(replaced))
+        .append(" was replaced: the source reads the new file once reopened");
+  }
   spdlog::info("source '{}': {} changed; {}", source_id, Join(paths), cleared_text);
   if (on_change) on_change(source_id, paths);
+  if (on_reopen) {
+    for (const std::string& path : replaced) on_reopen(source_id, path);
+  }
 }
 
 }  // namespace tributary

@@ -17,8 +17,13 @@
 // CSV, JSON and Parquet tables are read by DuckDB at every query and a glob view re-expands
 // its glob, so new and changed files are seen without reopening the source; a SQLite file
 // written in place is seen by the next query (SQLite checks for changes at every read
-// transaction). A DuckDB database file (`path`) is different: it is attached once, so a
-// replaced file is only seen after the source is reopened (a reload).
+// transaction). A database file replaced by a rename (a new file moved over the old one) is
+// different: the source's open connections keep reading the old file until it is reopened.
+// That holds for a SQLite `path` and for a DuckDB `path` (attached once; while attached,
+// another process cannot write it in place, DuckDB's file lock refuses). For those the
+// OnReopenNeeded callback fires (DuckDB: any change of `path`; SQLite: when the file at
+// `path` is no longer the one seen by Watch, i.e. replaced, deleted or recreated), and the
+// owner reloads the runtime (or reopens that source).
 //
 // Thread-safety: every method may be called from any thread. Changes are handled on one
 // worker thread of the watcher's own (never on the FileWatcher's thread, so a slow cache
@@ -59,6 +64,11 @@ class SourceWatcher {
   using OnChange = std::function<void(const std::string& source_id,
                                       const std::vector<std::string>& changed_paths)>;
 
+  //! Called (after OnChange) when a source's database file was replaced, so its open
+  //! connections still read the old file: the runtime must be rebuilt for the new one to be
+  //! read. Runs on the watcher's worker thread.
+  using OnReopenNeeded = std::function<void(const std::string& source_id, const std::string& path)>;
+
   //! Starts the inotify watcher and the worker thread. When inotify cannot be used (the
   //! per-user instance limit) the watcher logs a warning and does nothing; status() says why.
   explicit SourceWatcher(Options options);
@@ -77,6 +87,7 @@ class SourceWatcher {
   //! runtime given, while it is alive. Null stops watching every file.
   void Watch(const std::shared_ptr<Runtime>& runtime);
   void SetOnChange(OnChange callback);
+  void SetOnReopenNeeded(OnReopenNeeded callback);
 
   //! The files and globs watched now, each with the sources it belongs to (for tests and
   //! diagnostics).
@@ -111,8 +122,18 @@ class SourceWatcher {
   std::condition_variable cv_;
   std::map<WatchId, std::set<std::string>> sources_by_watch_;
   std::map<std::string, std::set<std::string>> sources_by_path_;
+  // The database files (sqlite and duckdb `path`): which file (device, inode) Watch saw, to
+  // tell a replaced file from one written in place.
+  struct DbFile {
+    std::string type;
+    bool exists = false;
+    uint64_t dev = 0;
+    uint64_t ino = 0;
+  };
+  std::map<std::string, DbFile> db_files_;
   std::weak_ptr<Runtime> runtime_;
   OnChange on_change_;
+  OnReopenNeeded on_reopen_;
   std::deque<Event> queue_;
   bool stop_ = false;
   std::thread worker_;

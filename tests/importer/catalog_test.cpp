@@ -41,7 +41,7 @@ class ImportCatalogTest : public ::testing::Test {
   }
   void TearDown() override {
     std::error_code ec;
-    fs::permissions(root_, fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::permissions(root_ / "locked", fs::perms::owner_all, fs::perm_options::add, ec);
     fs::remove_all(root_, ec);
   }
 
@@ -358,9 +358,10 @@ TEST_F(ImportCatalogTest, UnusableFolderGivesAClearError) {
     WriteFile(root_ / "a_file", "x");
     dir = (root_ / "a_file" / "imports").string();
   } else {
-    fs::create_directories(root_ / "locked");
-    fs::permissions(root_ / "locked", fs::perms::none);
-    dir = (root_ / "locked" / "imports").string();
+    // The folder exists but the user may not read or write it.
+    dir = (root_ / "locked").string();
+    fs::create_directories(dir);
+    fs::permissions(dir, fs::perms::none);
   }
   auto catalog = ImportCatalog::Open(dir);
   ASSERT_FALSE(catalog.ok());

@@ -161,6 +161,18 @@ class SourceWatcherTest : public ::testing::Test {
       }
       return false;
     }
+    SourceWatcher::OnReopenNeeded ReopenCallback() {
+      return [this](const std::string& source, const std::string& path) {
+        std::lock_guard lock(mu);
+        reopens.emplace_back(source, path);
+      };
+    }
+    std::vector<std::pair<std::string, std::string>> Reopens() {
+      std::lock_guard lock(mu);
+      return reopens;
+    }
+    std::vector<std::pair<std::string, std::string>> reopens;
+
     bool GotSource(const std::string& source) {
       std::lock_guard lock(mu);
       for (const auto& [s, paths] : calls) {
@@ -203,6 +215,7 @@ TEST_F(SourceWatcherTest, ChangedFilesClearTheirSourceAndTheNextQuerySeesNewRows
   ASSERT_TRUE(watcher.status().ok()) << watcher.status().ToString();
   Calls calls;
   watcher.SetOnChange(calls.Callback());
+  watcher.SetOnReopenNeeded(calls.ReopenCallback());
   watcher.Watch(runtime);
   const auto watched = watcher.WatchedPaths();
   const std::string app_path = (dir_ / "app.sqlite").string();
@@ -238,6 +251,36 @@ TEST_F(SourceWatcherTest, ChangedFilesClearTheirSourceAndTheNextQuerySeesNewRows
   EXPECT_TRUE(Has(cache, "k_other"));
   EXPECT_FALSE(calls.GotSource("other"));
   EXPECT_EQ(Count(*runtime, "app", "items"), 3);
+  // Written in place: the open connections see it, no reopen is asked for.
+  EXPECT_TRUE(calls.Reopens().empty());
+}
+
+TEST_F(SourceWatcherTest, ReplacedSqliteFileAsksForAReopen) {
+  SqliteExec(dir_ / "app.sqlite", "CREATE TABLE items (id INTEGER); INSERT INTO items VALUES (1);");
+  const std::string yaml = "sources:\n  app: {type: sqlite, path: app.sqlite}\n";
+  auto runtime = OpenRuntime(yaml);
+  ASSERT_TRUE(runtime);
+  ASSERT_EQ(Count(*runtime, "app", "items"), 1);
+  PutEntry(*runtime->cache(), "k_app", "", {"app"});
+  SourceWatcher watcher(SourceWatcher::Options{.debounce = 100ms, .max_delay = 1000ms});
+  Calls calls;
+  watcher.SetOnChange(calls.Callback());
+  watcher.SetOnReopenNeeded(calls.ReopenCallback());
+  watcher.Watch(runtime);
+
+  SqliteExec(dir_ / "next.sqlite",
+             "CREATE TABLE items (id INTEGER); INSERT INTO items VALUES (1), (2), (3);");
+  fs::rename(dir_ / "next.sqlite", dir_ / "app.sqlite");
+  const std::string app_path = (dir_ / "app.sqlite").string();
+  ASSERT_TRUE(WaitFor([&] { return !calls.Reopens().empty(); }));
+  EXPECT_EQ(calls.Reopens().front(), (std::pair<std::string, std::string>{"app", app_path}));
+  EXPECT_TRUE(calls.Got("app", app_path));
+  // A source no project lists: its entries are cleared wherever they are.
+  EXPECT_FALSE(Has(*runtime->cache(), "k_app"));
+  // The new file is read once the source is reopened (the owner's reload).
+  auto reopened = OpenRuntime(yaml);
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(Count(*reopened, "app", "items"), 3);
 }
 
 TEST_F(SourceWatcherTest, WatchAfterASwapFollowsTheNewConfig) {
@@ -283,6 +326,7 @@ TEST_F(SourceWatcherTest, ReplacedDuckDbFileIsReportedAndSeenAfterReopen) {
   SourceWatcher watcher(SourceWatcher::Options{.debounce = 100ms, .max_delay = 1000ms});
   Calls calls;
   watcher.SetOnChange(calls.Callback());
+  watcher.SetOnReopenNeeded(calls.ReopenCallback());
   watcher.Watch(runtime);
 
   // A pipeline builds the new file beside the old one and renames it into place.
@@ -290,7 +334,8 @@ TEST_F(SourceWatcherTest, ReplacedDuckDbFileIsReportedAndSeenAfterReopen) {
   fs::rename(dir_ / "next.duckdb", dir_ / "db.duckdb");
   const std::string db_path = (dir_ / "db.duckdb").string();
   ASSERT_TRUE(WaitFor([&] { return calls.Got("db", db_path); }));
-  std::cerr << "EXPERIMENT old runtime sees " << Count(*runtime, "db", "t") << "\n";
+  ASSERT_TRUE(WaitFor([&] { return !calls.Reopens().empty(); }));
+  EXPECT_EQ(calls.Reopens().front(), (std::pair<std::string, std::string>{"db", db_path}));
   // The attached file is only re-read by a new runtime (the reload the callback may trigger).
   auto reopened = OpenRuntime(yaml);
   ASSERT_TRUE(reopened);
