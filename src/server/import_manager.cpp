@@ -12,6 +12,7 @@
 #include "core/json_out.h"
 #include "core/text.h"
 #include "core/time_util.h"
+#include "importer/parquet_stats.h"
 #include "importer/targets/target_loader.h"
 #include "orchestrator/runtime.h"
 
@@ -876,7 +877,27 @@ Status ImportManager::RemoveSource(const std::string& entry_id) {
 }
 
 void ImportManager::Refresh(const std::string& entry_id) {
-  (void)entry_id;
+  Result<std::optional<importer::CatalogEntry>> found = catalog_->Get(entry_id);
+  if (!found.ok() || !*found || (*found)->kind != "parquet" || (*found)->status != "ready") return;
+  importer::CatalogEntry entry = **found;
+  entry.size_bytes = 0;
+  entry.row_count = 0;
+  for (auto& table : entry.tables) {
+    Result<std::pair<uint64_t, uint64_t>> stats = importer::ParquetSizeAndRows({table.location});
+    // A file deleted with its entry is reported too: nothing to update then.
+    if (!stats.ok()) return;
+    table.bytes = stats->first;
+    table.rows = stats->second;
+    entry.size_bytes += table.bytes;
+    entry.row_count += table.rows;
+  }
+  entry.updated_ms = MillisOf(std::chrono::system_clock::now());
+  if (Status st = catalog_->Put(entry); !st.ok()) {
+    spdlog::warn("import {}: size and rows not refreshed: {}", entry_id, st.message());
+    return;
+  }
+  spdlog::info("import {} ('{}') changed on disk: {} rows, {} bytes", entry_id, entry.name,
+               entry.row_count, entry.size_bytes);
 }
 
 void ImportManager::Touch(const std::string& entry_id) {

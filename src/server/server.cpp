@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "demo/demo_data.h"
 #include "orchestrator/runtime.h"
+#include "orchestrator/source_watcher.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/http_server.h"
@@ -122,6 +123,7 @@ class ServerProcess {
     CheckHealthBounded(runtime);
     holder_.Swap(runtime);
     LogHealthChanges(*runtime, last_states_);
+    StartWatching(runtime);
     runtime.reset();
     spdlog::info("config {} loaded: {} source(s), fingerprint {}",
                  options_.config_path.value_or(kBuiltinConfigPath), source_count, version);
@@ -166,6 +168,42 @@ class ServerProcess {
     spdlog::info("imports: catalog in {}", config.imports.dir);
   }
 
+  //! Watches the file-backed sources (orchestrator/source_watcher.h): a change clears their
+  //! cache entries, refreshes an import's size and rows, and a replaced database file gets
+  //! the sources reopened.
+  void StartWatching(const std::shared_ptr<Runtime>& runtime) {
+    watcher_ = std::make_unique<SourceWatcher>();
+    // Weak: the watcher's thread may report a change while Stop() lets the imports go.
+    std::weak_ptr<ImportManager> weak_imports = imports_;
+    watcher_->SetOnChange(
+        [this, weak_imports](const std::string& source_id, const std::vector<std::string>&) {
+          std::shared_ptr<Runtime> current = holder_.current();
+          std::shared_ptr<ImportManager> imports = weak_imports.lock();
+          if (!current || !imports) return;
+          const SourceConfig* source = current->config().FindSource(source_id);
+          if (source && !source->import_id.empty()) imports->Refresh(source->import_id);
+        });
+    watcher_->SetOnReopenNeeded([this](const std::string& source_id, const std::string& path) {
+      spdlog::info("source '{}': {} was replaced; reopening the sources", source_id, path);
+      asio::post(pool_, [this] {
+        if (stopping_.load()) return;
+        std::lock_guard reload_lock(reload_mu_);
+        std::shared_ptr<Runtime> old = holder_.current();
+        if (!old) return;
+        std::shared_ptr<Runtime> next = Runtime::Open(old->config(), old.get());
+        next->CheckAllHealth();
+        SwapRuntime(next);
+      });
+    });
+    watcher_->Watch(runtime);
+  }
+
+  //! Serves `next` from now on and follows its files.
+  void SwapRuntime(const std::shared_ptr<Runtime>& next) {
+    holder_.Swap(next);
+    if (watcher_) watcher_->Watch(next);
+  }
+
   //! The import catalog changed: swaps in a runtime with the imported sources as they are now,
   //! keeping every other source's connections. Blocks (import threads and workers call it).
   Status ServeCatalogChange() {
@@ -179,7 +217,7 @@ class ServerProcess {
     for (const auto& source : next->sources()) {
       if (source->last_health().state == SourceHealth::State::kUnknown) source->CheckHealth();
     }
-    holder_.Swap(next);
+    SwapRuntime(next);
     return Status::Ok();
   }
 
@@ -262,7 +300,7 @@ class ServerProcess {
     }
     std::shared_ptr<Runtime> next = Runtime::Open(std::move(serving), old.get());
     next->CheckAllHealth();
-    holder_.Swap(next);
+    SwapRuntime(next);
     {
       std::lock_guard lock(health_mu_);
       last_states_.clear();
@@ -326,8 +364,11 @@ class ServerProcess {
     pool_.join();
     // No request runs any more: the import threads stop (running imports are cancelled and
     // cleaned up) before the runtime they rebuild goes away.
+    // The import threads may still swap runtimes (and so use the watcher) until they are
+    // joined here; the watcher goes after them, before the runtime holder.
     api_.SetImports(nullptr);
     imports_.reset();
+    watcher_.reset();
     server_.reset();
     holder_.Swap(nullptr);
   }
@@ -351,6 +392,7 @@ class ServerProcess {
   //! by reload_mu_ once serving.
   Config base_config_;
   std::shared_ptr<ImportManager> imports_;
+  std::unique_ptr<SourceWatcher> watcher_;
   Api api_;
   std::unique_ptr<HttpServer> server_;
   std::vector<std::thread> threads_;
