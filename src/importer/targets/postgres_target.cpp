@@ -347,7 +347,8 @@ class PostgresTarget final : public TargetLoader {
       return ResourceExhausted(text + "; the PostgreSQL server is out of disk space");
     }
     if (code.rfind("22", 0) == 0 || code.rfind("23", 0) == 0) {
-      return InvalidArgument(text + "; fix the value in the file, or import the column as VARCHAR");
+      text += text.back() == '.' ? " " : ". ";
+      return InvalidArgument(text + "Fix the value in the file, or import the column as VARCHAR");
     }
     return QueryError(text + " (while " + doing + ")");
   }
