@@ -270,7 +270,8 @@ TEST_F(PostgresTarget, TenThousandRowsInBatchesRoundTripExactly) {
   ASSERT_TRUE(committed.ok()) << committed.status().ToString();
   EXPECT_EQ(*committed, 10'000u);
 
-  Session loader_session = Loader();
+  // Read back with the source's own (read-only) credentials: the loader granted it SELECT.
+  Session loader_session(reader_, reader_pw_);
   loader_session.Run("SET TimeZone = 'UTC'");
   loader_session.Run("SET DateStyle = 'ISO, YMD'");
   auto rows = loader_session.Rows(
