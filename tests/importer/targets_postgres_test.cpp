@@ -42,6 +42,8 @@ class Session {
                             password.c_str(), "disable",    nullptr};
     conn_ = PQconnectdbParams(keys, values, 0);
     EXPECT_EQ(PQstatus(conn_), CONNECTION_OK) << user << ": " << PQerrorMessage(conn_);
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
   }
   ~Session() { PQfinish(conn_); }
   Session(const Session&) = delete;
@@ -268,13 +270,14 @@ TEST_F(PostgresTarget, TenThousandRowsInBatchesRoundTripExactly) {
   ASSERT_TRUE(committed.ok()) << committed.status().ToString();
   EXPECT_EQ(*committed, 10'000u);
 
-  Session loader_session = Loader();
+  // Read back with the source's own (read-only) credentials: the loader granted it SELECT.
+  Session loader_session(reader_, reader_pw_);
   loader_session.Run("SET TimeZone = 'UTC'");
   loader_session.Run("SET DateStyle = 'ISO, YMD'");
   auto rows = loader_session.Rows(
       "SELECT id::text, \"Text Col\", amount::text, ratio::text, "
       "flag::text, day::text, ts::text FROM " +
-      Qualified("round_trip") + " ORDER BY id");
+      Qualified("round_trip") + " AS r ORDER BY r.id");
   ASSERT_EQ(rows.size(), 10'000u);
   for (int64_t i = 0; i < 10'000; ++i) {
     ASSERT_EQ(rows[static_cast<size_t>(i)], Row(i)) << "row " << i;

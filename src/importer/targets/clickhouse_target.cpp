@@ -320,6 +320,13 @@ class ClickHouseTarget final : public TargetLoader {
         }
         message = std::move(first);
       }
+      // "expected \t before: <the rest of the batch>: (at row N)": not the batch's data.
+      if (size_t before = message.find(" before: "); before != std::string::npos) {
+        if (size_t row = message.find("(at row ", before); row != std::string::npos) {
+          message.erase(before, row - before);
+          message.insert(before, " ");
+        }
+      }
       while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
         message.pop_back();
       }
@@ -378,7 +385,7 @@ class ClickHouseTarget final : public TargetLoader {
       return InvalidArgument(who_ + ": " + where + " of " + table_.location() +
                              " was refused by ClickHouse (code " + std::to_string(code) +
                              "): " + message +
-                             "; fix the value in the file, or import the column as VARCHAR");
+                             ". Fix the value in the file, or import the column as VARCHAR");
     }
     if (code == -1) {
       return Unavailable(who_ + ": ClickHouse answered HTTP " + std::to_string(http_status) +

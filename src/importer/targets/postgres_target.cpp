@@ -72,6 +72,7 @@ class PostgresTarget final : public TargetLoader {
   PostgresTarget(const SourceConfig& source, TargetTable table, std::vector<ColumnSpec> columns,
                  CancelToken cancel)
       : user_(source.import_target->user),
+        reader_(source.options.GetString("user")),
         who_(TargetWho(source)),
         table_(std::move(table)),
         columns_(std::move(columns)),
@@ -118,6 +119,15 @@ class PostgresTarget final : public TargetLoader {
     create += ")";
     Status created = Exec(create, /*creating=*/true);
     if (!created.ok()) return Fail(created);
+    // The source's own (read-only) user queries the import: it may read the new table.
+    if (!reader_.empty() && reader_ != user_) {
+      Status granted =
+          Exec("GRANT SELECT ON " + qualified_ + " TO " + QuotePostgresIdentifier(reader_));
+      if (!granted.ok()) {
+        return Fail(granted.WithContext("granting SELECT on " + table_.location() +
+                                        " to the source's user '" + reader_ + "'"));
+      }
+    }
     ResultPtr copy(PQexec(conn_, ("COPY " + qualified_ + " (" + names + ") FROM STDIN").c_str()));
     if (!copy || PQresultStatus(copy.get()) != PGRES_COPY_IN) {
       return Fail(ServerError(copy.get(), "starting COPY into " + table_.location()));
@@ -347,12 +357,15 @@ class PostgresTarget final : public TargetLoader {
       return ResourceExhausted(text + "; the PostgreSQL server is out of disk space");
     }
     if (code.rfind("22", 0) == 0 || code.rfind("23", 0) == 0) {
-      return InvalidArgument(text + "; fix the value in the file, or import the column as VARCHAR");
+      text += text.back() == '.' ? " " : ". ";
+      return InvalidArgument(text + "Fix the value in the file, or import the column as VARCHAR");
     }
     return QueryError(text + " (while " + doing + ")");
   }
 
   const std::string user_;
+  //! The source's own user (empty when it comes from the url).
+  const std::string reader_;
   const std::string who_;
   const TargetTable table_;
   const std::vector<ColumnSpec> columns_;

@@ -2,7 +2,8 @@
 // source's host, port and database (the source's url, host, port, database, sslmode,
 // connect_timeout_ms and application_name options are read as the connector reads them; the
 // source's user and password are not used), running one transaction:
-//   BEGIN; CREATE TABLE "schema"."table" (...); COPY "schema"."table" (...) FROM STDIN;
+//   BEGIN; CREATE TABLE "schema"."table" (...); GRANT SELECT ON it TO <the source's user>;
+//   COPY "schema"."table" (...) FROM STDIN;
 //   <the batches as COPY text-format data>; end of COPY; COMMIT.
 // Abort (or any error) rolls the transaction back, so nothing is left. The session runs with
 // TimeZone UTC and DateStyle ISO so the ISO texts of RowBatch are read as they are written.
