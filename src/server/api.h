@@ -39,6 +39,10 @@ class Api {
   //! cannot reload.
   void SetReload(ReloadFunction reload) { reload_ = std::move(reload); }
 
+  //! FOR TESTS ONLY: the route table, so that a test can add routes of its own (e.g. an upload
+  //! or streaming route) before the server starts. Production code never changes routes.
+  Router& MutableRouterForTests() { return router_; }
+
  private:
   Router router_;
   ReloadFunction reload_;

@@ -27,6 +27,9 @@ struct UploadPlan {
   //! Bodies (or file parts) larger than this are refused with 413: at once when the
   //! Content-Length says so, else as soon as the limit is passed. The file is then deleted.
   uint64_t max_bytes = 0;
+  //! Optional: the setting max_bytes comes from (e.g. "imports.max_upload_bytes"), named in
+  //! the 413 message so that the client knows what to ask an operator to raise.
+  std::string max_bytes_setting;
   //! The write stops with 507 when the file system holding `path` has less free space than
   //! this (checked before the first byte against Content-Length, then every few MiB).
   uint64_t min_free_bytes = 0;
