@@ -184,6 +184,9 @@ struct detail::ServerCore : std::enable_shared_from_this<detail::ServerCore> {
         acceptor(std::in_place, asio::make_strand(io)),
         connection_contexts(std::move(contexts)) {
     if (connection_contexts.empty()) connection_contexts.push_back(&ioc);
+    for (const Route& route : api.router().routes()) {
+      if (route.upload) has_upload_routes = true;
+    }
   }
 
   //! Where the next accepted connection is served (round-robin).
@@ -201,6 +204,9 @@ struct detail::ServerCore : std::enable_shared_from_this<detail::ServerCore> {
   std::vector<asio::io_context*> connection_contexts;
   std::atomic<size_t> next_context{0};
   std::atomic<bool> stopping{false};
+  //! Whether a route takes streamed uploads: only then is a request's route matched as soon as
+  //! its headers are in (saving a second match on every other request).
+  bool has_upload_routes = false;
 
   mutable std::mutex sessions_mu;
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;
@@ -384,7 +390,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     auto& req = parser_->get();
-    {
+    if (core_->has_upload_routes) {
       std::string_view target = req.target();
       RouteMatch m =
           core_->api.router().Match(req.method_string(), target.substr(0, target.find('?')));
@@ -805,7 +811,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (up_->content_length) {
       m.append(" beyond its ").append(std::to_string(*up_->content_length)).append(" bytes");
     }
-    m.append("; free some space or ask an operator to");
+    m.append("; free some disk space there and retry");
     return m;
   }
 
@@ -894,7 +900,8 @@ class Session : public std::enable_shared_from_this<Session> {
                    DeadlineExceeded("no upload bytes arrived for server.read_timeout_ms (" +
                                     std::to_string(limits_.read_timeout.count()) + " ms) after " +
                                     std::to_string(up.received) + " bytes"));
-      } else if (IsHttpParseError(ec) && ec != http::error::partial_message) {
+      } else if (IsHttpParseError(ec) && ec != http::error::partial_message &&
+                 ec != http::error::end_of_stream) {
         FailUpload(400, "INVALID_ARGUMENT",
                    InvalidArgument("malformed HTTP request body: " + ec.message()));
       } else {

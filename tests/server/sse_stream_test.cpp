@@ -124,7 +124,7 @@ class SseStream : public ::testing::Test {
   void StartServer() {
     std::string error;
     server_ = StreamTestServer::Start(
-        "server: {read_timeout_ms: 3000}\nsources: {}\nauth: none\n",
+        "server: {read_timeout_ms: 3000}\nsources:\n  db: {type: duckdb}\nauth: none\n",
         [this](Router& r) {
           r.Add(
               "GET", "/test/events",
@@ -210,12 +210,7 @@ TEST_F(SseStream, HeartbeatCommentFillsSilence) {
   ASSERT_TRUE(conn->ReadUntil(Event(1)));
   // Heartbeats keep coming after an event, and never inside one.
   size_t after = conn->received().size();
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        conn->ReadUntil(": keep-alive\n\n", 200ms);
-        return conn->received().find(": keep-alive\n\n", after) != std::string::npos;
-      },
-      10s));
+  ASSERT_TRUE(conn->ReadUntil(": keep-alive\n\n", 10s, after)) << conn->received();
   hub_.Publish(Event(2));
   ASSERT_TRUE(conn->ReadUntil(Event(2)));
 }

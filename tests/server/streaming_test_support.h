@@ -13,7 +13,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
@@ -110,12 +112,13 @@ class RawConn {
     return data.empty();
   }
 
-  //! Reads until `needle` was received (true) or the peer closed or `timeout` passed (false).
+  //! Reads until `needle` was received at or after offset `from` (true), or the peer closed
+  //! or `timeout` passed (false).
   bool ReadUntil(std::string_view needle,
-                 std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+                 std::chrono::milliseconds timeout = std::chrono::seconds(20), size_t from = 0) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (received_.find(needle) == std::string::npos) {
-      if (!ReadSome(deadline)) return received_.find(needle) != std::string::npos;
+    while (received_.find(needle, from) == std::string::npos) {
+      if (!ReadSome(deadline)) return received_.find(needle, from) != std::string::npos;
     }
     return true;
   }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 
 #include "core/sha256.h"
@@ -155,8 +156,8 @@ TEST_P(StreamingUpload, RawBodyOfFiftyMegabytes) {
   HttpResponse r = client.Post("/test/upload?project=p", data, headers);
   ASSERT_EQ(r.status, 200) << r.body;
   json::value v = Json(r.body);
-  EXPECT_EQ(v.at("bytes").as_uint64(), data.size());
-  EXPECT_EQ(v.at("fileSize").as_uint64(), data.size());
+  EXPECT_EQ(v.at("bytes").to_number<uint64_t>(), data.size());
+  EXPECT_EQ(v.at("fileSize").to_number<uint64_t>(), data.size());
   EXPECT_EQ(v.at("sha256").as_string(), Sha256Hex(data));
   EXPECT_EQ(v.at("filename").as_string(), "sales q1.csv");
   EXPECT_EQ(v.at("contentType").as_string(), "text/csv");
@@ -193,7 +194,7 @@ TEST_P(StreamingUpload, MultipartBodyOfFiftyMegabytes) {
   HttpResponse r = client.Post("/test/upload?project=p", body, headers);
   ASSERT_EQ(r.status, 200) << r.body;
   json::value v = Json(r.body);
-  EXPECT_EQ(v.at("bytes").as_uint64(), data.size());
+  EXPECT_EQ(v.at("bytes").to_number<uint64_t>(), data.size());
   EXPECT_EQ(v.at("sha256").as_string(), Sha256Hex(data));
   EXPECT_EQ(v.at("filename").as_string(), "big.csv");
   EXPECT_EQ(v.at("contentType").as_string(), "text/csv");
@@ -247,7 +248,7 @@ TEST_P(StreamingUpload, ChunkedTransferEncoding) {
   ASSERT_TRUE(conn.ReadUntilClosed());
   ASSERT_EQ(conn.StatusCode(), 200) << conn.received();
   json::value v = Json(conn.Body());
-  EXPECT_EQ(v.at("bytes").as_uint64(), data.size());
+  EXPECT_EQ(v.at("bytes").to_number<uint64_t>(), data.size());
   EXPECT_EQ(v.at("sha256").as_string(), Sha256Hex(data));
   EXPECT_EQ(v.at("filename").as_string(), "c.bin");
   // Without a Content-Length, on_progress has no total.
