@@ -376,10 +376,85 @@ TEST_P(StreamingUpload, OrdinaryRoutesKeepServerMaxBodyBytes) {
   EXPECT_EQ(upload.status, 200) << upload.body;
 }
 
+TEST_P(StreamingUpload, ServerCloseMidUploadAbortsAndDeletes) {
+  RawConn conn(server_->port());
+  ASSERT_TRUE(conn.connected());
+  ASSERT_TRUE(conn.Send(std::string("POST /test/upload?project=p HTTP/1.1\r\nHost: x\r\n") +
+                        "Authorization: Bearer " + kImportKey +
+                        "\r\nContent-Length: 20000000\r\n\r\n"));
+  ASSERT_TRUE(conn.Send(Deterministic(2 << 20, 13)));
+  ASSERT_TRUE(WaitUntil([&] { return probe_.progress_stored.load() >= (1u << 20); }, 10s));
+  // A drain lets uploads finish; the end of the drain closes them.
+  server_->server().BeginShutdown();
+  server_->server().CloseAllConnections();
+  ASSERT_TRUE(WaitUntil([&] { return probe_.aborts.load() == 1; }, 10s));
+  {
+    std::lock_guard lock(probe_.mu);
+    EXPECT_EQ(probe_.abort_status.code(), ErrorCode::kCancelled) << probe_.abort_status.ToString();
+  }
+  EXPECT_EQ(FilesIn(dir_.path()), 0u);
+  EXPECT_EQ(probe_.handled.load(), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(HandlerKinds, StreamingUpload, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? std::string("Blocking") : std::string("IoThread");
                          });
+
+}  // namespace
+}  // namespace tributary::testing
+
+namespace tributary::testing {
+namespace {
+
+//! server.read_timeout_ms bounds inactivity during an upload, not the whole upload.
+class StreamingUploadTimeout : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    probe_.dir = dir_.path();
+    probe_.max_bytes = 64ull << 20;
+    std::string error;
+    server_ = StreamTestServer::Start(
+        std::string(Config()).replace(Config().find("read_timeout_ms: 3000"), 21,
+                                      "read_timeout_ms: 1000"),
+        [&](Router& r) { AddUploadRoute(r, &probe_, true); }, &error);
+    ASSERT_NE(server_, nullptr) << error;
+  }
+  TempDir dir_;
+  UploadProbe probe_;
+  std::unique_ptr<StreamTestServer> server_;
+};
+
+TEST_F(StreamingUploadTimeout, ASlowButSteadyUploadOutlivesTheReadTimeout) {
+  RawConn conn(server_->port());
+  const std::string piece = Deterministic(1000, 17);
+  ASSERT_TRUE(conn.Send(std::string("POST /test/upload?project=p HTTP/1.1\r\nHost: x\r\n") +
+                        "Authorization: Bearer " + kImportKey +
+                        "\r\nConnection: close\r\nContent-Length: 8000\r\n\r\n"));
+  // 2.8 s in all, never silent for more than 350 ms.
+  for (int i = 0; i < 8; ++i) {
+    std::this_thread::sleep_for(350ms);
+    ASSERT_TRUE(conn.Send(piece));
+  }
+  ASSERT_TRUE(conn.ReadUntilClosed());
+  EXPECT_EQ(conn.StatusCode(), 200) << conn.received();
+  EXPECT_NE(conn.Body().find("\"bytes\":8000"), std::string::npos) << conn.received();
+}
+
+TEST_F(StreamingUploadTimeout, ASilentUploadTimesOutWith408) {
+  RawConn conn(server_->port());
+  ASSERT_TRUE(conn.Send(std::string("POST /test/upload?project=p HTTP/1.1\r\nHost: x\r\n") +
+                        "Authorization: Bearer " + kImportKey + "\r\nContent-Length: 8000\r\n\r\n" +
+                        std::string(1000, 'x')));
+  ASSERT_TRUE(conn.ReadUntil("}", 10s)) << conn.received();
+  EXPECT_EQ(conn.StatusCode(), 408) << conn.received();
+  ASSERT_TRUE(WaitUntil([&] { return probe_.aborts.load() == 1; }, 5s));
+  {
+    std::lock_guard lock(probe_.mu);
+    EXPECT_EQ(probe_.abort_status.code(), ErrorCode::kDeadlineExceeded);
+  }
+  EXPECT_EQ(FilesIn(dir_.path()), 0u);
+}
 
 }  // namespace
 }  // namespace tributary::testing
