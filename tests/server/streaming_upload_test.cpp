@@ -458,3 +458,35 @@ TEST_F(StreamingUploadTimeout, ASilentUploadTimesOutWith408) {
 
 }  // namespace
 }  // namespace tributary::testing
+
+namespace tributary::testing {
+namespace {
+
+// With a redis: section, admission (a Redis round trip) runs on the worker pool before begin.
+// The Redis here is unreachable, so the limits fall back to this process: the path is the same.
+TEST(StreamingUploadSharedLimits, AdmissionOffTheIoThreadStillGuardsBegin) {
+  TempDir dir;
+  UploadProbe probe;
+  probe.dir = dir.path();
+  std::string error;
+  auto server = StreamTestServer::Start(
+      Config("redis: {host: 127.0.0.1, port: 1, connect_timeout_ms: 100, command_timeout_ms: "
+             "100}\nrate_limits: {per_minute: 2, per_hour: 100}\n"),
+      [&](Router& r) { AddUploadRoute(r, &probe, false); }, &error);
+  ASSERT_NE(server, nullptr) << error;
+  HttpClient client(server->port());
+  for (int i = 0; i < 2; ++i) {
+    HttpResponse r = client.Post("/test/upload?project=p", "a,b\n1,2\n", Auth());
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Header("ratelimit-remaining"), std::to_string(1 - i)) << r.body;
+  }
+  HttpResponse limited = client.Post("/test/upload?project=p", "a,b\n1,2\n", Auth());
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_FALSE(limited.Header("retry-after").empty());
+  EXPECT_EQ(probe.begins.load(), 2);
+  EXPECT_EQ(probe.handled.load(), 2);
+  EXPECT_EQ(FilesIn(dir.path()), 0u);
+}
+
+}  // namespace
+}  // namespace tributary::testing
