@@ -37,7 +37,7 @@ class MultipartParser {
 
   static constexpr size_t kDefaultMaxFieldBytes = 64 << 10;
   static constexpr size_t kMaxHeaderBytes = 16 << 10;
-  static constexpr size_t kMaxFields = 1000;
+  static constexpr size_t kMaxFields = 100;
 
   MultipartParser(std::string boundary, FileSink sink,
                   size_t max_field_bytes = kDefaultMaxFieldBytes);
