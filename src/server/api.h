@@ -46,6 +46,10 @@ class Api {
   void SetImports(std::shared_ptr<ImportManager> imports) { imports_ = std::move(imports); }
   ImportManager* imports() const { return imports_.get(); }
 
+  //! FOR TESTS ONLY: the route table, so that a test can add routes of its own (e.g. an upload
+  //! or streaming route) before the server starts. Production code never changes routes.
+  Router& MutableRouterForTests() { return router_; }
+
  private:
   Router router_;
   ReloadFunction reload_;
