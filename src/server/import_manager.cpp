@@ -538,6 +538,7 @@ Result<std::shared_ptr<ImportJob>> ImportManager::BeginUpload(const std::string&
   job->upload_path = (fs::path(config_.dir) / "uploads" / (job->id + ".upload")).string();
   plan->path = job->upload_path;
   plan->max_bytes = static_cast<uint64_t>(config_.max_upload_bytes);
+  plan->max_bytes_setting = "imports.max_upload_bytes";
   plan->min_free_bytes = static_cast<uint64_t>(config_.min_free_bytes);
   std::weak_ptr<ImportJob> weak = job;
   plan->on_progress = [weak](uint64_t stored, uint64_t expected) {
