@@ -97,7 +97,7 @@ class ImportHttp : public ::testing::Test {
                     "    - {{name: root, sha256: {5}, projects: ['*'], roles: [read, query, "
                     "admin]}}\n",
                     csv, ImportsDir(), KeySha256Hex(kAlphaImportKey), KeySha256Hex(kAlphaReadKey),
-                    KeySha256Hex(kBetaKey), KeySha256Hex(kAdminKey)));
+                    KeySha256Hex(kBetaKey), KeySha256Hex(kAdminKey), imports_extra_));
     StartServer();
   }
 
