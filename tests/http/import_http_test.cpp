@@ -227,7 +227,8 @@ TEST_F(ImportHttp, CsvUploadPreviewConfirmEventsAndQuery) {
   HttpResponse sources = client.Get("/api/v1/sources", Bearer(kAlphaImportKey));
   ASSERT_EQ(sources.status, 200);
   bool listed = false;
-  for (const auto& s : Json(sources).at("sources").as_array()) {
+  const json::value sources_json = Json(sources);
+  for (const auto& s : sources_json.at("sources").as_array()) {
     if (s.at("id").as_string() != "sales") continue;
     listed = true;
     EXPECT_EQ(s.at("type").as_string(), "import");
@@ -294,48 +295,51 @@ TEST_F(ImportHttp, BadRowsFailWithLineOrAreSkippedWithSamples) {
   csv += "301,not-a-number\n302,7\n";
   HttpClient client(server_->port());
 
-  // Fail mode: the error names the line; nothing is registered and no file stays.
+  // The sniffer sees the bad value and makes the column text; the client asks for BIGINT.
+  const std::string as_bigint = R"("tables":[{"columns":[{},{"name":"amount","type":"BIGINT"}]}])";
+
+  // Fail mode: the preview's rows already show the bad value, so the confirmation is refused
+  // at once (not after a conversion) and the upload waits for a better one.
   HttpResponse up = Upload("filename=bad.csv&name=bad", csv);
   ASSERT_EQ(up.status, 201) << up.body;
-  std::string id(Json(up).at("id").as_string());
+  const std::string id(Json(up).at("id").as_string());
+  HttpResponse refused =
+      client.Post("/api/v1/imports/" + id + "/confirm", "{\"onError\":\"fail\"," + as_bigint + "}",
+                  Bearer(kAlphaImportKey));
+  ASSERT_EQ(refused.status, 400) << refused.body;
+  EXPECT_NE(refused.body.find("onError: skip"), std::string::npos) << refused.body;
+  HttpResponse waiting = client.Get("/api/v1/imports/" + id, Bearer(kAlphaImportKey));
+  EXPECT_EQ(Json(waiting).at("status").as_string(), "awaiting_confirmation");
+  HttpResponse sources = client.Get("/api/v1/sources", Bearer(kAlphaImportKey));
+  EXPECT_EQ(sources.body.find("\"bad\""), std::string::npos) << sources.body;
+
+  // Skip mode: the row is counted and sampled with its line, the rest imported.
   ASSERT_EQ(client
-                .Post("/api/v1/imports/" + id + "/confirm", R"({"onError":"fail"})",
-                      Bearer(kAlphaImportKey))
+                .Post("/api/v1/imports/" + id + "/confirm",
+                      "{\"onError\":\"skip\"," + as_bigint + "}", Bearer(kAlphaImportKey))
                 .status,
             202);
   auto events = Events(id);
   ASSERT_FALSE(events.empty());
-  EXPECT_EQ(events.back().first, "error");
-  std::string message(events.back().second.at("error").at("message").as_string());
-  EXPECT_NE(message.find("302"), std::string::npos) << message;  // line 302 of the file
-  EXPECT_TRUE(LeftoverFiles().empty());
-  HttpResponse sources = client.Get("/api/v1/sources", Bearer(kAlphaImportKey));
-  EXPECT_EQ(sources.body.find("\"bad\""), std::string::npos) << sources.body;
-
-  // Skip mode: the row is counted and sampled, the rest imported.
-  up = Upload("filename=bad.csv&name=bad", csv);
-  ASSERT_EQ(up.status, 201) << up.body;
-  id = std::string(Json(up).at("id").as_string());
-  ASSERT_EQ(client
-                .Post("/api/v1/imports/" + id + "/confirm", R"({"onError":"skip"})",
-                      Bearer(kAlphaImportKey))
-                .status,
-            202);
-  events = Events(id);
   ASSERT_EQ(events.back().first, "complete");
   EXPECT_EQ(events.back().second.at("rows").as_int64(), 301);
   EXPECT_EQ(events.back().second.at("rejectedRows").as_int64(), 1);
   HttpResponse job = client.Get("/api/v1/imports/" + id, Bearer(kAlphaImportKey));
-  const json::array& rejects = Json(job).at("rejects").as_array();
+  const json::value job_json = Json(job);
+  const json::array& rejects = job_json.at("rejects").as_array();
   ASSERT_EQ(rejects.size(), 1u);
   EXPECT_EQ(rejects[0].at("line").as_int64(), 302);
 }
 
 TEST_F(ImportHttp, SizeLimitNameClashAndConfigSources) {
-  // Above imports.max_upload_bytes (30 MB): refused before it is stored.
-  std::string big(31'000'000, 'x');
-  HttpResponse up = Upload("filename=big.csv", big);
+  // Above imports.max_upload_bytes (30 MB): refused on the headers, before a byte is stored.
+  HttpResponse up =
+      RawExchange(server_->port(),
+                  "POST /api/v1/imports?filename=big.csv HTTP/1.1\r\nHost: x\r\n"
+                  "Authorization: Bearer " +
+                      std::string(kAlphaImportKey) + "\r\nContent-Length: 31000000\r\n\r\n");
   EXPECT_EQ(up.status, 413) << up.body.substr(0, 300);
+  EXPECT_NE(up.body.find("imports.max_upload_bytes"), std::string::npos) << up.body;
   EXPECT_TRUE(LeftoverFiles().empty());
 
   // A name of a configured source is refused, and so is deleting a configured source.
