@@ -62,6 +62,27 @@ export interface SourceInfo {
   checkedAt: string | null;
   error: { code: string; message: string } | null;
   capabilities: Record<string, boolean | string>;
+  /** Imported sources (type "import", docs/import.md): the file and its conversion. */
+  import?: ImportedSourceInfo;
+}
+
+/** The `import` object of an imported source in GET /api/v1/sources. */
+export interface ImportedSourceInfo {
+  id: string;
+  /** Where the rows live: "parquet" (local files), "postgres" or "clickhouse" (an import target). */
+  kind: string;
+  format: string;
+  filename: string;
+  sizeBytes: number;
+  rowCount: number | null;
+  /** "importing", "ready" or "error". */
+  status: string;
+  error: { code: string; message: string } | null;
+  createdAt: string;
+  lastAccessedAt: string | null;
+  tables: { name: string; rows: number | null; bytes: number | null; columns: unknown }[];
+  /** 0-100 while importing. */
+  progress?: number;
 }
 
 export interface SourcesAnswer {
