@@ -140,7 +140,9 @@ export function uploadImport(
       try {
         resolve(JSON.parse(xhr.responseText) as ImportJob);
       } catch {
-        reject(new ApiError(xhr.status, 'BAD_RESPONSE', 'the server answered the upload with something that is not JSON'));
+        reject(
+          new ApiError(xhr.status, 'BAD_RESPONSE', 'the server answered the upload with something that is not JSON'),
+        );
       }
     };
     xhr.onerror = () => reject(new ApiError(0, 'NETWORK', 'the upload did not reach the Tributary server'));

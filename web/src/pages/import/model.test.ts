@@ -64,8 +64,20 @@ const xlsx = () =>
     format: 'xlsx',
     csv: null,
     tables: [
-      { name: 'orders', sheet: 'Orders', estimatedRows: 2, estimateExact: true, columns: [{ sourceName: 'a', name: 'a', type: 'DATE' }] },
-      { name: 'notes', sheet: 'Notes', estimatedRows: 1, estimateExact: true, columns: [{ sourceName: 'b', name: 'b', type: 'VARCHAR' }] },
+      {
+        name: 'orders',
+        sheet: 'Orders',
+        estimatedRows: 2,
+        estimateExact: true,
+        columns: [{ sourceName: 'a', name: 'a', type: 'DATE' }],
+      },
+      {
+        name: 'notes',
+        sheet: 'Notes',
+        estimatedRows: 1,
+        estimateExact: true,
+        columns: [{ sourceName: 'b', name: 'b', type: 'VARCHAR' }],
+      },
     ],
   });
 
@@ -114,8 +126,23 @@ describe('dialect', () => {
       { label: 'Quote', value: 'double quote (")' },
     ]);
     expect(dialectFacts('xlsx', null)).toEqual([{ label: 'Format', value: 'XLSX' }]);
-    const odd = dialectFacts('csv', { delimiter: ';', quote: '"', escape: '\\', header: false, encoding: 'latin-1', skipRows: 2 });
-    expect(odd.map((f) => f.value)).toEqual(['CSV', 'semicolon (;)', 'none', 'LATIN-1', 'double quote (")', 'backslash (\\)', '2']);
+    const odd = dialectFacts('csv', {
+      delimiter: ';',
+      quote: '"',
+      escape: '\\',
+      header: false,
+      encoding: 'latin-1',
+      skipRows: 2,
+    });
+    expect(odd.map((f) => f.value)).toEqual([
+      'CSV',
+      'semicolon (;)',
+      'none',
+      'LATIN-1',
+      'double quote (")',
+      'backslash (\\)',
+      '2',
+    ]);
   });
 });
 
@@ -174,7 +201,9 @@ describe('edit problems', () => {
     ]);
     edits.tables[0].include = false;
     edits.tables[1].include = false;
-    expect(editProblems(edits)).toEqual([{ field: 'import-t0-include', message: 'choose at least one sheet to import' }]);
+    expect(editProblems(edits)).toEqual([
+      { field: 'import-t0-include', message: 'choose at least one sheet to import' },
+    ]);
   });
 });
 
@@ -218,7 +247,11 @@ describe('imported sources', () => {
         }
       : undefined,
   });
-  const all = [src('demo', 'duckdb'), src('sales', 'import', 'Q3 Sales.csv'), src('kunden', 'import', 'kunden-ü.xlsx', 'importing')];
+  const all = [
+    src('demo', 'duckdb'),
+    src('sales', 'import', 'Q3 Sales.csv'),
+    src('kunden', 'import', 'kunden-ü.xlsx', 'importing'),
+  ];
   it('keeps imports only, matching every word in the name or file name', () => {
     expect(filterImportedSources(all, '').map((s) => s.id)).toEqual(['sales', 'kunden']);
     expect(filterImportedSources(all, 'q3 SALES').map((s) => s.id)).toEqual(['sales']);

@@ -134,7 +134,10 @@ export function editProblems(edits: ImportEdits): EditProblem[] {
     t.columns.forEach((c, ci) => {
       const cname = c.name.trim();
       if (!cname) {
-        problems.push({ field: fieldIds.column(ti, ci), message: `column ${ci + 1} of ${tname || 'the table'} needs a name` });
+        problems.push({
+          field: fieldIds.column(ti, ci),
+          message: `column ${ci + 1} of ${tname || 'the table'} needs a name`,
+        });
       } else if (seen.has(cname.toLowerCase())) {
         problems.push({
           field: fieldIds.column(ti, ci),
