@@ -189,8 +189,12 @@ export const confirmImport = (id: string, body: ConfirmBody) => apiPost<ImportJo
 /** Cancels a queued or running import, or discards one awaiting confirmation. */
 export const cancelImport = (id: string) => apiDelete<ImportJob>(importPath(id));
 
-export const listImports = (project: string, signal?: AbortSignal) =>
-  apiGet<{ imports: ImportJob[] } | ImportJob[]>('/api/v1/imports', { project }, signal);
+/** The jobs the server keeps (running, and finished within imports.keep_finished_seconds). */
+export async function listImports(project: string, signal?: AbortSignal): Promise<ImportJob[]> {
+  // The contract names the list, not its wrapper: accept a bare array or {imports: [...]}.
+  const answer = await apiGet<{ imports: ImportJob[] } | ImportJob[]>('/api/v1/imports', { project }, signal);
+  return Array.isArray(answer) ? answer : (answer.imports ?? []);
+}
 
 /** Removes an imported source (its catalog entry and files). */
 export const deleteSource = (id: string) => apiDelete<unknown>(`/api/v1/sources/${encodeURIComponent(id)}`);
@@ -244,9 +248,22 @@ export async function readImportEvents(
   }
   if (!resp.ok) throw apiErrorFrom(resp.status, await resp.text(), resp.statusText);
   if (!resp.body) throw new ApiError(resp.status, 'BAD_RESPONSE', 'the event stream has no body');
+  return readEventStream(resp.body, onEvent, lastEventId);
+}
+
+/**
+ * Reads an import's event stream body to its end: bytes are decoded as UTF-8 across chunk
+ * boundaries, events parsed (sse.ts), and each JSON event passed to `onEvent`. Resolves with the
+ * last event id (or `lastEventId` when the stream carried none).
+ */
+export async function readEventStream(
+  body: ReadableStream<Uint8Array>,
+  onEvent: (e: ImportEvent) => void,
+  lastEventId = '',
+): Promise<string> {
   const parser = createSseParser();
   const decoder = new TextDecoder();
-  const reader = resp.body.getReader();
+  const reader = body.getReader();
   const emit = (text: string) => {
     for (const e of parser.push(text)) {
       let data: ImportEventData;
