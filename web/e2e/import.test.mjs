@@ -472,7 +472,24 @@ test('a value that does not convert fails the import with its line and column; t
   const file = path.join(files, 'bad-values.csv');
   writeFileSync(file, 'code,qty\nA,1\nB,2\nC,three\n');
   const { page, context, errors } = await openImport();
-  await uploadThroughPage(page, file, BAD_SOURCE);
+  const id = await uploadThroughPage(page, file, BAD_SOURCE);
+  // "Detected wrong?": reading it again without a header makes the header line a row.
+  await page.getByTestId('import-dialect-form').locator('summary').click();
+  await page.getByLabel('First row is the header').uncheck();
+  await page.getByTestId('import-reread').click();
+  await page.getByTestId('import-dialect-header').filter({ hasText: 'none' }).waitFor();
+  const reread = await api(server, `/api/v1/imports/${id}/preview`);
+  assert.equal(reread.json.csv.header, false);
+  assert.deepEqual(
+    (await shownColumns(page, 0)).names,
+    reread.json.tables[0].columns.map((c) => c.name),
+  );
+  assert.deepEqual((await previewRows(page, 0))[0], ['code', 'qty']);
+  await page.getByTestId('import-dialect-form').locator('summary').click();
+  await page.getByLabel('First row is the header').check();
+  await page.getByTestId('import-reread').click();
+  await page.getByTestId('import-dialect-header').filter({ hasText: 'first row' }).waitFor();
+  assert.deepEqual((await shownColumns(page, 0)).names, ['code', 'qty']);
   // qty is detected as text (one value is not a number); importing it as BIGINT must fail.
   await page.getByTestId('import-t0-c1-type').selectOption('BIGINT');
   await page.getByTestId('import-onerror-fail').check();

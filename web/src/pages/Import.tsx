@@ -10,11 +10,13 @@ import {
   confirmImport,
   getImport,
   getImportPreview,
+  repreviewImport,
   uploadImport,
   watchImport,
   type ConfirmBody,
   type ImportEventData,
   type ImportJob,
+  type PreviewHints,
 } from '../api/imports';
 import { ErrorState, Loading } from '../components/StatusView';
 import { useUrlParam } from '../state/hooks';
@@ -136,6 +138,22 @@ export function ImportPage() {
       },
     );
   };
+  // A re-read preview replaces the form (and its edits, which belonged to the old columns).
+  const [previewVersion, setPreviewVersion] = useState(0);
+  const repreview = (job: ImportJob, hints: PreviewHints) => {
+    setStep({ step: 'preview', job, busy: true });
+    repreviewImport(job.id, hints).then(
+      (next) => {
+        setPreviewVersion((n) => n + 1);
+        setStep({ step: 'preview', job: next, busy: false });
+      },
+      (e: unknown) => {
+        setStep({ step: 'preview', job, busy: false });
+        setConfirmError(asError(e));
+      },
+    );
+  };
+
   const discard = (job: ImportJob) => {
     setStep({ step: 'preview', job, busy: true });
     cancelImport(job.id).then(
@@ -228,7 +246,7 @@ export function ImportPage() {
       )}
       {step.step === 'preview' && (
         <PreviewForm
-          key={step.job.id}
+          key={`${step.job.id}:${previewVersion}`}
           job={step.job}
           busy={step.busy}
           onConfirm={(body) => {
@@ -238,6 +256,10 @@ export function ImportPage() {
           onCancel={() => {
             setConfirmError(null);
             discard(step.job);
+          }}
+          onRepreview={(hints) => {
+            setConfirmError(null);
+            repreview(step.job, hints);
           }}
         />
       )}

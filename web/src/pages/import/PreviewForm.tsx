@@ -3,10 +3,11 @@
 // names and types; the bad-rows policy; then Import (POST /confirm with the edits) or Cancel.
 
 import { useState, type FormEvent } from 'react';
-import type { ConfirmBody, ImportJob, ImportTable } from '../../api/imports';
+import type { ConfirmBody, CsvDialect, ImportJob, ImportTable, PreviewHints } from '../../api/imports';
 import { formatBytes, formatCell, formatInt } from '../../format';
 import {
   confirmBody,
+  describeChar,
   dialectFacts,
   editProblems,
   fieldIds,
@@ -159,17 +160,87 @@ function TablePreview({
   );
 }
 
+const DELIMITERS = [',', ';', '\t', '|'];
+const ENCODINGS = ['utf-8', 'latin-1', 'utf-16'];
+
+/** "Detection is wrong?": re-reads the file with another delimiter, header, encoding or skip. */
+function DialectForm({
+  csv,
+  busy,
+  onApply,
+}: {
+  csv: CsvDialect;
+  busy: boolean;
+  onApply: (hints: PreviewHints) => void;
+}) {
+  const [d, setD] = useState(csv);
+  const delimiters = DELIMITERS.includes(csv.delimiter) ? DELIMITERS : [csv.delimiter, ...DELIMITERS];
+  return (
+    <details className="import-dialect-form" data-testid="import-dialect-form">
+      <summary>Detected wrong? Change the delimiter, header or encoding</summary>
+      <div className="import-pick-actions">
+        <label className="field">
+          Delimiter
+          <select value={d.delimiter} onChange={(e) => setD({ ...d, delimiter: e.target.value })}>
+            {delimiters.map((c) => (
+              <option key={c} value={c}>
+                {describeChar(c)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="toggle">
+          <input type="checkbox" checked={d.header} onChange={(e) => setD({ ...d, header: e.target.checked })} />
+          First row is the header
+        </label>
+        <label className="field">
+          Encoding
+          <select value={d.encoding} onChange={(e) => setD({ ...d, encoding: e.target.value })}>
+            {(ENCODINGS.includes(d.encoding) ? ENCODINGS : [d.encoding, ...ENCODINGS]).map((x) => (
+              <option key={x} value={x}>
+                {x.toUpperCase()}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          Lines to skip
+          <input
+            type="number"
+            min={0}
+            className="import-skip"
+            value={d.skipRows}
+            onChange={(e) => setD({ ...d, skipRows: Math.max(0, Number.parseInt(e.target.value, 10) || 0) })}
+          />
+        </label>
+        <button
+          type="button"
+          className="btn"
+          disabled={busy}
+          onClick={() => onApply({ csv: d })}
+          data-testid="import-reread"
+        >
+          Read the file again
+        </button>
+      </div>
+    </details>
+  );
+}
+
 export function PreviewForm({
   job,
   busy,
   onConfirm,
   onCancel,
+  onRepreview,
 }: {
   job: ImportJob;
   /** Set while confirm or cancel is in flight: the buttons are disabled. */
   busy: boolean;
   onConfirm: (body: ConfirmBody) => void;
   onCancel: () => void;
+  /** Re-sniffs with other dialect hints (POST /preview); the page then shows the new preview. */
+  onRepreview: (hints: PreviewHints) => void;
 }) {
   const [edits, setEdits] = useState<ImportEdits>(() => initialEdits(job));
   const [problems, setProblems] = useState<EditProblem[]>([]);
@@ -212,6 +283,7 @@ export function PreviewForm({
             </div>
           ))}
         </dl>
+        {job.csv && <DialectForm csv={job.csv} busy={busy} onApply={onRepreview} />}
         <label className="field">
           Source name
           <input
