@@ -448,11 +448,16 @@ test('the list searches by name (kept in the URL) and deletes a source after con
   await context.close();
 });
 
-test('an empty file shows the API error and stays on the file picker', async () => {
-  const file = path.join(files, 'empty.csv');
-  writeFileSync(file, '');
+test('an empty file (dropped on the zone) shows the API error and stays on the file picker', async () => {
   const { page, context, errors } = await openImport();
-  await page.getByTestId('import-file').setInputFiles(file);
+  // Dropped on the drop zone (the other tests use the file input).
+  const dropped = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([''], 'empty.csv', { type: 'text/csv' }));
+    return dt;
+  });
+  await page.getByTestId('import-dropzone').dispatchEvent('drop', { dataTransfer: dropped });
+  assert.match(await page.getByTestId('import-chosen').textContent(), /empty\.csv · 0 B/);
   await page.getByTestId('import-upload').click();
   const error = page.getByTestId('import-error').locator('[data-state="error"]');
   await error.waitFor({ timeout: 30_000 });

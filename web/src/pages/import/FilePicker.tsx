@@ -19,8 +19,25 @@ export function FilePicker({
   const [name, setName] = useState('');
   const [dragging, setDragging] = useState(false);
 
+  // A file dropped beside the zone would make the browser open it and leave the page: take it.
+  useEffect(() => {
+    const over = (e: globalThis.DragEvent) => e.preventDefault();
+    const drop = (e: globalThis.DragEvent) => {
+      e.preventDefault();
+      const dropped = e.dataTransfer?.files[0];
+      if (dropped) setFile(dropped);
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('drop', drop);
+    };
+  }, []);
+
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
+    e.stopPropagation();
     setDragging(false);
     const dropped = e.dataTransfer.files[0];
     if (dropped) setFile(dropped);
