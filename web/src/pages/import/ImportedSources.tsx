@@ -1,6 +1,7 @@
 // The imported sources (GET /api/v1/sources, type "import"): searchable by name or file name
-// (the search is in the URL), with size, rows, status (progress while importing, refreshed
-// until none is), age, a query link, and Delete behind a confirmation dialog.
+// (the search is in the URL), with format, where the rows are stored, size, rows, status
+// (progress while importing, refreshed until none is), age, a query link, and Delete behind a
+// confirmation dialog.
 
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
@@ -143,6 +144,14 @@ export function ImportedSources({ refresh, polling }: { refresh: number; polling
       label: 'Format',
       value: (s) => s.import?.format,
       render: (s) => s.import?.format.toUpperCase() ?? '–',
+    },
+    {
+      key: 'kind',
+      label: 'Stored in',
+      value: (s) => s.import?.kind,
+      render: (s) => (
+        <span title="parquet: local files; postgres or clickhouse: an import target">{s.import?.kind ?? '–'}</span>
+      ),
     },
     {
       key: 'size',
