@@ -127,6 +127,8 @@ async function request<T>(
     }
   }
   if (parsed === undefined) {
+    // A DELETE may answer 204 (or 200) with no body.
+    if (!text && method === 'DELETE') return undefined as T;
     throw new ApiError(resp.status, 'BAD_RESPONSE', `the server answered ${url} with something that is not JSON`);
   }
   return parsed as T;
