@@ -4,7 +4,7 @@
 // (`import`), so reloading the page (or sharing the link) comes back to the same step.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError } from '../api/client';
+import { ApiError, apiGet } from '../api/client';
 import {
   cancelImport,
   confirmImport,
@@ -18,12 +18,14 @@ import {
   type ImportJob,
   type PreviewHints,
 } from '../api/imports';
+import type { SourcesAnswer } from '../api/types';
 import { ErrorState, Loading } from '../components/StatusView';
-import { useUrlParam } from '../state/hooks';
+import { useAsync, useUrlParam } from '../state/hooks';
 import { useProjects } from '../state/projects';
 import { FilePicker, UploadProgressView, type UploadingState } from './import/FilePicker';
 import { ImportComplete, ImportRunning } from './import/ImportProgress';
 import { ImportedSources } from './import/ImportedSources';
+import { importTargets } from './import/model';
 import { PreviewForm } from './import/PreviewForm';
 import './Import.css';
 
@@ -63,7 +65,10 @@ async function stepOf(job: ImportJob, signal?: AbortSignal): Promise<Step> {
 }
 
 export function ImportPage() {
-  const { current, reload: reloadProjects } = useProjects();
+  const { current, projects, reload: reloadProjects } = useProjects();
+  const sources = useAsync<SourcesAnswer>('sources', (signal) =>
+    apiGet<SourcesAnswer>('/api/v1/sources', undefined, signal),
+  );
   const [importId, setImportId] = useUrlParam('import');
   const [step, setStep] = useState<Step>(() => (importId ? { step: 'loading' } : { step: 'pick' }));
   // Bumped when an import ends or is discarded: the list below reads the sources again.
@@ -249,6 +254,7 @@ export function ImportPage() {
           key={`${step.job.id}:${previewVersion}`}
           job={step.job}
           busy={step.busy}
+          targets={importTargets(sources.data?.sources, projects.find((p) => p.id === step.job.project)?.sources ?? [])}
           onConfirm={(body) => {
             setConfirmError(null);
             confirm(step.job, body);
@@ -272,7 +278,7 @@ export function ImportPage() {
         />
       )}
       {step.step === 'complete' && <ImportComplete job={step.job} event={step.event} onAnother={() => toPick()} />}
-      <ImportedSources refresh={listRefresh} polling={step.step === 'importing'} />
+      <ImportedSources sources={sources} refresh={listRefresh} polling={step.step === 'importing'} />
     </div>
   );
 }

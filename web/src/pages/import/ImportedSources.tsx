@@ -5,17 +5,16 @@
 
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { apiGet } from '../../api/client';
 import { deleteSource } from '../../api/imports';
 import type { SourceInfo, SourcesAnswer } from '../../api/types';
 import { DataTable, type Column } from '../../components/DataTable';
 import { AsyncPanel } from '../../components/Panel';
 import { ErrorState } from '../../components/StatusView';
 import { formatAge, formatBytes, formatInt, formatPercent, formatTimestamp } from '../../format';
-import { useAsync } from '../../state/hooks';
+import type { AsyncState } from '../../state/hooks';
 import { useProjects } from '../../state/projects';
 import { useUrlText } from '../query/useUrlText';
-import { anyImporting, filterImportedSources, queryLink } from './model';
+import { anyImporting, filterImportedSources, importErrorText, queryLink } from './model';
 
 /** How often the list is read again while an import is running. */
 const IMPORTING_POLL_MS = 2000;
@@ -35,7 +34,7 @@ function StatusCell({ s }: { s: SourceInfo }) {
   return (
     <span
       className={`badge ${tone}`}
-      title={imp.error ? `${imp.error.code}: ${imp.error.message}` : undefined}
+      title={importErrorText(imp.error)}
       data-testid={`imported-status-${s.id}`}
       data-status={imp.status}
     >
@@ -109,10 +108,16 @@ function DeleteDialog({
   );
 }
 
-export function ImportedSources({ refresh, polling }: { refresh: number; polling: boolean }) {
-  const sources = useAsync<SourcesAnswer>('sources', (signal) =>
-    apiGet<SourcesAnswer>('/api/v1/sources', undefined, signal),
-  );
+export function ImportedSources({
+  sources,
+  refresh,
+  polling,
+}: {
+  /** GET /api/v1/sources (the page reads it once for the list and the import targets). */
+  sources: AsyncState<SourcesAnswer>;
+  refresh: number;
+  polling: boolean;
+}) {
   const [search, setSearch] = useUrlText('search');
   const [deleting, setDeleting] = useState<SourceInfo | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -225,8 +230,8 @@ export function ImportedSources({ refresh, polling }: { refresh: number; polling
       }
     >
       {(d) => {
-        const all = filterImportedSources(d.sources, '');
-        const shown = filterImportedSources(d.sources, search);
+        const all = filterImportedSources(d.sources, '', project);
+        const shown = filterImportedSources(d.sources, search, project);
         return (
           <>
             <div className="toolbar import-list-toolbar">

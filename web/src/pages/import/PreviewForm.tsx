@@ -233,8 +233,11 @@ export function PreviewForm({
   onConfirm,
   onCancel,
   onRepreview,
+  targets,
 }: {
   job: ImportJob;
+  /** Sources of the project configured as import targets (the select is shown when any). */
+  targets: string[];
   /** Set while confirm or cancel is in flight: the buttons are disabled. */
   busy: boolean;
   onConfirm: (body: ConfirmBody) => void;
@@ -244,6 +247,7 @@ export function PreviewForm({
 }) {
   const [edits, setEdits] = useState<ImportEdits>(() => initialEdits(job));
   const [problems, setProblems] = useState<EditProblem[]>([]);
+  const [target, setTarget] = useState(job.target ?? '');
   const multiple = job.tables.length > 1;
   const datasets = job.fitsDatasets ?? [];
 
@@ -255,7 +259,7 @@ export function PreviewForm({
       document.getElementById(found[0].field)?.focus();
       return;
     }
-    onConfirm(confirmBody(job, edits));
+    onConfirm(confirmBody(job, edits, target || undefined));
   };
   const setTable = (i: number, next: TableEdit) =>
     setEdits((prev) => ({ ...prev, tables: prev.tables.map((t, j) => (j === i ? next : t)) }));
@@ -332,6 +336,19 @@ export function PreviewForm({
             Skip them (they are counted, and a sample is shown)
           </label>
         </fieldset>
+        {targets.length > 0 && (
+          <label className="field import-target">
+            Load the rows into
+            <select value={target} onChange={(e) => setTarget(e.target.value)} data-testid="import-target">
+              <option value="">Parquet files on this server (default)</option>
+              {targets.map((t) => (
+                <option key={t} value={t}>
+                  {t} (import target)
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {datasets.length > 0 && (
           <fieldset className="import-options">
             <legend>Also serve as a dataset of the project (the columns fit)</legend>

@@ -11,6 +11,8 @@ import {
   editProblems,
   filterImportedSources,
   formatEta,
+  importErrorText,
+  importTargets,
   initialEdits,
   queryLink,
   rowsLabel,
@@ -257,6 +259,26 @@ describe('imported sources', () => {
     expect(filterImportedSources(all, 'q3 SALES').map((s) => s.id)).toEqual(['sales']);
     expect(filterImportedSources(all, 'ü').map((s) => s.id)).toEqual(['kunden']);
     expect(filterImportedSources(all, 'demo')).toEqual([]);
+  });
+  it('keeps the current project imports when the API names the owner', () => {
+    const owned = all.map((s) =>
+      s.import ? { ...s, import: { ...s.import, project: s.id === 'sales' ? 'p1' : 'p2' } } : s,
+    );
+    expect(filterImportedSources(owned, '', 'p1').map((s) => s.id)).toEqual(['sales']);
+    expect(filterImportedSources(owned, '', undefined).map((s) => s.id)).toEqual(['sales', 'kunden']);
+    // Without an owner in the answer, nothing is hidden.
+    expect(filterImportedSources(all, '', 'p1').map((s) => s.id)).toEqual(['sales', 'kunden']);
+  });
+  it('lists the import targets of the project only', () => {
+    const pg = { ...src('warehouse', 'postgres'), importTarget: true };
+    const other = { ...src('elsewhere', 'clickhouse'), importTarget: true };
+    expect(importTargets([...all, pg, other], ['demo', 'warehouse'])).toEqual(['warehouse']);
+    expect(importTargets(undefined, ['warehouse'])).toEqual([]);
+  });
+  it('shows an import error given as a message or as {code, message}', () => {
+    expect(importErrorText('disk full')).toBe('disk full');
+    expect(importErrorText({ code: 'UNAVAILABLE', message: 'gone' })).toBe('UNAVAILABLE: gone');
+    expect(importErrorText(null)).toBeUndefined();
   });
   it('knows when one is still importing', () => {
     expect(anyImporting(all)).toBe(true);

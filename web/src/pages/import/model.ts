@@ -190,11 +190,15 @@ export function queryLink(source: string, table: string, project?: string): stri
   return `/query?${params.toString()}`;
 }
 
-/** The imported sources (type "import") whose name or file name contains every word of `search`. */
-export function filterImportedSources(sources: SourceInfo[], search: string): SourceInfo[] {
+/**
+ * The imported sources (type "import") of `project` (all when undefined, or when the API does not
+ * say) whose name or file name contains every word of `search`.
+ */
+export function filterImportedSources(sources: SourceInfo[], search: string, project?: string): SourceInfo[] {
   const words = search.toLowerCase().split(/\s+/).filter(Boolean);
   return sources
     .filter((s) => s.type === 'import')
+    .filter((s) => !project || !s.import?.project || s.import.project === project)
     .filter((s) => {
       const text = `${s.id} ${s.import?.filename ?? ''}`.toLowerCase();
       return words.every((w) => text.includes(w));
@@ -210,4 +214,17 @@ export function anyImporting(sources: SourceInfo[] | undefined): boolean {
 export function rowsLabel(rows: number | null, exact: boolean, formatInt: (n: number) => string): string {
   if (rows === null) return 'unknown number of rows';
   return `${exact ? '' : 'about '}${formatInt(rows)} ${rows === 1 ? 'row' : 'rows'}`;
+}
+
+/** An imported source's error as one line (the API gives a message, or {code, message}). */
+export function importErrorText(
+  error: string | { code: string; message: string } | null | undefined,
+): string | undefined {
+  if (!error) return undefined;
+  return typeof error === 'string' ? error : `${error.code}: ${error.message}`;
+}
+
+/** The import targets a confirm may name: sources flagged importTarget that belong to the project. */
+export function importTargets(sources: SourceInfo[] | undefined, projectSources: string[]): string[] {
+  return (sources ?? []).filter((s) => s.importTarget === true && projectSources.includes(s.id)).map((s) => s.id);
 }
