@@ -514,13 +514,26 @@ test('a value that does not convert fails the import with its line and column; t
   await context.close();
 });
 
-test('phone width: the page fits 390 px and the controls stay usable', async () => {
+test('phone width: the page and the preview fit 390 px; Cancel discards the upload', async () => {
   const { page, context, errors } = await openImport({ viewport: PHONE });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
   const input = await page.getByTestId('import-file').boundingBox();
   assert.ok(input && input.x >= 0 && input.x + input.width <= PHONE.width, JSON.stringify(input));
   await screenshot(page, 'import-phone');
+
+  // The preview on a phone: the wide table scrolls inside its box, the page does not.
+  const file = path.join(files, 'phone.csv');
+  writeFileSync(file, 'a_long_column_name,another_long_column_name,third_column,fourth_column\n1,2,3,4\n');
+  const id = await uploadThroughPage(page, file, 'e2e_import_phone');
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(wide <= 0, `the preview is ${wide}px wider than the phone`);
+  await screenshot(page, 'import-preview-phone');
+  // Cancel discards the upload (DELETE /api/v1/imports/{id}) and returns to the picker.
+  await page.getByTestId('import-cancel').click();
+  await page.getByTestId('import-notice').filter({ hasText: 'discarded' }).waitFor();
+  const gone = await api(server, `/api/v1/imports/${id}`);
+  assert.ok(gone.status === 404 || gone.json?.status === 'cancelled', gone.text);
   assert.deepEqual(errors, []);
   await context.close();
 });
