@@ -19,6 +19,7 @@ const PROJECT = 'demo';
 const CSV_SOURCE = 'e2e_import_csv';
 const XLSX_SOURCE = 'e2e_import_xlsx';
 const BAD_SOURCE = 'e2e_import_bad';
+const SKIP_SOURCE = 'e2e_import_skip';
 /** An import runs a conversion on the server: allow it time on a busy machine. */
 const IMPORT_TIMEOUT = 120_000;
 
@@ -26,7 +27,7 @@ const IMPORT_TIMEOUT = 120_000;
 async function removeLeftovers() {
   const listed = (await api(server, '/api/v1/sources')).json?.sources ?? [];
   for (const s of listed) {
-    if ([CSV_SOURCE, XLSX_SOURCE, BAD_SOURCE].includes(s.id)) {
+    if ([CSV_SOURCE, XLSX_SOURCE, BAD_SOURCE, SKIP_SOURCE, 'e2e_import_phone'].includes(s.id)) {
       await api(server, `/api/v1/sources/${s.id}`, { method: 'DELETE' });
     }
   }
@@ -473,9 +474,11 @@ test('an empty file (dropped on the zone) shows the API error and stays on the f
   await context.close();
 });
 
-test('a value that does not convert fails the import with its line and column; the picker comes back', async () => {
+test('a value that does not convert, past the preview, fails the import with its line; the picker comes back', async () => {
   const file = path.join(files, 'bad-values.csv');
-  writeFileSync(file, 'code,qty\nA,1\nB,2\nC,three\n');
+  // 10,000 good rows (the rows the preview reads fit BIGINT), then a bad one on line 10,002.
+  const good = Array.from({ length: 10_000 }, (_, i) => `R${i},${i}`).join('\n');
+  writeFileSync(file, `code,qty\n${good}\nX,three\n`);
   const { page, context, errors } = await openImport();
   const id = await uploadThroughPage(page, file, BAD_SOURCE);
   // "Detected wrong?": reading it again without a header makes the header line a row.
@@ -495,7 +498,7 @@ test('a value that does not convert fails the import with its line and column; t
   await page.getByTestId('import-reread').click();
   await page.getByTestId('import-dialect-header').filter({ hasText: 'first row' }).waitFor();
   assert.deepEqual((await shownColumns(page, 0)).names, ['code', 'qty']);
-  // qty is detected as text (one value is not a number); importing it as BIGINT must fail.
+
   await page.getByTestId('import-t0-c1-type').selectOption('BIGINT');
   await page.getByTestId('import-onerror-fail').check();
   await page.getByTestId('import-confirm').click();
@@ -505,12 +508,50 @@ test('a value that does not convert fails the import with its line and column; t
   assert.notEqual(code, 'ERROR');
   assert.notEqual(code, 'CANCELLED');
   const text = await error.textContent();
-  assert.match(text, /line 4|row 4|line: 4/i, text);
+  assert.match(text, /line 10,?002/i, text);
   assert.match(text, /three/, text);
   await page.getByTestId('import-file').waitFor();
   assert.equal(await sourceFromApi(BAD_SOURCE), undefined, 'a failed import registers no source');
   await screenshot(page, 'import-error');
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a refused confirm keeps the preview; "skip" imports the rest and lists the rejected rows', async () => {
+  const file = path.join(files, 'skip-values.csv');
+  writeFileSync(file, 'code,qty\nA,1\nB,2\nC,three\n');
+  const { page, context, errors } = await openImport();
+  await uploadThroughPage(page, file, SKIP_SOURCE);
+  await page.getByTestId('import-t0-c1-type').selectOption('BIGINT');
+  await page.getByTestId('import-onerror-fail').check();
+  await page.getByTestId('import-confirm').click();
+  // The first rows already do not fit: the API refuses the confirm, the preview stays to fix it.
+  const refused = page.getByTestId('import-error').locator('[data-state="error"]');
+  await refused.waitFor({ timeout: 30_000 });
+  assert.equal(await refused.getAttribute('data-error-code'), 'INVALID_ARGUMENT');
+  assert.equal(await page.getByTestId('import-t0-c1-type').inputValue(), 'BIGINT');
+
+  await page.getByTestId('import-onerror-skip').check();
+  await page.getByTestId('import-confirm').click();
+  const done = page.getByTestId('import-complete');
+  await done.waitFor({ timeout: IMPORT_TIMEOUT });
+  assert.equal(await done.getAttribute('data-rows'), '2');
+  const rejected = page.getByTestId('import-rejected');
+  assert.equal(await rejected.getAttribute('data-value'), '1');
+  const rejects = await page
+    .getByTestId('import-rejects')
+    .locator('tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.equal(rejects.length, 1);
+  assert.equal(rejects[0][0], '4', `the rejected row is line 4: ${rejects[0]}`);
+  assert.match(rejects[0][1], /qty/);
+  assert.match(rejects[0][2], /three|convert/i);
+  await checkListed(page, SKIP_SOURCE);
+  // The browser logs the refused confirm (400) as a failed request: that is the point.
+  assert.deepEqual(
+    errors.filter((e) => !/status of 400/.test(e)),
+    [],
+  );
   await context.close();
 });
 
