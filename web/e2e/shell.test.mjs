@@ -32,6 +32,7 @@ test('the root redirects to the overview and every nav link opens its page witho
     ['LLM operations', /\/llm/],
     ['Sources', /\/sources/],
     ['Query console', /\/query/],
+    ['Import', /\/import/],
     ['Admin', /\/admin/],
     ['Overview', /\/overview/],
   ]) {

@@ -9,6 +9,7 @@ import { ErrorState } from './components/StatusView';
 import { initialTheme, RefreshContext, storeTheme, ThemeContext, useViewState, type Theme } from './state/hooks';
 import { ProjectsProvider, useProjects } from './state/projects';
 import { AdminPage } from './pages/Admin';
+import { ImportPage } from './pages/Import';
 import { LlmPage } from './pages/Llm';
 import { OverviewPage } from './pages/Overview';
 import { QueryPage } from './pages/Query';
@@ -22,6 +23,7 @@ const NAV = [
   { to: '/llm', label: 'LLM operations' },
   { to: '/sources', label: 'Sources' },
   { to: '/query', label: 'Query console' },
+  { to: '/import', label: 'Import' },
   { to: '/admin', label: 'Admin' },
 ];
 
@@ -171,6 +173,7 @@ function Pages() {
         <Route path="/sources" element={<SourcesPage />} />
         <Route path="/sources/:sourceId" element={<SourcesPage />} />
         <Route path="/query" element={<QueryPage />} />
+        <Route path="/import" element={<ImportPage />} />
         <Route path="/admin" element={<AdminPage />} />
         <Route
           path="*"

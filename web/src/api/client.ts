@@ -65,6 +65,36 @@ export function buildUrl(path: string, params?: QueryParams): string {
  */
 export type JsonReviver = (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
 
+/** The headers every API request carries: the API key (when one is set) as a bearer token. */
+export function authHeaders(): Record<string, string> {
+  const key = getApiKey();
+  return key ? { Authorization: `Bearer ${key}` } : {};
+}
+
+/**
+ * The ApiError for an answer that is not OK (`text` is its body): the API's code, message and
+ * request id when the body is the API's error JSON. A 401 also asks the shell for a key.
+ */
+export function apiErrorFrom(status: number, text: string, statusText = ''): ApiError {
+  let parsed: ErrorBody | undefined;
+  try {
+    parsed = text ? (JSON.parse(text) as ErrorBody) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  const err = parsed?.error;
+  if (status === 401 && typeof window !== 'undefined') {
+    window.dispatchEvent(new CustomEvent(AUTH_REQUIRED_EVENT));
+  }
+  return new ApiError(
+    status,
+    err?.code ?? `HTTP_${status}`,
+    err?.message ?? (text.slice(0, 300) || statusText),
+    err?.requestId,
+    parsed,
+  );
+}
+
 async function request<T>(
   method: string,
   url: string,
@@ -72,9 +102,7 @@ async function request<T>(
   signal?: AbortSignal,
   reviver?: JsonReviver,
 ): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  const key = getApiKey();
-  if (key) headers.Authorization = `Bearer ${key}`;
+  const headers: Record<string, string> = { Accept: 'application/json', ...authHeaders() };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let resp: Response;
   try {
@@ -89,6 +117,7 @@ async function request<T>(
     throw new ApiError(0, 'NETWORK', `cannot reach the Tributary server (${(e as Error).message})`);
   }
   const text = await resp.text();
+  if (!resp.ok) throw apiErrorFrom(resp.status, text, resp.statusText);
   let parsed: unknown = undefined;
   if (text) {
     try {
@@ -97,20 +126,9 @@ async function request<T>(
       parsed = undefined;
     }
   }
-  if (!resp.ok) {
-    const err = (parsed as ErrorBody | undefined)?.error;
-    if (resp.status === 401 && typeof window !== 'undefined') {
-      window.dispatchEvent(new CustomEvent(AUTH_REQUIRED_EVENT));
-    }
-    throw new ApiError(
-      resp.status,
-      err?.code ?? `HTTP_${resp.status}`,
-      err?.message ?? (text.slice(0, 300) || resp.statusText),
-      err?.requestId,
-      parsed as ErrorBody | undefined,
-    );
-  }
   if (parsed === undefined) {
+    // A DELETE may answer 204 (or 200) with no body.
+    if (!text && method === 'DELETE') return undefined as T;
     throw new ApiError(resp.status, 'BAD_RESPONSE', `the server answered ${url} with something that is not JSON`);
   }
   return parsed as T;
@@ -122,4 +140,8 @@ export function apiGet<T>(path: string, params?: QueryParams, signal?: AbortSign
 
 export function apiPost<T>(path: string, body: unknown, signal?: AbortSignal, reviver?: JsonReviver): Promise<T> {
   return request<T>('POST', path, body, signal, reviver);
+}
+
+export function apiDelete<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return request<T>('DELETE', path, undefined, signal);
 }

@@ -62,6 +62,34 @@ export interface SourceInfo {
   checkedAt: string | null;
   error: { code: string; message: string } | null;
   capabilities: Record<string, boolean | string>;
+  /** Set on PostgreSQL and ClickHouse sources configured with `import_target:`. */
+  importTarget?: boolean;
+  /** Imported sources (type "import", docs/import.md): the file and its conversion. */
+  import?: ImportedSourceInfo;
+}
+
+/** The `import` object of an imported source in GET /api/v1/sources. */
+export interface ImportedSourceInfo {
+  id: string;
+  /** Where the rows live: "parquet" (local files), "postgres" or "clickhouse" (an import target). */
+  kind: string;
+  format: string;
+  filename: string;
+  /** The project that owns the import. */
+  project?: string;
+  /** The import target holding the rows; null for local Parquet. */
+  target?: string | null;
+  sizeBytes: number;
+  rowCount: number | null;
+  /** "importing", "ready" or "error". */
+  status: string;
+  /** Why the import failed (a message, or the API's {code, message}). */
+  error: string | { code: string; message: string } | null;
+  createdAt: string;
+  lastAccessedAt: string | null;
+  tables: { name: string; rows: number | null; bytes: number | null; columns: { name: string; type: string }[] }[];
+  /** 0-100 while importing (null when the job is no longer known). */
+  progress?: number | null;
 }
 
 export interface SourcesAnswer {

@@ -13,6 +13,8 @@ interface ProjectsValue {
   error: Error | undefined;
   /** Set when the URL names a project the caller does not see. */
   problem: string | undefined;
+  /** Loads the list again (e.g. after an import added a source to a project). */
+  reload: () => void;
 }
 
 const ProjectsContext = createContext<ProjectsValue>({
@@ -21,6 +23,7 @@ const ProjectsContext = createContext<ProjectsValue>({
   loading: true,
   error: undefined,
   problem: undefined,
+  reload: () => {},
 });
 
 export function ProjectsProvider({ children }: { children: ReactNode }) {
@@ -38,7 +41,9 @@ export function ProjectsProvider({ children }: { children: ReactNode }) {
     current = projects.find((p) => p.id === answer.data?.defaultProject) ?? projects[0];
   }
   return (
-    <ProjectsContext.Provider value={{ projects, current, loading: answer.loading, error: answer.error, problem }}>
+    <ProjectsContext.Provider
+      value={{ projects, current, loading: answer.loading, error: answer.error, problem, reload: answer.reload }}
+    >
       {children}
     </ProjectsContext.Provider>
   );
