@@ -426,6 +426,8 @@ struct HttpReply {
   bool stopped = false;
   bool interrupted = false;
   bool read_failed = false;
+  //! The OS error of a failed connect (ECONNREFUSED, ...), or 0.
+  long os_errno = 0;  // NOLINT(google-runtime-int)
 };
 
 struct CallContext {
@@ -522,6 +524,7 @@ HttpReply Perform(const HttpCall& call) {
   curl_slist_free_all(headers);
   if (reply.code != CURLE_OK) {
     reply.error = errbuf[0] ? errbuf : curl_easy_strerror(reply.code);
+    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &reply.os_errno);
   }
   return reply;
 }
@@ -583,10 +586,17 @@ std::string ImportSession::TransportMessage(const HttpReply& reply) const {
   }
   const std::string lower = Lower(reply.error);
   switch (reply.code) {
-    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_CONNECT: {
+      std::string why = reply.error;
+      if (reply.os_errno == ECONNREFUSED || lower.find("refused") != std::string::npos) {
+        why = "connection refused";
+      } else if (reply.os_errno != 0) {
+        why = Lower(std::strerror(static_cast<int>(reply.os_errno)));
+      }
       return fmt::format(
           "cannot reach the server at {}: {}; start it with `tributary serve` or pass --server",
-          base_, lower.find("refused") != std::string::npos ? "connection refused" : reply.error);
+          base_, why);
+    }
     case CURLE_COULDNT_RESOLVE_HOST:
       return fmt::format("cannot reach the server at {}: unknown host ({}); check --server", base_,
                          reply.error);
@@ -685,6 +695,7 @@ void ImportSession::Show(const ProgressView& view, bool force) {
 }
 
 void ImportSession::ShowUpload(uint64_t sent, uint64_t total) {
+  if (sent == 0) return;  // not connected yet, or waiting for 100-continue
   if (total == 0) total = file_size_;
   const double now = NowSeconds();
   bytes_rate_.Add(now, static_cast<double>(sent));
