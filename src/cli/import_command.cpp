@@ -865,6 +865,9 @@ int ImportSession::Run() {
   const double upload_start = NowSeconds();
   HttpReply reply = Perform(upload);
   if (reply.interrupted) return Interrupted();
+  // A server refusing the upload part way (507 disk full, 413 past the limit without a
+  // Content-Length check) answers and closes: its answer says more than the broken send.
+  if (reply.code != CURLE_OK && reply.status >= 400) return Error(ApiMessage(reply, "upload"));
   if (reply.code != CURLE_OK) return Error(TransportMessage(reply));
   EndBar();
   if (reply.status != 201 && reply.status != 200) return Error(ApiMessage(reply, "upload"));
@@ -897,6 +900,7 @@ int ImportSession::Run() {
   std::optional<ProgressEvent> final_event;
   std::string final_kind;
   SseParser parser;
+  std::string last_id;
   std::string bad_event;
   for (int attempt = 0; attempt < 6 && !final_event; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -904,10 +908,9 @@ int ImportSession::Run() {
     HttpCall events;
     events.url = base_ + "/api/v1/imports/" + UrlEncode(id_) + "/events";
     events.headers = Headers({"Accept: text/event-stream"});
-    if (!parser.last_event_id().empty()) {
-      events.headers.push_back("Last-Event-ID: " + parser.last_event_id());
-    }
-    parser = SseParser{};  // a fresh parse per connection, keeping the id for the next one
+    if (!parser.last_event_id().empty()) last_id = parser.last_event_id();
+    if (!last_id.empty()) events.headers.push_back("Last-Event-ID: " + last_id);
+    parser = SseParser{};  // a fresh parse per connection; the resume point is in last_id
     std::string resume_id;
     events.on_stream = [&](std::string_view chunk) {
       parser.Feed(chunk, [&](const SseEvent& ev) {
