@@ -170,7 +170,8 @@ pg_start() {
   pg_psql -v pw="$password" <<'SQL'
 SELECT format('CREATE ROLE tributary LOGIN PASSWORD %L', :'pw')
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tributary') \gexec
-SELECT format('ALTER ROLE tributary LOGIN PASSWORD %L', :'pw') \gexec
+-- CREATEROLE: the import-target tests make their own loader and reader roles.
+SELECT format('ALTER ROLE tributary LOGIN CREATEROLE PASSWORD %L', :'pw') \gexec
 SELECT 'CREATE DATABASE tributary OWNER tributary'
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'tributary') \gexec
 SQL
@@ -262,8 +263,9 @@ ch_query() {
 }
 
 clickhouse_write_config() {
-  local password_sha
+  local password_sha reader_sha
   password_sha=$(printf '%s' "$(password_for clickhouse)" | sha256sum | cut -d' ' -f1)
+  reader_sha=$(printf '%s' "$(password_for clickhouse_reader)" | sha256sum | cut -d' ' -f1)
   mkdir -p "$ch_dir"/{data,tmp,user_files,format_schemas}
   # Only the HTTP and native ports, on loopback; no interserver, MySQL or TLS listeners.
   cat >"$ch_dir/config.xml" <<XML
@@ -311,6 +313,9 @@ XML
         <readonly>
             <readonly>1</readonly>
         </readonly>
+        <reader>
+            <readonly>2</readonly>
+        </reader>
     </profiles>
     <users>
         <$db_user>
@@ -322,6 +327,17 @@ XML
             <profile>default</profile>
             <quota>default</quota>
         </$db_user>
+        <!-- A read-only user (settings may still be set per query), for the import-target
+             tests: a source's own credentials beside the writer of its import_target. -->
+        <${db_user}_reader>
+            <password_sha256_hex>$reader_sha</password_sha256_hex>
+            <networks>
+                <ip>127.0.0.1</ip>
+                <ip>::1</ip>
+            </networks>
+            <profile>reader</profile>
+            <quota>default</quota>
+        </${db_user}_reader>
     </users>
     <quotas>
         <default>
@@ -503,6 +519,8 @@ export TRIB_TEST_CLICKHOUSE_URL=$(ch_url)
 export TRIB_TEST_CLICKHOUSE_USER=$db_user
 export TRIB_TEST_CLICKHOUSE_PASSWORD=$(password_for clickhouse)
 export TRIB_TEST_CLICKHOUSE_DB=$db_name
+export TRIB_TEST_CLICKHOUSE_READER_USER=${db_user}_reader
+export TRIB_TEST_CLICKHOUSE_READER_PASSWORD=$(password_for clickhouse_reader)
 export TRIB_TEST_REDIS_HOST=127.0.0.1
 export TRIB_TEST_REDIS_PORT=$redis_port
 export TRIB_TEST_REDIS_PASSWORD=$(password_for redis)

@@ -28,6 +28,12 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "INTERNAL";
     case ErrorCode::kCostLimit:
       return "COST_LIMIT";
+    case ErrorCode::kAlreadyExists:
+      return "ALREADY_EXISTS";
+    case ErrorCode::kFailedPrecondition:
+      return "FAILED_PRECONDITION";
+    case ErrorCode::kInsufficientStorage:
+      return "INSUFFICIENT_STORAGE";
   }
   return "INTERNAL";
 }
@@ -52,6 +58,11 @@ int ToHttpStatus(ErrorCode code) {
       return 499;
     case ErrorCode::kResourceExhausted:
       return 429;
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kFailedPrecondition:
+      return 409;
+    case ErrorCode::kInsufficientStorage:
+      return 507;
     case ErrorCode::kConfigError:
     case ErrorCode::kInternal:
       return 500;

@@ -31,6 +31,12 @@ enum class ErrorCode {
   kInternal,
   //! A query refused by cost control: its estimated bytes exceed the deny threshold.
   kCostLimit,
+  //! Something of that name exists already (e.g. an import named like a source).
+  kAlreadyExists,
+  //! The request does not fit the object's state (e.g. cancelling a finished import).
+  kFailedPrecondition,
+  //! The disk is (nearly) full.
+  kInsufficientStorage,
 };
 
 //! The stable, upper-case name of a code, e.g. "INVALID_ARGUMENT".
@@ -87,6 +93,15 @@ inline Status ConfigError(std::string msg) {
 }
 inline Status QueryError(std::string msg) {
   return {ErrorCode::kQueryError, std::move(msg)};
+}
+inline Status AlreadyExists(std::string msg) {
+  return {ErrorCode::kAlreadyExists, std::move(msg)};
+}
+inline Status FailedPrecondition(std::string msg) {
+  return {ErrorCode::kFailedPrecondition, std::move(msg)};
+}
+inline Status InsufficientStorage(std::string msg) {
+  return {ErrorCode::kInsufficientStorage, std::move(msg)};
 }
 inline Status Internal(std::string msg) {
   return {ErrorCode::kInternal, std::move(msg)};

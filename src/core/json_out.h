@@ -57,6 +57,11 @@ class JsonOut {
     w_.EndArray();
     return *this;
   }
+  //! Writes `json`, a complete JSON value made by another JsonOut, as the next value.
+  JsonOut& Raw(std::string_view json) {
+    w_.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+    return *this;
+  }
   std::string Take() { return {buf_.GetString(), buf_.GetSize()}; }
 
  private:

@@ -44,6 +44,10 @@ struct CsvDialect {
   std::string encoding = "utf-8";
   //! Lines skipped before the header (or the first row).
   int64_t skip_rows = 0;
+  //! DuckDB strptime formats of DATE and TIMESTAMP columns as detected by Sniff (e.g.
+  //! "%d/%m/%Y"); empty: ISO 8601.
+  std::string date_format;
+  std::string timestamp_format;
 };
 
 //! A column of a table to import.
@@ -68,6 +72,12 @@ struct TablePlan {
   //! nullopt when there is no basis for one.
   std::optional<uint64_t> estimated_rows;
   bool estimate_exact = false;
+  //! XLSX layout found by Sniff: the 1-based row of the header (or of the first data row
+  //! without one; 0: find it again), the 0-based column of the first column, and whether that
+  //! row is a header.
+  uint64_t xlsx_first_row = 0;
+  uint32_t xlsx_first_column = 0;
+  bool xlsx_header = true;
 };
 
 enum class OnError {

@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 
 #include "cache/result_cache.h"
+#include "config/config_render.h"
 #include "connectors/registry.h"
 #include "metrics/metric_runner.h"
 
@@ -78,15 +80,46 @@ Result<std::shared_ptr<const PackCatalog>> LoadPacks(const Config& config) {
   return packs;
 }
 
-std::shared_ptr<Runtime> Runtime::Open(Config config, const Runtime* previous) {
+namespace {
+
+//! Whether two sources have the same settings (everything their connector is built from).
+bool SameSourceSettings(const SourceConfig& a, const std::string& a_base_dir, const SourceConfig& b,
+                        const std::string& b_base_dir) {
+  if (a.id != b.id || a.type != b.type || a_base_dir != b_base_dir) return false;
+  auto canonical = [](const SourceConfig& source, const std::string& base_dir) {
+    Config one;
+    one.base_dir = base_dir;
+    one.sources.push_back(source);
+    return config_internal::CanonicalConfigText(one);
+  };
+  return canonical(a, a_base_dir) == canonical(b, b_base_dir);
+}
+
+}  // namespace
+
+std::shared_ptr<Runtime> Runtime::Open(Config config, const Runtime* previous,
+                                       bool reuse_unchanged_sources) {
   std::shared_ptr<Runtime> rt(new Runtime(std::move(config)));
   // Sources open in parallel: a slow or dead source must not delay the others.
-  std::vector<std::future<std::unique_ptr<SourceHandle>>> opening;
+  std::vector<std::future<std::shared_ptr<SourceHandle>>> opening;
   for (const auto& source : rt->config_.sources) {
+    if (reuse_unchanged_sources && previous) {
+      auto same = std::find_if(
+          previous->sources_.begin(), previous->sources_.end(), [&](const auto& handle) {
+            return SameSourceSettings(handle->config(), previous->config_.base_dir, source,
+                                      rt->config_.base_dir);
+          });
+      if (same != previous->sources_.end()) {
+        std::promise<std::shared_ptr<SourceHandle>> reused;
+        reused.set_value(*same);
+        opening.push_back(reused.get_future());
+        continue;
+      }
+    }
     opening.push_back(std::async(std::launch::async, [&source, &rt] {
       const ConnectorFactory* factory = FindConnector(source.type);
       if (!factory) {
-        return std::make_unique<SourceHandle>(
+        return std::make_shared<SourceHandle>(
             source, nullptr,
             ConfigError("source '" + source.id + "': unknown connector type '" + source.type +
                         "'"));
@@ -99,7 +132,7 @@ std::shared_ptr<Runtime> Runtime::Open(Config config, const Runtime* previous) {
         st = st.WithContext("source '" + source.id + "'");
         spdlog::warn("source {} is unavailable: {}", source.id, st.ToString());
       }
-      return std::make_unique<SourceHandle>(source, std::move(connector), st);
+      return std::make_shared<SourceHandle>(source, std::move(connector), st);
     }));
   }
   for (auto& f : opening) rt->sources_.push_back(f.get());

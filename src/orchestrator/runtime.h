@@ -67,13 +67,17 @@ class Runtime : public std::enable_shared_from_this<Runtime> {
   //! Builds connectors for every source and opens them. A source that fails to open does not
   //! fail the runtime: it is kept, reported unavailable, and its queries fail with its error.
   //! `previous` (the runtime a reload replaces) hands over its result cache when the cache
-  //! settings are unchanged.
-  static std::shared_ptr<Runtime> Open(Config config, const Runtime* previous = nullptr);
+  //! settings are unchanged. With `reuse_unchanged_sources` it also hands over every source
+  //! whose settings are the same (connection pools, health), so adding an imported source
+  //! does not reconnect the others; a config reload does not ask for it: it reconnects all.
+  static std::shared_ptr<Runtime> Open(Config config, const Runtime* previous = nullptr,
+                                       bool reuse_unchanged_sources = false);
 
   const Config& config() const { return config_; }
   //! NOT_FOUND naming the known sources when `id` is unknown; UNAVAILABLE when it did not open.
   Result<SourceHandle*> FindSource(std::string_view id) const;
-  const std::vector<std::unique_ptr<SourceHandle>>& sources() const { return sources_; }
+  //! Shared: a runtime built with reuse_unchanged_sources may hold its predecessor's handles.
+  const std::vector<std::shared_ptr<SourceHandle>>& sources() const { return sources_; }
   //! Checks every source in parallel; returns when all have answered.
   void CheckAllHealth();
   //! A monotonically increasing number, one per Runtime built in this process.
@@ -93,7 +97,7 @@ class Runtime : public std::enable_shared_from_this<Runtime> {
   explicit Runtime(Config config);
   Config config_;
   Result<std::shared_ptr<const PackCatalog>> packs_ = Internal("packs not loaded");
-  std::vector<std::unique_ptr<SourceHandle>> sources_;
+  std::vector<std::shared_ptr<SourceHandle>> sources_;
   std::shared_ptr<RedisClient> redis_;
   std::shared_ptr<ResultCache> cache_;
   uint64_t generation_ = 0;

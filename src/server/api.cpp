@@ -9,6 +9,8 @@
 #include "server/auth.h"
 #include "server/cache_api.h"
 #include "server/http_util.h"
+#include "server/import_api.h"
+#include "server/import_manager.h"
 #include "server/metrics_api.h"
 #include "server/query_body.h"
 
@@ -111,16 +113,17 @@ ApiResponse MetricsPage(const ApiRequest&) {
   return r;
 }
 
-ApiResponse ListSources(const ApiRequest& req) {
+ApiResponse ListSources(const ApiRequest& req, ImportManager* imports) {
   JsonOut out;
   out.StartObject();
   out.Key("sources").StartArray();
   for (const auto& source : req.runtime->sources()) {
     if (!req.caller.SeesSource(req.runtime->config(), source->id())) continue;
     SourceHealth h = source->last_health();
+    const std::string& import_id = source->config().import_id;
     out.StartObject();
     out.Key("id").String(source->id());
-    out.Key("type").String(source->config().type);
+    out.Key("type").String(import_id.empty() ? source->config().type : std::string("import"));
     out.Key("status").String(HealthStateName(h.state));
     out.Key("latencyMs");
     if (h.state == SourceHealth::State::kOk) {
@@ -149,8 +152,11 @@ ApiResponse ListSources(const ApiRequest& req) {
     out.Key("capabilities");
     WriteCapabilities(out,
                       source->connector() ? source->connector()->capabilities() : Capabilities{});
+    if (source->config().import_target) out.Key("importTarget").Bool(true);
+    if (!import_id.empty()) WriteImportInfo(out, imports, import_id);
     out.EndObject();
   }
+  WritePendingImports(out, imports, req);
   out.EndArray();
   out.EndObject();
   return JsonResponse(out.Take());
@@ -202,7 +208,7 @@ ApiResponse DescribeTable(const ApiRequest& req) {
   return JsonResponse(out.Take());
 }
 
-ApiResponse Query(const ApiRequest& req) {
+ApiResponse Query(const ApiRequest& req, ImportManager* imports) {
   Result<UserQuery> query = ParseQueryBody(req.body, req.runtime->config());
   if (!query.ok()) return ErrorResponse(query.status(), req.request_id);
   query->cancel = req.cancel;
@@ -211,6 +217,10 @@ ApiResponse Query(const ApiRequest& req) {
   }
   Result<QueryResult> result = RunUserQuery(*req.runtime, *query);
   if (!result.ok()) return ErrorResponse(result.status(), req.request_id);
+  if (const SourceConfig* source = req.runtime->config().FindSource(query->source);
+      imports && source && !source->import_id.empty()) {
+    imports->Touch(source->import_id);
+  }
   ApiResponse r;
   if (WantsCsv(req.accept)) {
     r.content_type = "text/csv; charset=utf-8";
@@ -227,17 +237,22 @@ Api::Api() {
   router_.Add("GET", "/healthz", Healthz, false, RouteAccess::Public());
   router_.Add("GET", "/readyz", Readyz, false, RouteAccess::Public());
   router_.Add("GET", "/metrics", MetricsPage, false, RouteAccess::Public());
-  router_.Add("GET", "/api/v1/sources", ListSources, false, RouteAccess::Read());
+  router_.Add(
+      "GET", "/api/v1/sources",
+      [this](const ApiRequest& req) { return ListSources(req, imports_.get()); },
+      /*blocking=*/true, RouteAccess::Read());
   router_.Add("GET", "/api/v1/sources/{id}/tables", ListTables, /*blocking=*/true,
               RouteAccess::Read(ProjectFrom::kSourcePath));
   router_.Add("GET", "/api/v1/sources/{id}/tables/{table}", DescribeTable, /*blocking=*/true,
               RouteAccess::Read(ProjectFrom::kSourcePath));
-  router_.Add("POST", "/api/v1/query", Query, /*blocking=*/true,
-              RouteAccess::Query(ProjectFrom::kQueryBody));
+  router_.Add(
+      "POST", "/api/v1/query", [this](const ApiRequest& req) { return Query(req, imports_.get()); },
+      /*blocking=*/true, RouteAccess::Query(ProjectFrom::kQueryBody));
   AddMetricRoutes(router_);
   AddCacheRoutes(router_);
   AddAccessRoutes(router_);
   AddAdminRoutes(router_, &reload_);
+  AddImportRoutes(router_, &imports_);
 }
 
 }  // namespace tributary

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "common/status.h"
@@ -26,6 +27,8 @@ struct ReloadOutcome {
 //! worker). CONFIG_ERROR, with the file:line:col of the problem, keeps the current config.
 using ReloadFunction = std::function<Result<ReloadOutcome>()>;
 
+class ImportManager;
+
 class Api {
  public:
   Api();
@@ -38,10 +41,19 @@ class Api {
   //! server starts: it is read without a lock. Without one the route answers that this server
   //! cannot reload.
   void SetReload(ReloadFunction reload) { reload_ = std::move(reload); }
+  //! Installs the server's import manager (server/import_manager.h). Call before the server
+  //! starts; without one the import routes answer that imports are off.
+  void SetImports(std::shared_ptr<ImportManager> imports) { imports_ = std::move(imports); }
+  ImportManager* imports() const { return imports_.get(); }
+
+  //! FOR TESTS ONLY: the route table, so that a test can add routes of its own (e.g. an upload
+  //! or streaming route) before the server starts. Production code never changes routes.
+  Router& MutableRouterForTests() { return router_; }
 
  private:
   Router router_;
   ReloadFunction reload_;
+  std::shared_ptr<ImportManager> imports_;
 };
 
 //! "source 'x': UNAVAILABLE: why" for readiness reasons and logs.

@@ -1,7 +1,10 @@
 #include "server/http_server.h"
 
+#include <fcntl.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,19 +15,23 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
 
 #include "common/metrics.h"
+#include "core/encoding.h"
 #include "core/json_out.h"
 #include "core/result_writer.h"
 #include "core/text.h"
 #include "server/auth.h"
 #include "server/csv_stream.h"
 #include "server/http_util.h"
+#include "server/multipart.h"
 #include "server/static_files.h"
+#include "server/streaming.h"
 
 namespace tributary {
 
@@ -42,6 +49,31 @@ constexpr size_t kCsvChunkBytes = 64 * 1024;
 // the error response before the client reads it.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr size_t kLingerMaxBytes = 4 << 20;
+
+// Streamed uploads (server/streaming.h): the body is collected in a buffer of this size and
+// written to the file with write(2) whenever kUploadFlushBytes have arrived.
+constexpr size_t kUploadBufferBytes = 1 << 20;
+constexpr size_t kUploadFlushBytes = 512 << 10;
+constexpr uint64_t kProgressEveryBytes = 256 << 10;
+constexpr uint64_t kSpaceCheckEveryBytes = 4 << 20;
+// A multipart body may exceed the file's limit by this much (framing and the text fields).
+constexpr uint64_t kMultipartOverheadBytes = 8 << 20;
+
+//! Free bytes (for unprivileged users) on the file system holding `path`'s folder; nullopt when
+//! the folder cannot be examined.
+std::optional<uint64_t> FreeBytesNear(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) return std::nullopt;
+  return static_cast<uint64_t>(st.f_bavail) * static_cast<uint64_t>(st.f_frsize);
+}
+
+std::string ErrnoText(int err) {
+  char buf[256];
+  // The GNU strerror_r returns the message (possibly a static string, not `buf`).
+  return std::string(strerror_r(err, buf, sizeof(buf)));
+}
 
 const std::string& ServerHeader() {
   static const std::string value = std::string("tributary/") + TRIBUTARY_VERSION;
@@ -152,6 +184,9 @@ struct detail::ServerCore : std::enable_shared_from_this<detail::ServerCore> {
         acceptor(std::in_place, asio::make_strand(io)),
         connection_contexts(std::move(contexts)) {
     if (connection_contexts.empty()) connection_contexts.push_back(&ioc);
+    for (const Route& route : api.router().routes()) {
+      if (route.upload) has_upload_routes = true;
+    }
   }
 
   //! Where the next accepted connection is served (round-robin).
@@ -169,6 +204,9 @@ struct detail::ServerCore : std::enable_shared_from_this<detail::ServerCore> {
   std::vector<asio::io_context*> connection_contexts;
   std::atomic<size_t> next_context{0};
   std::atomic<bool> stopping{false};
+  //! Whether a route takes streamed uploads: only then is a request's route matched as soon as
+  //! its headers are in (saving a second match on every other request).
+  bool has_upload_routes = false;
 
   mutable std::mutex sessions_mu;
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;
@@ -213,7 +251,10 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<detail::ServerCore> core)
-      : stream_(std::move(socket)), read_timer_(stream_.get_executor()), core_(std::move(core)) {
+      : stream_(std::move(socket)),
+        read_timer_(stream_.get_executor()),
+        core_(std::move(core)),
+        heartbeat_timer_(stream_.get_executor()) {
     beast::error_code ec;
     tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
     if (!ec) {
@@ -229,8 +270,14 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   ~Session() {
-    std::lock_guard lock(core_->sessions_mu);
-    core_->sessions.erase(this);
+    // Normally Close has ended an upload or a stream already; a session destroyed with its
+    // io_context (handlers dropped) still leaves no partial file behind. No callbacks here:
+    // what they refer to may be gone by now.
+    if (up_) DiscardUploadFile();
+    {
+      std::lock_guard lock(core_->sessions_mu);
+      core_->sessions.erase(this);
+    }
   }
 
   void Start() {
@@ -242,9 +289,18 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   //! Called on shutdown: a connection waiting for its next request is closed now.
+  //! Called on shutdown: a connection waiting for its next request is closed now, and so is
+  //! a streamed response (its stream is cancelled), which would otherwise hold the drain.
   void CloseIfIdle() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->phase_ == Phase::kIdle) self->Close();
+      if (self->phase_ == Phase::kIdle || self->phase_ == Phase::kStreaming) self->Close();
+    });
+  }
+
+  //! Ends a streamed response now (CancelInFlight).
+  void CloseIfStreaming() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->phase_ == Phase::kStreaming) self->Close();
     });
   }
 
@@ -253,7 +309,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
-  enum class Phase { kIdle, kReading, kHandling, kWriting, kClosed };
+  //! kStreaming: a ResponseStream's body is being sent (server/streaming.h).
+  enum class Phase { kIdle, kReading, kHandling, kWriting, kStreaming, kClosed };
 
   // State of the request being served; reset when the next one starts.
   struct Current {
@@ -286,8 +343,11 @@ class Session : public std::enable_shared_from_this<Session> {
     cur_ = Current{};
     limits_ = LimitsOf(core_->holder.current());
     parser_.emplace();
-    parser_->body_limit(limits_.max_body_bytes);
+    // The body limit depends on the route (uploads have their own): set once the header is in.
+    parser_->body_limit(boost::none);
     parser_->header_limit(limits_.max_header_bytes);
+    up_.reset();
+    up_parser_.reset();
     if (buffer_.size() > 0) {
       // A pipelined request is already buffered.
       ReadRequest();
@@ -317,13 +377,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // Not tcp_stream's expiry: that closes the socket, and a slow client deserves a 408.
     stream_.expires_never();
     read_timed_out_ = false;
-    read_timer_.expires_after(limits_.read_timeout);
-    read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec || self->phase_ != Phase::kReading) return;
-      self->read_timed_out_ = true;
-      beast::error_code ignored;
-      self->stream_.socket().cancel(ignored);
-    });
+    ArmReadTimer(limits_.read_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
@@ -336,6 +390,21 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     auto& req = parser_->get();
+    if (core_->has_upload_routes) {
+      std::string_view target = req.target();
+      RouteMatch m =
+          core_->api.router().Match(req.method_string(), target.substr(0, target.find('?')));
+      if (m.kind == RouteMatch::Kind::kFound && m.route->upload) {
+        StartUpload(std::move(m));
+        return;
+      }
+    }
+    // server.max_body_bytes applies to every route but the upload ones.
+    if (auto length = parser_->content_length(); length && *length > limits_.max_body_bytes) {
+      OnReadError(http::error::body_limit);
+      return;
+    }
+    parser_->body_limit(limits_.max_body_bytes);
     auto expect = req[http::field::expect];
     if (beast::iequals(expect, "100-continue") && !parser_->is_done()) {
       // curl and others wait up to a second for this before sending a larger body.
@@ -467,22 +536,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     cur_.route = match.route->pattern;
 
-    ApiRequest areq;
-    areq.method = cur_.method;
-    areq.path = cur_.path;
-    areq.path_params = std::move(match.params);
-    areq.query = cur_.query;
+    ApiRequest areq = RequestFromHeader(req, std::move(match.params));
     areq.body = std::move(req.body());
-    areq.accept = std::string(req[http::field::accept]);
-    for (const auto& field : req) {
-      std::string name = AsciiLower(field.name_string());
-      auto [it, inserted] = areq.headers.try_emplace(std::move(name), field.value());
-      if (!inserted) it->second.append(", ").append(field.value());
-    }
-    areq.client_address = client_address_;
-    areq.request_id = cur_.request_id;
-    areq.runtime = core_->holder.current();
-    areq.cancel = cur_.cancel;
     if (!areq.runtime) {
       Respond(ErrorResponse(503, "UNAVAILABLE", "the server is starting", cur_.request_id));
       return;
@@ -512,6 +567,33 @@ class Session : public std::enable_shared_from_this<Session> {
         return;
       }
     }
+    RunOnWorkers(route, std::move(areq), std::move(admitted));
+  }
+
+  //! An ApiRequest with everything of the request but its body (and `upload`).
+  ApiRequest RequestFromHeader(const http::request_header<>& req,
+                               std::map<std::string, std::string> params) {
+    ApiRequest areq;
+    areq.method = cur_.method;
+    areq.path = cur_.path;
+    areq.path_params = std::move(params);
+    areq.query = cur_.query;
+    areq.accept = std::string(req[http::field::accept]);
+    for (const auto& field : req) {
+      std::string name = AsciiLower(field.name_string());
+      auto [it, inserted] = areq.headers.try_emplace(std::move(name), field.value());
+      if (!inserted) it->second.append(", ").append(field.value());
+    }
+    areq.client_address = client_address_;
+    areq.request_id = cur_.request_id;
+    areq.runtime = core_->holder.current();
+    areq.cancel = cur_.cancel;
+    return areq;
+  }
+
+  //! Runs a blocking route's handler on the worker pool, admitting the request there first
+  //! unless `admitted` says it already was.
+  void RunOnWorkers(const Route* route, ApiRequest areq, std::optional<Admission> admitted) {
     // Blocking work leaves the I/O threads; the answer comes back on this session's strand.
     stream_.expires_never();
     cur_.token_id = core_->RegisterToken(cur_.cancel);
@@ -529,7 +611,7 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  void NoteRequestLineFrom(const http::request<http::string_body>& req) {
+  void NoteRequestLineFrom(const http::request_header<>& req) {
     cur_.method = std::string(req.method_string());
     std::string_view target = req.target();
     size_t question = target.find('?');
@@ -538,6 +620,427 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string_view id = req["X-Request-Id"];
     cur_.request_id = IsValidRequestId(id) ? std::string(id) : NewRequestId();
     cur_.version = req.version();
+  }
+
+  // ---- Streamed uploads (Route::upload, server/streaming.h) ----
+
+  //! Bounds the wait for request bytes: on expiry the socket's operations are cancelled and
+  //! the read fails with read_timed_out_ set. During an upload the deadline moves with each
+  //! read that brings bytes (see OnUploadTimer), so only inactivity times out.
+  void ArmReadTimer(std::chrono::steady_clock::duration after) {
+    read_timer_.expires_after(after);
+    read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->phase_ != Phase::kReading) return;
+      if (self->up_ && self->up_parser_) {
+        auto idle = std::chrono::steady_clock::now() - self->up_->last_read;
+        if (idle < self->limits_.read_timeout) {
+          self->ArmReadTimer(self->limits_.read_timeout - idle);
+          return;
+        }
+      }
+      self->read_timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
+  }
+
+  struct Upload {
+    const Route* route = nullptr;
+    ApiRequest req;
+    Admission admission;
+    UploadPlan plan;
+    //! begin succeeded: a failure from now on calls on_abort.
+    bool begun = false;
+    //! The file exists and is ours to delete on failure.
+    bool created = false;
+    //! The handler owns the file.
+    bool handed_over = false;
+    int fd = -1;
+    std::optional<MultipartParser> multipart;
+    //! The request's Content-Type.
+    std::string content_type;
+    std::optional<uint64_t> content_length;
+    uint64_t expected = 0;
+    //! Bytes written to the file, and body bytes received.
+    uint64_t stored = 0;
+    uint64_t received = 0;
+    uint64_t reported = 0;
+    bool any_report = false;
+    uint64_t space_checked_at = 0;
+    std::vector<char> buf;
+    size_t filled = 0;
+    std::chrono::steady_clock::time_point last_read;
+    //! The answer for the write failure just returned (0: none set; multipart errors are 400).
+    int fail_http = 0;
+    std::string fail_code;
+  };
+
+  void StartUpload(RouteMatch match) {
+    const http::request_header<>& hreq = parser_->get();
+    NoteRequestLineFrom(hreq);
+    BeginCounting();
+    cur_.route = match.route->pattern;
+    cur_.keep_alive = parser_->keep_alive();
+    up_ = std::make_unique<Upload>();
+    up_->route = match.route;
+    up_->content_type = std::string(hreq[http::field::content_type]);
+    if (auto length = parser_->content_length()) up_->content_length = *length;
+    ApiRequest areq = RequestFromHeader(hreq, std::move(match.params));
+    if (!areq.runtime) {
+      RefuseUpload(ErrorResponse(503, "UNAVAILABLE", "the server is starting", cur_.request_id));
+      return;
+    }
+    const bool shared_limits = match.route->access.rate_limited && areq.runtime->redis();
+    if (!shared_limits) {
+      Admission admission = AdmitRequest(*match.route, areq, &core_->rate_limiter);
+      BeginUpload(std::move(areq), std::move(admission));
+      return;
+    }
+    // With Redis, counting the request is a network round trip: off the I/O threads.
+    asio::post(core_->pool, [self = shared_from_this(), route = match.route,
+                             areq = std::move(areq)]() mutable {
+      Admission admission = AdmitRequest(*route, areq, &self->core_->rate_limiter);
+      asio::post(self->stream_.get_executor(),
+                 [self, areq = std::move(areq), admission = std::move(admission)]() mutable {
+                   self->BeginUpload(std::move(areq), std::move(admission));
+                 });
+    });
+  }
+
+  void BeginUpload(ApiRequest areq, Admission admission) {
+    if (phase_ == Phase::kClosed) return;
+    if (admission.denial) {
+      // Refused before the body: not a byte is stored.
+      RefuseUpload(std::move(*admission.denial));
+      return;
+    }
+    up_->admission = std::move(admission);
+    up_->req = std::move(areq);
+    Result<UploadPlan> plan = Internal("the upload route has no begin function");
+    try {
+      if (up_->route->upload->begin) plan = up_->route->upload->begin(up_->req);
+    } catch (const std::exception& e) {
+      spdlog::error("request {}: upload begin of {} {} failed: {}", cur_.request_id, cur_.method,
+                    cur_.path, e.what());
+      plan = Internal("the upload could not start; the server log has the details");
+    }
+    if (!plan.ok()) {
+      RefuseUpload(ErrorResponse(plan.status(), cur_.request_id));
+      return;
+    }
+    up_->plan = std::move(plan).value();
+    up_->begun = true;
+    Upload& up = *up_;
+
+    const bool multipart = IsMultipartFormData(up.content_type);
+    if (multipart) {
+      Result<std::string> boundary = MultipartBoundary(up.content_type);
+      if (!boundary.ok()) {
+        FailUpload(400, "INVALID_ARGUMENT", boundary.status());
+        return;
+      }
+      up.multipart.emplace(*boundary,
+                           [this](std::string_view bytes) { return WriteToFile(bytes); });
+    } else {
+      up.expected = up.content_length.value_or(0);
+    }
+    if (up.content_length) {
+      const uint64_t allowed = up.plan.max_bytes + (multipart ? kMultipartOverheadBytes : 0);
+      if (*up.content_length > allowed) {
+        FailUpload(413, "PAYLOAD_TOO_LARGE",
+                   ResourceExhausted(TooLargeMessage("the request body (" +
+                                                     std::to_string(*up.content_length) +
+                                                     " bytes, its Content-Length)")));
+        return;
+      }
+    }
+    if (std::optional<uint64_t> free = FreeBytesNear(up.plan.path)) {
+      const uint64_t need = up.plan.min_free_bytes + up.content_length.value_or(0);
+      if (*free < need) {
+        FailUpload(507, "INSUFFICIENT_STORAGE", ResourceExhausted(NoSpaceMessage(*free)));
+        return;
+      }
+    }
+    up.fd = ::open(up.plan.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (up.fd < 0) {
+      int err = errno;
+      bool full = err == ENOSPC || err == EDQUOT;
+      FailUpload(full ? 507 : 500, full ? "INSUFFICIENT_STORAGE" : "INTERNAL",
+                 (full ? ResourceExhausted : Internal)("cannot create the upload file '" +
+                                                       up.plan.path + "': " + ErrnoText(err)));
+      return;
+    }
+    up.created = true;
+    up.buf.resize(kUploadBufferBytes);
+    up.last_read = std::chrono::steady_clock::now();
+
+    // The body is read into a buffer_body from here on, by the same parser state.
+    const bool expects_continue =
+        beast::iequals(parser_->get()[http::field::expect], "100-continue") && !parser_->is_done();
+    up_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    up_parser_->body_limit(boost::none);
+    read_timer_.cancel();
+    read_timed_out_ = false;
+    ArmReadTimer(limits_.read_timeout);
+    if (expects_continue) {
+      static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      asio::async_write(stream_, asio::buffer(kContinue),
+                        [self = shared_from_this()](beast::error_code ec, size_t) {
+                          self->OnUploadRead(ec, /*reading=*/false);
+                        });
+      return;
+    }
+    OnUploadRead({}, /*reading=*/false);
+  }
+
+  std::string TooLargeMessage(const std::string& what) const {
+    std::string m = what;
+    m.append(" is larger than the upload limit of ")
+        .append(std::to_string(up_->plan.max_bytes))
+        .append(" bytes");
+    if (!up_->plan.max_bytes_setting.empty())
+      m.append(" (").append(up_->plan.max_bytes_setting).append(")");
+    return m;
+  }
+
+  std::string NoSpaceMessage(uint64_t free) const {
+    std::string m = "not enough free disk space for the upload: ";
+    m.append(std::to_string(free)).append(" bytes free where it is stored, and ");
+    m.append(std::to_string(up_->plan.min_free_bytes)).append(" must stay free");
+    if (up_->content_length) {
+      m.append(" beyond its ").append(std::to_string(*up_->content_length)).append(" bytes");
+    }
+    m.append("; free some disk space there and retry");
+    return m;
+  }
+
+  //! Writes file bytes (the raw body or the multipart file part), enforcing the size limit.
+  Status WriteToFile(std::string_view bytes) {
+    Upload& up = *up_;
+    if (up.stored + bytes.size() > up.plan.max_bytes) {
+      up.fail_http = 413;
+      up.fail_code = "PAYLOAD_TOO_LARGE";
+      return ResourceExhausted(TooLargeMessage("the uploaded file"));
+    }
+    while (!bytes.empty()) {
+      ssize_t n = ::write(up.fd, bytes.data(), bytes.size());
+      if (n < 0) {
+        int err = errno;
+        if (err == EINTR) continue;
+        if (err == ENOSPC || err == EDQUOT) {
+          up.fail_http = 507;
+          up.fail_code = "INSUFFICIENT_STORAGE";
+          return ResourceExhausted("the disk holding the upload is full (" + ErrnoText(err) +
+                                   ") after " + std::to_string(up.stored) + " bytes");
+        }
+        up.fail_http = 500;
+        up.fail_code = "INTERNAL";
+        return Internal("cannot write the upload file '" + up.plan.path + "': " + ErrnoText(err));
+      }
+      up.stored += static_cast<uint64_t>(n);
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+    return Status::Ok();
+  }
+
+  //! Hands the buffered body bytes to the file (through the multipart parser when there is one).
+  Status FlushUpload() {
+    Upload& up = *up_;
+    std::string_view data(up.buf.data(), up.filled);
+    up.filled = 0;
+    up.fail_http = 0;
+    Status st = up.multipart ? up.multipart->Feed(data) : WriteToFile(data);
+    if (!st.ok()) {
+      if (up.fail_http == 0) {
+        up.fail_http = 400;
+        up.fail_code = "INVALID_ARGUMENT";
+      }
+      return st;
+    }
+    if (up.stored - up.space_checked_at >= kSpaceCheckEveryBytes) {
+      up.space_checked_at = up.stored;
+      std::optional<uint64_t> free = FreeBytesNear(up.plan.path);
+      if (free && *free < up.plan.min_free_bytes) {
+        up.fail_http = 507;
+        up.fail_code = "INSUFFICIENT_STORAGE";
+        return ResourceExhausted(NoSpaceMessage(*free));
+      }
+    }
+    if (up.stored - up.reported >= kProgressEveryBytes) ReportProgress();
+    return Status::Ok();
+  }
+
+  void ReportProgress() {
+    Upload& up = *up_;
+    up.reported = up.stored;
+    up.any_report = true;
+    if (!up.plan.on_progress) return;
+    try {
+      up.plan.on_progress(up.stored, up.expected);
+    } catch (const std::exception& e) {
+      spdlog::error("request {}: upload progress callback failed: {}", cur_.request_id, e.what());
+    }
+  }
+
+  //! Handles a completed read of body bytes (or the start: `reading` false), then reads more.
+  void OnUploadRead(beast::error_code ec, bool reading) {
+    if (phase_ == Phase::kClosed || !up_ || !up_parser_) return;
+    Upload& up = *up_;
+    if (reading) {
+      if (ec == http::error::need_buffer) ec = {};
+      size_t got = (up.buf.size() - up.filled) - up_parser_->get().body().size;
+      up.filled += got;
+      up.received += got;
+      if (got > 0) up.last_read = std::chrono::steady_clock::now();
+    }
+    if (ec) {
+      if (read_timed_out_) {
+        FailUpload(408, "REQUEST_TIMEOUT",
+                   DeadlineExceeded("no upload bytes arrived for server.read_timeout_ms (" +
+                                    std::to_string(limits_.read_timeout.count()) + " ms) after " +
+                                    std::to_string(up.received) + " bytes"));
+      } else if (IsHttpParseError(ec) && ec != http::error::partial_message &&
+                 ec != http::error::end_of_stream) {
+        FailUpload(400, "INVALID_ARGUMENT",
+                   InvalidArgument("malformed HTTP request body: " + ec.message()));
+      } else {
+        // The client went away (or the connection broke) before the body was complete.
+        AbortUpload(Cancelled("the client disconnected after " + std::to_string(up.received) +
+                              " bytes of the upload (" + ec.message() + ")"));
+        cur_.status = 499;
+        cur_.error_code = "CANCELLED";
+        Finish();
+        Close();
+      }
+      return;
+    }
+    if (up.multipart && up.content_length == std::nullopt &&
+        up.received > up.plan.max_bytes + kMultipartOverheadBytes) {
+      FailUpload(413, "PAYLOAD_TOO_LARGE",
+                 ResourceExhausted(TooLargeMessage("the multipart request body")));
+      return;
+    }
+    const bool done = up_parser_->is_done();
+    if (up.filled >= kUploadFlushBytes || (done && up.filled > 0)) {
+      if (Status st = FlushUpload(); !st.ok()) {
+        FailUpload(up.fail_http, up.fail_code, st);
+        return;
+      }
+    }
+    if (done) {
+      CompleteUpload();
+      return;
+    }
+    auto& body = up_parser_->get().body();
+    body.data = up.buf.data() + up.filled;
+    body.size = up.buf.size() - up.filled;
+    body.more = true;
+    http::async_read_some(stream_, buffer_, *up_parser_,
+                          [self = shared_from_this()](beast::error_code rec, size_t) {
+                            self->OnUploadRead(rec, /*reading=*/true);
+                          });
+  }
+
+  void CompleteUpload() {
+    read_timer_.cancel();
+    Upload& up = *up_;
+    if (up.multipart) {
+      if (Status st = up.multipart->Finish(); !st.ok()) {
+        FailUpload(400, "INVALID_ARGUMENT", st);
+        return;
+      }
+    }
+    int fd = std::exchange(up.fd, -1);
+    if (::close(fd) != 0) {
+      int err = errno;
+      FailUpload(
+          500, "INTERNAL",
+          Internal("cannot finish the upload file '" + up.plan.path + "': " + ErrnoText(err)));
+      return;
+    }
+    if (!up.any_report || up.reported != up.stored) ReportProgress();
+
+    UploadedBody body;
+    body.path = up.plan.path;
+    body.bytes = up.stored;
+    if (up.multipart) {
+      body.filename = up.multipart->filename();
+      body.content_type = up.multipart->file_content_type();
+      body.fields = up.multipart->fields();
+    } else {
+      body.content_type = up.content_type;
+    }
+    if (body.filename.empty()) {
+      auto query = ParseQueryString(up.req.query);
+      if (query.ok()) {
+        for (const auto& [name, value] : *query) {
+          if (name == "filename") body.filename = FileNameOnly(value);
+        }
+      }
+    }
+    if (body.filename.empty()) {
+      std::optional<std::string> decoded = PercentDecode(up.req.Header("x-filename"));
+      if (decoded) body.filename = FileNameOnly(*decoded);
+    }
+    up.handed_over = true;
+    up.req.upload = std::move(body);
+
+    phase_ = Phase::kHandling;
+    const Route* route = up.route;
+    ApiRequest areq = std::move(up.req);
+    Admission admission = std::move(up.admission);
+    up_.reset();
+    up_parser_.reset();
+    if (!route->blocking) {
+      Respond(WithAdmissionHeaders(RunHandler(*route, areq), admission));
+      ReleaseOffIoThread(std::move(areq.runtime));
+      return;
+    }
+    RunOnWorkers(route, std::move(areq), std::move(admission));
+  }
+
+  //! Closes and deletes the upload's file (if any); no callback.
+  void DiscardUploadFile() {
+    Upload& up = *up_;
+    if (up.fd >= 0) ::close(std::exchange(up.fd, -1));
+    if (up.created && !up.handed_over) {
+      up.created = false;
+      ::unlink(up.plan.path.c_str());
+    }
+  }
+
+  //! The upload failed after begin: deletes the file and tells the route (once).
+  void AbortUpload(const Status& why) {
+    if (!up_) return;
+    read_timer_.cancel();
+    DiscardUploadFile();
+    if (!up_->begun || up_->handed_over) return;
+    up_->begun = false;
+    spdlog::info("request {}: upload to {} {} aborted: {}", cur_.request_id, cur_.method, cur_.path,
+                 why.ToString());
+    if (!up_->plan.on_abort) return;
+    try {
+      up_->plan.on_abort(why);
+    } catch (const std::exception& e) {
+      spdlog::error("request {}: upload abort callback failed: {}", cur_.request_id, e.what());
+    }
+  }
+
+  //! Answers an upload that fails after begin, then closes (the rest of the body is not read).
+  void FailUpload(int http_status, const std::string& code, const Status& why) {
+    AbortUpload(why);
+    RefuseUpload(ErrorResponse(http_status, code, why.message(), cur_.request_id));
+  }
+
+  //! Answers an upload route without (or without the rest of) its body, and closes.
+  void RefuseUpload(ApiResponse resp) {
+    read_timer_.cancel();
+    if (up_) {
+      for (const auto& header : up_->admission.headers) resp.headers.push_back(header);
+    }
+    cur_.keep_alive = false;
+    Respond(std::move(resp));
   }
 
   //! The one place where access is checked: API key, role, project and rate limits
@@ -612,6 +1115,8 @@ class Session : public std::enable_shared_from_this<Session> {
           if (gone) {
             self->cur_.peer_gone = true;
             self->cur_.cancel.Cancel("client disconnected");
+            // A streamed response ends here (Close cancels its stream).
+            if (self->phase_ == Phase::kStreaming) self->Close();
           }
         });
   }
@@ -657,6 +1162,18 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(limits_.read_timeout);
 
     const bool head = cur_.method == "HEAD";
+    std::shared_ptr<ResponseStream> body_stream = std::move(resp.stream);
+    const bool stream_head = body_stream != nullptr;
+    if (body_stream) {
+      if (!head && resp.status != 204 && resp.status != 304) {
+        StartStream(std::move(resp), std::move(body_stream));
+        return;
+      }
+      // HEAD: the headers only; the stream is not needed.
+      CancelStream(*body_stream);
+      body_stream.reset();
+      resp.body.clear();
+    }
     if (resp.csv && cur_.version >= 11 && !head) {
       StartCsv(std::move(resp));
       return;
@@ -668,6 +1185,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res_->keep_alive(keep_alive);
     if (resp.status == 304 || resp.status == 204) {
       // No body and no length: a 304's length would have to be the full answer's.
+    } else if (stream_head) {
+      // A stream's length is unknown.
     } else if (head) {
       // The length of the answer a GET would get, without its bytes.
       res_->content_length(resp.body.size());
@@ -715,6 +1234,144 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec || self->csv_sr_->is_done()) return self->OnWritten(ec);
       self->WriteCsvChunk();
     });
+  }
+
+  // ---- Streamed responses (ApiResponse::stream, server/streaming.h) ----
+
+  static void CancelStream(ResponseStream& stream) {
+    try {
+      stream.Cancel();
+    } catch (const std::exception& e) {
+      spdlog::error("response stream Cancel failed: {}", e.what());
+    }
+  }
+
+  //! Sends the headers, then the stream's pieces as chunks (HTTP/1.0: as they come, closing at
+  //! the end). While the stream is silent there is no write deadline; a heartbeat comment goes
+  //! out after heartbeat_ms, and the peer watch notices a client that leaves.
+  void StartStream(ApiResponse resp, std::shared_ptr<ResponseStream> stream) {
+    phase_ = Phase::kStreaming;
+    sse_ = std::move(stream);
+    sse_waiting_ = false;
+    sse_writing_ = true;
+    sse_stashed_.reset();
+    if (cur_.version < 11) cur_.keep_alive = false;
+    csv_res_.emplace(static_cast<http::status>(resp.status), cur_.version);
+    SetCommonHeaders(*csv_res_, resp);
+    csv_res_->set("X-Accel-Buffering", "no");
+    csv_res_->keep_alive(cur_.keep_alive);
+    if (cur_.version >= 11) csv_res_->chunked(true);
+    csv_res_->body().data = nullptr;
+    csv_res_->body().more = true;
+    csv_sr_.emplace(*csv_res_);
+    http::async_write_header(stream_, *csv_sr_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               self->sse_writing_ = false;
+                               if (self->phase_ != Phase::kStreaming) return;
+                               if (ec) {
+                                 self->Close();
+                                 return;
+                               }
+                               self->stream_.expires_never();
+                               self->WatchPeer();
+                               self->RequestPiece();
+                             });
+  }
+
+  void RequestPiece() {
+    if (!sse_ || phase_ != Phase::kStreaming) return;
+    sse_waiting_ = true;
+    const uint64_t gen = ++sse_gen_;
+    ArmHeartbeat();
+    std::shared_ptr<ResponseStream> stream = sse_;
+    try {
+      stream->Next([self = shared_from_this(), gen](std::optional<std::string> piece) {
+        asio::post(self->stream_.get_executor(), [self, gen, piece = std::move(piece)]() mutable {
+          self->OnPiece(gen, std::move(piece));
+        });
+      });
+    } catch (const std::exception& e) {
+      spdlog::error("request {}: response stream failed: {}", cur_.request_id, e.what());
+      Close();
+    }
+  }
+
+  void ArmHeartbeat() {
+    uint32_t ms = sse_ ? sse_->heartbeat_ms() : 0;
+    if (ms == 0) return;
+    heartbeat_timer_.expires_after(std::chrono::milliseconds(ms));
+    heartbeat_timer_.async_wait([self = shared_from_this(), gen = sse_gen_](beast::error_code ec) {
+      if (ec || gen != self->sse_gen_ || !self->sse_ || !self->sse_waiting_ || self->sse_writing_ ||
+          self->phase_ != Phase::kStreaming) {
+        return;
+      }
+      static const std::string kHeartbeat = ": keep-alive\n\n";
+      self->WriteStreamPiece(kHeartbeat, /*last=*/false, /*heartbeat=*/true);
+    });
+  }
+
+  void OnPiece(uint64_t gen, std::optional<std::string> piece) {
+    if (!sse_ || gen != sse_gen_ || !sse_waiting_ || phase_ != Phase::kStreaming) return;
+    if (sse_writing_) {
+      // A heartbeat is being written: this piece follows it.
+      sse_stashed_.emplace(std::move(piece));
+      return;
+    }
+    sse_waiting_ = false;
+    heartbeat_timer_.cancel();
+    if (!piece) {
+      WriteStreamPiece({}, /*last=*/true, /*heartbeat=*/false);
+    } else if (piece->empty()) {
+      // An empty chunk would end the body: not a piece.
+      RequestPiece();
+    } else {
+      WriteStreamPiece(std::move(*piece), /*last=*/false, /*heartbeat=*/false);
+    }
+  }
+
+  void WriteStreamPiece(std::string piece, bool last, bool heartbeat) {
+    sse_writing_ = true;
+    chunk_ = std::move(piece);
+    cur_.bytes += chunk_.size();
+    csv_res_->body().data = last ? nullptr : chunk_.data();
+    csv_res_->body().size = last ? 0 : chunk_.size();
+    csv_res_->body().more = !last;
+    // A client that stops reading must not hold the connection forever.
+    stream_.expires_after(limits_.read_timeout);
+    http::async_write(stream_, *csv_sr_,
+                      [self = shared_from_this(), last, heartbeat](beast::error_code ec, size_t) {
+                        if (ec == http::error::need_buffer) ec = {};
+                        self->sse_writing_ = false;
+                        if (self->phase_ != Phase::kStreaming) return;  // closed meanwhile
+                        self->stream_.expires_never();
+                        if (ec) {
+                          self->Close();
+                        } else if (last) {
+                          self->EndStream();
+                        } else if (!heartbeat) {
+                          self->RequestPiece();
+                        } else if (self->sse_stashed_) {
+                          std::optional<std::string> piece = std::move(*self->sse_stashed_);
+                          self->sse_stashed_.reset();
+                          self->OnPiece(self->sse_gen_, std::move(piece));
+                        } else {
+                          self->ArmHeartbeat();
+                        }
+                      });
+  }
+
+  //! The stream is complete and its last chunk written.
+  void EndStream() {
+    sse_.reset();
+    sse_waiting_ = false;
+    heartbeat_timer_.cancel();
+    if (cur_.watching_peer) {
+      cur_.watching_peer = false;
+      beast::error_code ignored;
+      stream_.socket().cancel(ignored);
+    }
+    phase_ = Phase::kWriting;
+    OnWritten({});
   }
 
   void OnWritten(beast::error_code ec) {
@@ -790,6 +1447,21 @@ class Session : public std::enable_shared_from_this<Session> {
     if (phase_ == Phase::kClosed) return;
     phase_ = Phase::kClosed;
     read_timer_.cancel();
+    if (up_ && up_->begun && !up_->handed_over) {
+      AbortUpload(
+          Cancelled("the connection was closed (server shutdown) before the upload was "
+                    "complete"));
+    }
+    if (sse_) {
+      // The client left, a write failed, or the server is stopping.
+      std::shared_ptr<ResponseStream> stream = std::move(sse_);
+      sse_waiting_ = false;
+      sse_stashed_.reset();
+      heartbeat_timer_.cancel();
+      CancelStream(*stream);
+      cur_.watching_peer = false;
+      Finish();
+    }
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.close();
@@ -814,6 +1486,18 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::response_serializer<http::buffer_body>> csv_sr_;
   std::optional<CsvChunker> csv_;
   std::string chunk_;
+  // A streamed upload in progress (server/streaming.h), and its body parser.
+  std::unique_ptr<Upload> up_;
+  std::optional<http::request_parser<http::buffer_body>> up_parser_;
+  // A streamed response: the stream (also sent through csv_res_ and csv_sr_), its heartbeat,
+  // the generation of the outstanding Next (stale deliveries are dropped), whether a Next is
+  // outstanding, whether a write is in flight, and a piece that arrived during a heartbeat.
+  std::shared_ptr<ResponseStream> sse_;
+  asio::steady_timer heartbeat_timer_;
+  uint64_t sse_gen_ = 0;
+  bool sse_waiting_ = false;
+  bool sse_writing_ = false;
+  std::optional<std::optional<std::string>> sse_stashed_;
 };
 
 }  // namespace
@@ -925,6 +1609,7 @@ size_t HttpServer::open_connections() const {
 }
 
 void HttpServer::CancelInFlight(const std::string& reason) {
+  for (auto& s : core_->LiveSessions()) s->CloseIfStreaming();
   std::vector<CancelToken> tokens;
   {
     std::lock_guard lock(core_->tokens_mu);

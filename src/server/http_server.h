@@ -9,7 +9,10 @@
 // socket and cancels the request's CancelToken if the client goes away. A GET or HEAD that no
 // route matches goes to the web dashboard's StaticSite when one is set (answered on the I/O
 // thread from memory, without an API key or rate limit). HEAD answers carry the length of the
-// body they leave out.
+// body they leave out. Routes with an UploadRoute get their body streamed to a file, checked
+// for access before a byte is stored and outside server.max_body_bytes; answers with a
+// ResponseStream are sent chunked as the stream produces them (server/streaming.h,
+// docs/architecture.md). Routes are read from the Api when the server is constructed.
 // Thread-safety: Listen and Start are called once, before the io_context runs; BeginShutdown,
 // open_connections, CancelInFlight and CloseAllConnections may be called from any thread.
 #pragma once

@@ -21,10 +21,12 @@
 #include "config/config.h"
 #include "demo/demo_data.h"
 #include "orchestrator/runtime.h"
+#include "orchestrator/source_watcher.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/http_server.h"
 #include "server/http_util.h"
+#include "server/import_manager.h"
 #include "server/static_files.h"
 
 namespace tributary {
@@ -112,12 +114,16 @@ class ServerProcess {
     web_dir_ = config.server.web_dir;
     server_->SetStaticSite(LoadWebDashboard({options_.web_dir, options_.no_web, web_dir_}));
 
+    StartImports(config);
     const std::string version = config.version();
     size_t source_count = config.sources.size();
-    std::shared_ptr<Runtime> runtime = Runtime::Open(std::move(config));
+    base_config_ = config;
+    std::shared_ptr<Runtime> runtime =
+        Runtime::Open(imports_ ? imports_->WithImports(config) : std::move(config));
     CheckHealthBounded(runtime);
     holder_.Swap(runtime);
     LogHealthChanges(*runtime, last_states_);
+    StartWatching(runtime);
     runtime.reset();
     spdlog::info("config {} loaded: {} source(s), fingerprint {}",
                  options_.config_path.value_or(kBuiltinConfigPath), source_count, version);
@@ -147,6 +153,74 @@ class ServerProcess {
   }
 
  private:
+  //! Opens the import catalog (imports.dir) and installs the manager; a folder that cannot
+  //! be used turns imports off with an error in the log rather than failing the start.
+  void StartImports(const Config& config) {
+    if (!config.imports.enabled) return;
+    Result<std::shared_ptr<ImportManager>> imports = ImportManager::Create(config.imports);
+    if (!imports.ok()) {
+      spdlog::error("imports are off: {}", imports.status().message());
+      return;
+    }
+    imports_ = std::move(imports).value();
+    imports_->SetCatalogChanged([this] { return ServeCatalogChange(); });
+    api_.SetImports(imports_);
+    spdlog::info("imports: catalog in {}", config.imports.dir);
+  }
+
+  //! Watches the file-backed sources (orchestrator/source_watcher.h): a change clears their
+  //! cache entries, refreshes an import's size and rows, and a replaced database file gets
+  //! the sources reopened.
+  void StartWatching(const std::shared_ptr<Runtime>& runtime) {
+    watcher_ = std::make_unique<SourceWatcher>();
+    // Weak: the watcher's thread may report a change while Stop() lets the imports go.
+    std::weak_ptr<ImportManager> weak_imports = imports_;
+    watcher_->SetOnChange(
+        [this, weak_imports](const std::string& source_id, const std::vector<std::string>&) {
+          std::shared_ptr<Runtime> current = holder_.current();
+          std::shared_ptr<ImportManager> imports = weak_imports.lock();
+          if (!current || !imports) return;
+          const SourceConfig* source = current->config().FindSource(source_id);
+          if (source && !source->import_id.empty()) imports->Refresh(source->import_id);
+        });
+    watcher_->SetOnReopenNeeded([this](const std::string& source_id, const std::string& path) {
+      spdlog::info("source '{}': {} was replaced; reopening the sources", source_id, path);
+      asio::post(pool_, [this] {
+        if (stopping_.load()) return;
+        std::lock_guard reload_lock(reload_mu_);
+        std::shared_ptr<Runtime> old = holder_.current();
+        if (!old) return;
+        std::shared_ptr<Runtime> next = Runtime::Open(old->config(), old.get());
+        next->CheckAllHealth();
+        SwapRuntime(next);
+      });
+    });
+    watcher_->Watch(runtime);
+  }
+
+  //! Serves `next` from now on and follows its files.
+  void SwapRuntime(const std::shared_ptr<Runtime>& next) {
+    holder_.Swap(next);
+    if (watcher_) watcher_->Watch(next);
+  }
+
+  //! The import catalog changed: swaps in a runtime with the imported sources as they are now,
+  //! keeping every other source's connections. Blocks (import threads and workers call it).
+  Status ServeCatalogChange() {
+    std::lock_guard reload_lock(reload_mu_);
+    std::shared_ptr<Runtime> old = holder_.current();
+    if (!old) return Unavailable("the server is stopping");
+    Config config = imports_->WithImports(base_config_);
+    if (auto packs = LoadPacks(config); !packs.ok()) return packs.status();
+    std::shared_ptr<Runtime> next =
+        Runtime::Open(std::move(config), old.get(), /*reuse_unchanged_sources=*/true);
+    for (const auto& source : next->sources()) {
+      if (source->last_health().state == SourceHealth::State::kUnknown) source->CheckHealth();
+    }
+    SwapRuntime(next);
+    return Status::Ok();
+  }
+
   void CheckHealthBounded(const std::shared_ptr<Runtime>& runtime) {
     auto done = std::make_shared<std::promise<void>>();
     std::future<void> finished = done->get_future();
@@ -219,9 +293,14 @@ class ServerProcess {
     std::string previous = old ? old->config().version() : std::string();
     const std::string version = config->version();
     size_t sources = config->sources.size();
-    std::shared_ptr<Runtime> next = Runtime::Open(std::move(config).value(), old.get());
+    base_config_ = *config;
+    Config serving = imports_ ? imports_->WithImports(*config) : std::move(config).value();
+    if (imports_) {
+      if (auto packs = LoadPacks(serving); !packs.ok()) return fail(packs.status());
+    }
+    std::shared_ptr<Runtime> next = Runtime::Open(std::move(serving), old.get());
     next->CheckAllHealth();
-    holder_.Swap(next);
+    SwapRuntime(next);
     {
       std::lock_guard lock(health_mu_);
       last_states_.clear();
@@ -283,6 +362,13 @@ class ServerProcess {
     for (auto& t : threads_) t.join();
     threads_.clear();
     pool_.join();
+    // No request runs any more: the import threads stop (running imports are cancelled and
+    // cleaned up) before the runtime they rebuild goes away.
+    // The import threads may still swap runtimes (and so use the watcher) until they are
+    // joined here; the watcher goes after them, before the runtime holder.
+    api_.SetImports(nullptr);
+    imports_.reset();
+    watcher_.reset();
     server_.reset();
     holder_.Swap(nullptr);
   }
@@ -302,6 +388,11 @@ class ServerProcess {
   asio::steady_timer health_timer_;
   asio::signal_set signals_;
   RuntimeHolder holder_;
+  //! The config as loaded from the file (or built in), without the imported sources; guarded
+  //! by reload_mu_ once serving.
+  Config base_config_;
+  std::shared_ptr<ImportManager> imports_;
+  std::unique_ptr<SourceWatcher> watcher_;
   Api api_;
   std::unique_ptr<HttpServer> server_;
   std::vector<std::thread> threads_;

@@ -27,15 +27,21 @@ struct UploadPlan {
   //! Bodies (or file parts) larger than this are refused with 413: at once when the
   //! Content-Length says so, else as soon as the limit is passed. The file is then deleted.
   uint64_t max_bytes = 0;
+  //! Optional: the setting max_bytes comes from (e.g. "imports.max_upload_bytes"), named in
+  //! the 413 message so that the client knows what to ask an operator to raise.
+  std::string max_bytes_setting;
   //! The write stops with 507 when the file system holding `path` has less free space than
   //! this (checked before the first byte against Content-Length, then every few MiB).
   uint64_t min_free_bytes = 0;
   //! Called on the I/O thread as bytes are stored (at most every 256 KiB and at the end):
   //! the bytes stored so far and the total when known (Content-Length of a raw body), else 0.
+  //! A successful upload always gets a last call with the final size before the handler runs.
   std::function<void(uint64_t stored, uint64_t expected)> on_progress;
-  //! Called once when the upload fails after begin succeeded (client gone, timeout, too
-  //! large, disk full, malformed multipart): the file is already deleted. The route's handler
-  //! is then not called.
+  //! Called once, on the I/O thread, when the upload fails after begin succeeded (client gone:
+  //! CANCELLED; no bytes for server.read_timeout_ms: DEADLINE_EXCEEDED; too large or disk
+  //! full, also when known from the headers before the body: RESOURCE_EXHAUSTED; malformed
+  //! multipart: INVALID_ARGUMENT; file errors: INTERNAL; connection closed by a shutdown:
+  //! CANCELLED): the file is already deleted. The route's handler is then not called.
   std::function<void(const Status& why)> on_abort;
 };
 
