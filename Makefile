@@ -6,7 +6,7 @@ DUCKDB_DIR := .deps/duckdb
 CMAKE_FLAGS ?=
 FORMAT_FILES = $(shell git ls-files -co --exclude-standard -- '*.cpp' '*.h' | grep -v '^web/')
 
-.PHONY: all deps build web run test test-asan format format-check bench clean
+.PHONY: all deps build web run test test-asan format format-check bench bench-import clean
 
 all: build
 
@@ -51,6 +51,12 @@ format-check: deps
 
 bench: build
 	bash scripts/run-bench.sh $(BUILD)
+
+# File import (issue 8): a 5 GiB CSV through `tributary import` against DuckDB's own COPY
+# (docs/import.md, Benchmark). TRIB_BENCH_IMPORT_GIB sets the size. Not part of `make test`.
+bench-import: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target tributary import_bench
+	bash bench/import_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

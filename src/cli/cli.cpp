@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/import_command.h"
 #include "config/config.h"
 #include "core/result_writer.h"
 #include "core/time_util.h"
@@ -336,6 +337,8 @@ int RunCli(int argc, char** argv) {
   metric_cmd->add_option("--data-dir", metric.data_dir, "Where the demo database lives")
       ->capture_default_str();
   metric_cmd->callback([&] { exit_code = RunMetricCommand(metric); });
+
+  cli::AddImportCommand(app, &exit_code);
 
   std::optional<std::string> sources_config;
   std::string sources_format = "table";

@@ -1,4 +1,5 @@
-// The `tributary` command line: serve, query, sources, check-config, demo-data, version.
+// The `tributary` command line: serve, query, metric, import, sources, check-config,
+// demo-data, hash-key, version.
 // Exit codes: 0 ok, 1 runtime failure, 2 usage or config error.
 #pragma once
 
