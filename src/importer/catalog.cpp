@@ -99,10 +99,23 @@ class Stmt {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// Dataset names are identifiers, so a comma separates them unambiguously.
+std::vector<std::string> SplitDatasets(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
 // The entry's columns, in the order ReadEntry expects them.
 constexpr const char* kColumns =
     "id, project, name, kind, format, filename, target_source, tables, size_bytes, row_count, "
-    "status, error, created_ms, updated_ms, last_accessed_ms";
+    "status, error, created_ms, updated_ms, last_accessed_ms, datasets";
 
 std::string TablesToJson(const std::vector<CatalogTable>& tables) {
   rapidjson::StringBuffer buf;
@@ -303,6 +316,7 @@ class CatalogDb {
       e.error = stmt.ColText(11);
       e.created_ms = stmt.ColInt(12);
       e.updated_ms = stmt.ColInt(13);
+      e.datasets = SplitDatasets(std::string(stmt.ColText(15)));
       e.last_accessed_ms = stmt.ColInt(14);
       entries.push_back(std::move(e));
     }
@@ -374,7 +388,8 @@ class CatalogDb {
              " error TEXT NOT NULL,"
              " created_ms INTEGER NOT NULL,"
              " updated_ms INTEGER NOT NULL,"
-             " last_accessed_ms INTEGER NOT NULL);"
+             " last_accessed_ms INTEGER NOT NULL,"
+             " datasets TEXT NOT NULL DEFAULT '');"  // dataset names, comma-separated
              "CREATE INDEX IF NOT EXISTS imports_by_project ON imports (project, created_ms);"
              "CREATE INDEX IF NOT EXISTS imports_by_name ON imports (name);",
              "cannot create the imports table"));
@@ -555,7 +570,7 @@ Status ImportCatalog::Put(const CatalogEntry& e) {
   CatalogDb cdb(db_, file);
   Stmt stmt;
   std::string sql = "INSERT OR REPLACE INTO imports (";
-  sql.append(kColumns).append(") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  sql.append(kColumns).append(") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   std::string what = "cannot write entry ";
   what.append(e.id);
   TRIB_RETURN_IF_ERROR(cdb.Prepare(stmt, sql.c_str(), what));
@@ -574,6 +589,9 @@ Status ImportCatalog::Put(const CatalogEntry& e) {
   stmt.Int(13, e.created_ms);
   stmt.Int(14, e.updated_ms);
   stmt.Int(15, e.last_accessed_ms);
+  std::string datasets;
+  for (const auto& d : e.datasets) datasets.append(datasets.empty() ? "" : ",").append(d);
+  stmt.Text(16, datasets);
   TRIB_RETURN_IF_ERROR(cdb.Run(stmt, what));
   ++generation_;
   return Status::Ok();

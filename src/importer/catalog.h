@@ -64,6 +64,9 @@ struct CatalogEntry {
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
   int64_t last_accessed_ms = 0;
+  //! Local imports: the pack datasets of the project the import is bound to (its first table
+  //! serves them next to the project's own sources).
+  std::vector<std::string> datasets;
 };
 
 class ImportCatalog {

@@ -479,6 +479,17 @@ Config ImportManager::WithImports(const Config& base) const {
     source.import_id = entry.id;
     config.sources.push_back(std::move(source));
     project->sources.push_back(entry.name);
+    // A bound dataset is served by the import next to the project's own sources (a metric
+    // then fans out over all of them and merges).
+    for (const auto& dataset : entry.datasets) {
+      if (entry.tables.empty()) break;
+      DatasetBinding binding;
+      binding.name = dataset;
+      binding.source = entry.name;
+      binding.table = entry.tables.front().name;
+      binding.location = where;
+      project->datasets[dataset].push_back(std::move(binding));
+    }
     changed = true;
   }
   if (changed) config.fingerprint = config_internal::ComputeFingerprint(config);
@@ -788,6 +799,7 @@ Status ImportManager::Confirm(const std::shared_ptr<ImportJob>& job, const Confi
   entry.created_ms = MillisOf(job->created);
   entry.updated_ms = MillisOf(std::chrono::system_clock::now());
   entry.last_accessed_ms = entry.updated_ms;
+  entry.datasets = confirmation.datasets;
   {
     std::lock_guard lock(job->mu);
     entry.filename = job->filename;

@@ -427,6 +427,40 @@ TEST_F(ImportHttp, MultipartUploadAndJson) {
   EXPECT_EQ(sum.at("rows").as_array()[0].as_array()[0].to_number<int64_t>(), 7);
 }
 
+TEST_F(ImportHttp, ImportFittingAPackServesItsDataset) {
+  const std::string csv =
+      "event_timestamp,event_name,user_pseudo_id,user_id,ga_session_id,page_location,"
+      "purchase_revenue,currency\n"
+      "2026-11-20 10:00:00,page_view,u1,,11,https://a.8020rei.com/home,,\n"
+      "2026-11-20 10:01:00,page_view,u2,,12,https://a.8020rei.com/buybox,,\n"
+      "2026-11-21 09:00:00,purchase,u1,,13,https://a.8020rei.com/home,12.5,USD\n";
+  HttpResponse up = Upload("filename=events.csv&name=web_upload", csv);
+  ASSERT_EQ(up.status, 201) << up.body;
+  json::object imp = Json(up).as_object();
+  const json::array& fits = imp.at("fitsDatasets").as_array();
+  ASSERT_EQ(fits.size(), 1u) << up.body;
+  EXPECT_EQ(fits[0].as_string(), "web_events");
+  HttpClient client(server_->port());
+  const std::string id(imp.at("id").as_string());
+  // A dataset the columns do not fit is refused.
+  HttpResponse wrong = client.Post("/api/v1/imports/" + id + "/confirm",
+                                   R"({"datasets":["llm_logs"]})", Bearer(kAlphaImportKey));
+  EXPECT_EQ(wrong.status, 400) << wrong.body;
+  ASSERT_EQ(client
+                .Post("/api/v1/imports/" + id + "/confirm", R"({"datasets":["web_events"]})",
+                      Bearer(kAlphaImportKey))
+                .status,
+            202);
+  ASSERT_EQ(Events(id).back().first, "complete");
+  HttpResponse summary =
+      client.Get("/api/v1/projects/alpha/metrics/web/summary?days=7&asOf=2026-11-22T00:00:00Z",
+                 Bearer(kAlphaImportKey));
+  ASSERT_EQ(summary.status, 200) << summary.body;
+  json::value data = Json(summary).at("data");
+  EXPECT_EQ(data.at("total_events").to_number<int64_t>(), 3) << summary.body;
+  EXPECT_EQ(data.at("total_users").to_number<int64_t>(), 2) << summary.body;
+}
+
 //! A file system "fuller" than imports.min_free_bytes: no machine has an exabyte free.
 class ImportHttpDiskFull : public ImportHttp {
  protected:

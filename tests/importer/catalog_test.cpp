@@ -88,6 +88,7 @@ CatalogEntry FullEntry(const std::string& project, const std::string& name, int6
   e.created_ms = created;
   e.updated_ms = created + 10;
   e.last_accessed_ms = created + 20;
+  e.datasets = {"llm_logs", "web_events"};
   return e;
 }
 
@@ -118,6 +119,7 @@ void ExpectSame(const CatalogEntry& a, const CatalogEntry& b) {
   EXPECT_EQ(a.created_ms, b.created_ms);
   EXPECT_EQ(a.updated_ms, b.updated_ms);
   EXPECT_EQ(a.last_accessed_ms, b.last_accessed_ms);
+  EXPECT_EQ(a.datasets, b.datasets);
 }
 
 TEST(ImportIdTest, IsImpAndSixteenHexDigitsAndRandom) {
