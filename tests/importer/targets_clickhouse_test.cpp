@@ -417,11 +417,11 @@ TEST_F(ClickHouseTarget, AValueTheServerRefusesNamesRowAndBatchAndDropsTheTable)
 
 TEST(ClickHouseTargetFormat, TsvEscapingQuotingAndTypes) {
   std::string out;
-  AppendTsvValue(out, std::string("a\tb\nc\rd\\e"));
+  AppendTabSeparatedValue(out, std::string("a\tb\nc\rd\\e"));
   out.push_back(std::string::value_type{'|'});
-  AppendTsvValue(out, std::nullopt);
+  AppendTabSeparatedValue(out, std::nullopt);
   out.push_back('|');
-  AppendTsvValue(out, std::string("\\N"));
+  AppendTabSeparatedValue(out, std::string("\\N"));
   EXPECT_EQ(out, "a\\tb\\nc\\rd\\\\e|\\N|\\\\N");
   EXPECT_EQ(QuoteClickHouseIdentifier("we`ird\\name"), "`we\\`ird\\\\name`");
   EXPECT_EQ(ClickHouseColumnType("BIGINT"), "Int64");

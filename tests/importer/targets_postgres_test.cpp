@@ -410,11 +410,11 @@ TEST_F(PostgresTarget, ARowTheServerRefusesNamesRowBatchAndColumnAndLeavesNothin
 
 TEST(PostgresTargetFormat, CopyTextEscapingAndQuoting) {
   std::string out;
-  AppendCopyTextValue(out, std::string("a\tb\nc\rd\\e"));
+  AppendTabSeparatedValue(out, std::string("a\tb\nc\rd\\e"));
   out.push_back('|');
-  AppendCopyTextValue(out, std::nullopt);
+  AppendTabSeparatedValue(out, std::nullopt);
   out.push_back('|');
-  AppendCopyTextValue(out, std::string("\\N"));
+  AppendTabSeparatedValue(out, std::string("\\N"));
   EXPECT_EQ(out, "a\\tb\\nc\\rd\\\\e|\\N|\\\\N");
   EXPECT_EQ(QuotePostgresIdentifier("we\"ird name"), "\"we\"\"ird name\"");
   EXPECT_EQ(PostgresColumnType("BIGINT"), "bigint");

@@ -62,31 +62,7 @@ class ClickHouseConnector final : public Connector {
   Status Open() override {
     const Options& o = context_.options;
     Settings s;
-    std::string url = o.GetString("url");
-    if (!url.empty()) {
-      if (o.Has("host") || o.Has("port") || o.Has("https")) {
-        return ConfigError("source '" + context_.id +
-                           "': give either url or host/port/https, not both");
-      }
-      if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-        return ConfigError("source '" + context_.id + "': url must start with http:// or https://");
-      }
-      if (url.find('@') != std::string::npos) {
-        return ConfigError("source '" + context_.id +
-                           "': put credentials in user/password, not in the url");
-      }
-      while (!url.empty() && url.back() == '/') url.pop_back();
-      s.base_url = url;
-    } else {
-      const bool https = o.GetBool("https", false);
-      std::string host = o.GetString("host", "127.0.0.1");
-      int64_t port = o.GetInt("port", https ? 8443 : 8123);
-      if (host.find_first_of("/@?# ") != std::string::npos) {
-        return ConfigError("source '" + context_.id + "': host must be a plain host name");
-      }
-      if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
-      s.base_url = std::string(https ? "https://" : "http://") + host + ":" + std::to_string(port);
-    }
+    TRIB_ASSIGN_OR_RETURN(s.base_url, ClickHouseBaseUrl(context_.id, o));
     s.database = o.GetString("database");
     s.user = o.GetString("user", "default");
     s.password = o.GetString("password");
@@ -368,6 +344,32 @@ class ClickHouseConnector final : public Connector {
 };
 
 }  // namespace
+
+Result<std::string> ClickHouseBaseUrl(std::string_view source_id, const Options& o) {
+  const std::string who = "source '" + std::string(source_id) + "'";
+  std::string url = o.GetString("url");
+  if (!url.empty()) {
+    if (o.Has("host") || o.Has("port") || o.Has("https")) {
+      return ConfigError(who + ": give either url or host/port/https, not both");
+    }
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      return ConfigError(who + ": url must start with http:// or https://");
+    }
+    if (url.find('@') != std::string::npos) {
+      return ConfigError(who + ": put credentials in user/password, not in the url");
+    }
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+  }
+  const bool https = o.GetBool("https", false);
+  std::string host = o.GetString("host", "127.0.0.1");
+  const int64_t port = o.GetInt("port", https ? 8443 : 8123);
+  if (host.find_first_of("/@?# ") != std::string::npos) {
+    return ConfigError(who + ": host must be a plain host name");
+  }
+  if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+  return std::string(https ? "https://" : "http://") + host + ":" + std::to_string(port);
+}
 
 ConnectorFactory ClickHouseConnectorFactory() {
   ConnectorFactory f;

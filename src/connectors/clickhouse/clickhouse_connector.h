@@ -28,10 +28,18 @@
 // Thread-safety: see Connector.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include "connectors/connector.h"
 
 namespace tributary {
 
 ConnectorFactory ClickHouseConnectorFactory();
+
+//! "scheme://host:port" of a clickhouse source from its `url` or `host`/`port`/`https`
+//! options (shared with the import target, which writes to the same server); CONFIG_ERROR
+//! naming the source when they are wrong.
+Result<std::string> ClickHouseBaseUrl(std::string_view source_id, const Options& options);
 
 }  // namespace tributary

@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "connectors/clickhouse/clickhouse_connector.h"
 #include "connectors/clickhouse/clickhouse_sql.h"
 #include "connectors/common/http_client.h"
 #include "core/time_util.h"
@@ -38,27 +39,7 @@ struct Settings {
 Result<Settings> ReadSettings(const SourceConfig& source) {
   const Options& o = source.options;
   Settings s;
-  std::string url = o.GetString("url");
-  if (!url.empty()) {
-    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-      return ConfigError("source '" + source.id + "': url must start with http:// or https://");
-    }
-    if (url.find('@') != std::string::npos) {
-      return ConfigError("source '" + source.id +
-                         "': put credentials in user/password, not in the url");
-    }
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    s.base_url = url;
-  } else {
-    const bool https = o.GetBool("https", false);
-    std::string host = o.GetString("host", "127.0.0.1");
-    const int64_t port = o.GetInt("port", https ? 8443 : 8123);
-    if (host.find_first_of("/@?# ") != std::string::npos) {
-      return ConfigError("source '" + source.id + "': host must be a plain host name");
-    }
-    if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
-    s.base_url = std::string(https ? "https://" : "http://") + host + ":" + std::to_string(port);
-  }
+  TRIB_ASSIGN_OR_RETURN(s.base_url, ClickHouseBaseUrl(source.id, o));
   s.database = TargetSchemaOf(source);
   s.user = source.import_target->user;
   s.password = source.import_target->password;
@@ -164,7 +145,7 @@ class ClickHouseTarget final : public TargetLoader {
       for (size_t c = 0; c < row.size(); ++c) {
         if (c) buffer_.push_back('\t');
         if (!row[c] || kinds_[c] == Kind::kPlain) {
-          AppendTsvValue(buffer_, row[c]);
+          AppendTabSeparatedValue(buffer_, row[c]);
           continue;
         }
         auto converted = Convert(kinds_[c], *row[c]);
@@ -441,34 +422,6 @@ std::string QuoteClickHouseIdentifier(std::string_view name) {
   }
   out.push_back('`');
   return out;
-}
-
-void AppendTsvValue(std::string& out, const std::optional<std::string>& value) {
-  if (!value) {
-    out.append("\\N");
-    return;
-  }
-  for (char c : *value) {
-    switch (c) {
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\0':
-        out.append("\\0");
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
 }
 
 Result<std::unique_ptr<TargetLoader>> OpenClickHouseTarget(const SourceConfig& source,

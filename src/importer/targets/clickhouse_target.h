@@ -32,8 +32,4 @@ Result<std::unique_ptr<TargetLoader>> OpenClickHouseTarget(const SourceConfig& s
 //! `name` as a ClickHouse quoted identifier: `name` with '`' and '\' backslash-escaped.
 std::string QuoteClickHouseIdentifier(std::string_view name);
 
-//! Appends `value` as a TabSeparated field: backslash, tab, newline, carriage return and NUL
-//! escaped; nullopt is \N.
-void AppendTsvValue(std::string& out, const std::optional<std::string>& value);
-
 }  // namespace tributary::importer

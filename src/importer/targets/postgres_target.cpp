@@ -159,7 +159,7 @@ class PostgresTarget final : public TargetLoader {
               columns_[c].name + "' of " + table_.location() +
               " holds a NUL byte, which PostgreSQL text cannot store; remove it from the file"));
         }
-        AppendCopyTextValue(buffer_, row[c]);
+        AppendTabSeparatedValue(buffer_, row[c]);
       }
       buffer_.push_back('\n');
     }
@@ -390,31 +390,6 @@ std::string QuotePostgresIdentifier(std::string_view name) {
   }
   out.push_back('"');
   return out;
-}
-
-void AppendCopyTextValue(std::string& out, const std::optional<std::string>& value) {
-  if (!value) {
-    out.append("\\N");
-    return;
-  }
-  for (char c : *value) {
-    switch (c) {
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
 }
 
 Result<std::unique_ptr<TargetLoader>> OpenPostgresTarget(const SourceConfig& source,

@@ -30,8 +30,4 @@ Result<std::unique_ptr<TargetLoader>> OpenPostgresTarget(const SourceConfig& sou
 //! `name` as a PostgreSQL quoted identifier: "name" with '"' doubled.
 std::string QuotePostgresIdentifier(std::string_view name);
 
-//! Appends `value` in COPY text format: backslash, tab, newline and carriage return escaped
-//! (\\, \t, \n, \r); nullopt is \N. (A NUL byte cannot be sent: the caller refuses it.)
-void AppendCopyTextValue(std::string& out, const std::optional<std::string>& value);
-
 }  // namespace tributary::importer

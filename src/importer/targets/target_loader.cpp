@@ -143,4 +143,32 @@ Result<std::unique_ptr<TargetLoader>> OpenTargetLoader(const SourceConfig& sourc
                          ", which cannot be an import target (only postgres and clickhouse)");
 }
 
+void AppendTabSeparatedValue(std::string& out, const std::optional<std::string>& value) {
+  if (!value) {
+    out.append("\\N");
+    return;
+  }
+  for (char c : *value) {
+    switch (c) {
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\0':
+        out.append("\\0");
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+}
+
 }  // namespace tributary::importer

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -103,6 +104,11 @@ std::string PostgresColumnType(std::string_view duckdb_type);
 //! integers and FLOAT have their twins; TIME, TIMESTAMPTZ, INTERVAL and anything else ->
 //! String).
 std::string ClickHouseColumnType(std::string_view duckdb_type);
+
+//! Appends `value` as one field of PostgreSQL's COPY text format, which is also ClickHouse's
+//! TabSeparated: backslash, tab, newline, carriage return and NUL escaped (\\, \t, \n, \r,
+//! \0); nullopt is \N. (PostgreSQL cannot take a NUL byte: its loader refuses one first.)
+void AppendTabSeparatedValue(std::string& out, const std::optional<std::string>& value);
 
 //! The message prefix of every target error: "import target 'warehouse' (user 'loader')".
 std::string TargetWho(const SourceConfig& source);
