@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/duckdb/duckdb_open.h"
+
 namespace tributary {
 namespace {
 
@@ -668,32 +670,14 @@ class Database {
   ~Database() { Close(); }
 
   Status Open(const std::string& path) {
-    duckdb_config config = nullptr;
-    if (duckdb_create_config(&config) != DuckDBSuccess) {
-      return Internal("could not create a DuckDB config");
-    }
     // The generator needs nothing beyond the built-in functions; never touch the network.
-    const std::pair<const char*, const char*> settings[] = {
-        {"autoinstall_known_extensions", "false"},
-        {"autoload_known_extensions", "false"},
-        {"enable_external_access", "false"},
-    };
-    for (const auto& [name, value] : settings) {
-      if (duckdb_set_config(config, name, value) != DuckDBSuccess) {
-        duckdb_destroy_config(&config);
-        return Internal(std::string("could not set DuckDB option ") + name);
-      }
+    duckdb_internal::DatabaseHandle db;
+    if (Status st =
+            duckdb_internal::OpenOfflineDatabase(path, {{"enable_external_access", "false"}}, db);
+        !st.ok()) {
+      return Unavailable("could not create " + path + ": " + st.message());
     }
-    char* error = nullptr;
-    const duckdb_state state = duckdb_open_ext(path.c_str(), &db_, config, &error);
-    duckdb_destroy_config(&config);
-    if (state != DuckDBSuccess) {
-      Status status = Unavailable("could not create " + path + ": " +
-                                  (error ? std::string(error) : std::string("unknown error")));
-      if (error) duckdb_free(error);
-      db_ = nullptr;
-      return status;
-    }
+    db_ = db.release();
     if (duckdb_connect(db_, &con_) != DuckDBSuccess) {
       con_ = nullptr;
       return Internal("could not connect to " + path);

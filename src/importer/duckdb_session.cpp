@@ -8,6 +8,7 @@
 #include <thread>
 #include <utility>
 
+#include "connectors/duckdb/duckdb_open.h"
 #include "connectors/duckdb/duckdb_setup.h"
 
 namespace tributary::importer {
@@ -33,37 +34,22 @@ Status FromResult(duckdb_result* result, DuckError* error) {
 
 Result<std::unique_ptr<DuckSession>> DuckSession::Open(const std::string& temp_dir,
                                                        const std::string& memory_limit) {
-  std::error_code ec;
-  std::filesystem::create_directories(temp_dir, ec);
-  if (ec) {
-    return ResourceExhausted("cannot create the import's scratch folder " + temp_dir + ": " +
-                             ec.message());
-  }
-  ConfigHandle config;
-  if (duckdb_create_config(config.out()) == DuckDBError) {
-    return Internal("cannot create a DuckDB configuration");
-  }
-  const std::vector<std::pair<std::string, std::string>> settings = {
-      // As for the DuckDB source: only the built-in extensions, nothing downloaded.
-      {"autoinstall_known_extensions", "false"},
-      {"autoload_known_extensions", "false"},
-      {"allow_community_extensions", "false"},
-      {"allow_persistent_secrets", "false"},
-      {"threads", "2"},
-      {"memory_limit", memory_limit},
-      {"temp_directory", temp_dir},
-  };
-  for (const auto& [name, value] : settings) {
-    if (duckdb_set_config(config.get(), name.c_str(), value.c_str()) == DuckDBError) {
-      return Internal("cannot set DuckDB option " + name + "=" + value);
+  duckdb_internal::DuckDbSettings settings = {{"threads", "2"}, {"memory_limit", memory_limit}};
+  if (!temp_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(temp_dir, ec);
+    if (ec) {
+      return ResourceExhausted("cannot create the import's scratch folder " + temp_dir + ": " +
+                               ec.message());
     }
+    settings.emplace_back("temp_directory", temp_dir);
   }
   std::unique_ptr<DuckSession> session(new DuckSession());
-  char* open_error = nullptr;
-  if (duckdb_open_ext(nullptr, session->db_.out(), config.get(), &open_error) == DuckDBError) {
-    std::string message = open_error ? open_error : "unknown error";
-    if (open_error) duckdb_free(open_error);
-    return Internal("cannot start DuckDB for the import: " + message);
+  if (Status st = duckdb_internal::OpenOfflineDatabase("", settings, session->db_); !st.ok()) {
+    if (st.code() == ErrorCode::kInvalidArgument) {
+      return Internal("cannot set DuckDB option: " + st.message());
+    }
+    return Internal("cannot start DuckDB for the import: " + st.message());
   }
   if (duckdb_connect(session->db_.get(), session->conn_.out()) == DuckDBError) {
     return Internal("cannot connect to the import's DuckDB database");

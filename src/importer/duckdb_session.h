@@ -38,7 +38,8 @@ struct TextTable {
 
 class DuckSession {
  public:
-  //! Opens the database; `temp_dir` (created) receives DuckDB's spill files.
+  //! Opens the database; `temp_dir` (created) receives DuckDB's spill files; empty: no spill
+  //! folder (for small queries that never spill, e.g. reading Parquet footers).
   static Result<std::unique_ptr<DuckSession>> Open(const std::string& temp_dir,
                                                    const std::string& memory_limit = "512MB");
   ~DuckSession();

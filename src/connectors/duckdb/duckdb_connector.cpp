@@ -15,6 +15,7 @@
 #include "common/deadline_watchdog.h"
 #include "connectors/duckdb/connection_pool.h"
 #include "connectors/duckdb/duckdb_handles.h"
+#include "connectors/duckdb/duckdb_open.h"
 #include "connectors/duckdb/duckdb_setup.h"
 #include "connectors/duckdb/duckdb_types.h"
 #include "connectors/duckdb/query_runner.h"
@@ -215,34 +216,18 @@ class DuckDbConnector final : public Connector {
 
   Status OpenLocked() {
     const Options& options = context_.options;
-    ConfigHandle config;
-    if (duckdb_create_config(config.out()) == DuckDBError) {
-      return Internal("cannot create a DuckDB configuration");
-    }
-    std::vector<std::pair<std::string, std::string>> settings = {
-        // Nothing may be downloaded or loaded at query time: only the built-in extensions.
-        {"autoinstall_known_extensions", "false"},
-        {"autoload_known_extensions", "false"},
-        {"allow_community_extensions", "false"},
-        // Never read or write ~/.duckdb/stored_secrets.
-        {"allow_persistent_secrets", "false"},
-    };
+    DuckDbSettings settings;
     if (options.Has("threads")) {
       settings.emplace_back("threads", std::to_string(options.GetInt("threads", 1)));
     }
     if (options.Has("memory_limit")) {
       settings.emplace_back("memory_limit", options.GetString("memory_limit"));
     }
-    for (const auto& [name, value] : settings) {
-      if (duckdb_set_config(config.get(), name.c_str(), value.c_str()) == DuckDBError) {
-        return ConfigError("source " + context_.id + ": invalid " + name + " \"" + value + "\"");
+    if (Status st = OpenOfflineDatabase("", settings, db_); !st.ok()) {
+      if (st.code() == ErrorCode::kInvalidArgument) {
+        return ConfigError("source " + context_.id + ": " + st.message());
       }
-    }
-    char* open_error = nullptr;
-    if (duckdb_open_ext(nullptr, db_.out(), config.get(), &open_error) == DuckDBError) {
-      std::string message = open_error ? open_error : "unknown error";
-      if (open_error) duckdb_free(open_error);
-      return Unavailable("cannot start DuckDB for source " + context_.id + ": " + message);
+      return Unavailable("cannot start DuckDB for source " + context_.id + ": " + st.message());
     }
 
     ConnectionHandle setup;

@@ -17,6 +17,7 @@
 #include "connectors/common/http_client.h"
 #include "connectors/duckdb/connection_pool.h"
 #include "connectors/duckdb/duckdb_handles.h"
+#include "connectors/duckdb/duckdb_open.h"
 #include "connectors/duckdb/duckdb_setup.h"
 #include "connectors/duckdb/query_runner.h"
 #include "connectors/json_api/json_api_loader.h"
@@ -258,24 +259,8 @@ class JsonApiConnector final : public Connector {
     http.connect_timeout = spec_.connect_timeout;
     http_ = std::make_unique<HttpClient>(std::move(http));
 
-    duckdb_internal::ConfigHandle config;
-    if (duckdb_create_config(config.out()) == DuckDBError) {
-      return Internal("cannot create a DuckDB configuration");
-    }
-    for (const auto& [name, value] :
-         std::vector<std::pair<std::string, std::string>>{{"autoinstall_known_extensions", "false"},
-                                                          {"autoload_known_extensions", "false"},
-                                                          {"allow_community_extensions", "false"},
-                                                          {"allow_persistent_secrets", "false"}}) {
-      if (duckdb_set_config(config.get(), name.c_str(), value.c_str()) == DuckDBError) {
-        return Internal("cannot set DuckDB option " + name);
-      }
-    }
-    char* open_error = nullptr;
-    if (duckdb_open_ext(nullptr, db_.out(), config.get(), &open_error) == DuckDBError) {
-      std::string message = open_error ? open_error : "unknown error";
-      if (open_error) duckdb_free(open_error);
-      return Unavailable("cannot start DuckDB for source " + context_.id + ": " + message);
+    if (Status st = duckdb_internal::OpenOfflineDatabase("", {}, db_); !st.ok()) {
+      return Unavailable("cannot start DuckDB for source " + context_.id + ": " + st.message());
     }
     ConnectionHandle setup;
     if (duckdb_connect(db_.get(), setup.out()) == DuckDBError) {
