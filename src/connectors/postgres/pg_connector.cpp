@@ -219,54 +219,12 @@ class PostgresConnector final : public Connector {
   Status Open() override {
     const Options& o = context_.options;
     settings_.source_id = context_.id;
-    auto& p = settings_.params;
-    const std::string url = o.GetString("url");
-    if (!url.empty()) {
-      if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0) {
-        return ConfigError("source '" + context_.id + "': url must start with postgresql:// (" +
-                           o.LocationOf("url").ToString() + ")");
-      }
-      // Later keywords override what the URL says, so discrete options may refine it.
-      p.emplace_back("dbname", url);
-      settings_.where = "the configured url";
-    } else if (!o.Has("host") || !o.Has("database")) {
-      return ConfigError("source '" + context_.id +
-                         "': give either url or host and database (plus user, password)");
-    }
-    auto add = [&](const char* key, const std::string& option) {
-      if (o.Has(option)) p.emplace_back(key, o.GetString(option));
-    };
-    add("host", "host");
-    if (o.Has("port")) p.emplace_back("port", std::to_string(o.GetInt("port", 5432)));
-    if (!url.empty() && o.Has("database")) {
-      p.emplace_back("dbname", o.GetString("database"));
-    } else if (url.empty()) {
-      add("dbname", "database");
-    }
-    add("user", "user");
-    add("password", "password");
-    const std::string sslmode = o.GetString("sslmode", "prefer");
-    static const char* kModes[] = {"disable", "allow",     "prefer",
-                                   "require", "verify-ca", "verify-full"};
-    bool known = false;
-    for (const char* m : kModes) known = known || sslmode == m;
-    if (!known) {
-      return ConfigError("source '" + context_.id + "': sslmode '" + sslmode +
-                         "' is not one of disable, allow, prefer, require, verify-ca, "
-                         "verify-full (" +
-                         o.LocationOf("sslmode").ToString() + ")");
-    }
-    p.emplace_back("sslmode", sslmode);
-    const int64_t timeout_ms = o.GetInt("connect_timeout_ms", 5000);
-    // libpq counts whole seconds (and treats 1 as 2); round up so the bound is never shorter.
-    p.emplace_back("connect_timeout",
-                   std::to_string(std::max<int64_t>(2, (timeout_ms + 999) / 1000)));
-    p.emplace_back("application_name", o.GetString("application_name", "tributary"));
+    TRIB_ASSIGN_OR_RETURN(PgServerParams server, ReadPgServerParams(context_.id, o));
+    settings_.params = std::move(server.params);
+    settings_.where = std::move(server.where);
+    if (o.Has("user")) settings_.params.emplace_back("user", o.GetString("user"));
+    if (o.Has("password")) settings_.params.emplace_back("password", o.GetString("password"));
     settings_.search_path = o.GetString("search_path");
-    if (settings_.where.empty()) {
-      settings_.where = o.GetString("host") + ":" + std::to_string(o.GetInt("port", 5432)) + "/" +
-                        o.GetString("database");
-    }
 
     PoolOptions pool;
     pool.min_connections = o.GetInt("min_connections", 0);
@@ -585,6 +543,49 @@ class PostgresConnector final : public Connector {
 };
 
 }  // namespace
+
+Result<PgServerParams> ReadPgServerParams(std::string_view source_id, const Options& o) {
+  const std::string who = "source '" + std::string(source_id) + "'";
+  PgServerParams server;
+  auto& p = server.params;
+  const std::string url = o.GetString("url");
+  if (!url.empty()) {
+    if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0) {
+      return ConfigError(who + ": url must start with postgresql:// (" +
+                         o.LocationOf("url").ToString() + ")");
+    }
+    // Later keywords override what the URL says, so discrete options may refine it.
+    p.emplace_back("dbname", url);
+    server.where = "the configured url";
+  } else if (!o.Has("host") || !o.Has("database")) {
+    return ConfigError(who + ": give either url or host and database (plus user, password)");
+  }
+  if (o.Has("host")) p.emplace_back("host", o.GetString("host"));
+  if (o.Has("port")) p.emplace_back("port", std::to_string(o.GetInt("port", 5432)));
+  if (o.Has("database")) p.emplace_back("dbname", o.GetString("database"));
+  const std::string sslmode = o.GetString("sslmode", "prefer");
+  static const char* kModes[] = {"disable", "allow",     "prefer",
+                                 "require", "verify-ca", "verify-full"};
+  bool known = false;
+  for (const char* m : kModes) known = known || sslmode == m;
+  if (!known) {
+    return ConfigError(who + ": sslmode '" + sslmode +
+                       "' is not one of disable, allow, prefer, require, verify-ca, "
+                       "verify-full (" +
+                       o.LocationOf("sslmode").ToString() + ")");
+  }
+  p.emplace_back("sslmode", sslmode);
+  const int64_t timeout_ms = o.GetInt("connect_timeout_ms", 5000);
+  // libpq counts whole seconds (and treats 1 as 2); round up so the bound is never shorter.
+  p.emplace_back("connect_timeout",
+                 std::to_string(std::max<int64_t>(2, (timeout_ms + 999) / 1000)));
+  p.emplace_back("application_name", o.GetString("application_name", "tributary"));
+  if (server.where.empty()) {
+    server.where = o.GetString("host") + ":" + std::to_string(o.GetInt("port", 5432)) + "/" +
+                   o.GetString("database");
+  }
+  return server;
+}
 
 ConnectorFactory PostgresConnectorFactory() {
   ConnectorFactory f;

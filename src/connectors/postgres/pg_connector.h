@@ -34,10 +34,29 @@
 // Thread-safety: see Connector.
 #pragma once
 
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
 #include "connectors/connector.h"
 
 namespace tributary {
 
 ConnectorFactory PostgresConnectorFactory();
+
+//! Where a postgres source's server is: libpq keyword/value pairs and, for messages, the place
+//! without credentials ("host:port/database" or "the configured url").
+struct PgServerParams {
+  std::vector<std::pair<std::string, std::string>> params;
+  std::string where;
+};
+
+//! Reads the `url` or `host`/`port`/`database`, `sslmode`, `connect_timeout_ms` and
+//! `application_name` options of postgres source `source_id` (shared with the import target,
+//! which writes to the same server). The credentials are not among them: callers append
+//! `user` and `password` (later pairs override earlier ones). CONFIG_ERROR naming the source
+//! and the option when they are wrong.
+Result<PgServerParams> ReadPgServerParams(std::string_view source_id, const Options& options);
 
 }  // namespace tributary

@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "connectors/postgres/pg_connector.h"
+
 namespace tributary::importer {
 namespace {
 
@@ -37,33 +39,16 @@ struct Settings {
 };
 
 //! The connection parameters of the source with the import_target's user and password,
-//! read as the PostgreSQL connector reads them (src/connectors/postgres/pg_connector.cpp).
+//! read by the PostgreSQL connector's own ReadPgServerParams.
 Result<Settings> ReadSettings(const SourceConfig& source) {
-  const Options& o = source.options;
+  TRIB_ASSIGN_OR_RETURN(PgServerParams server, ReadPgServerParams(source.id, source.options));
   Settings s;
-  auto& p = s.params;
-  const std::string url = o.GetString("url");
-  if (!url.empty()) {
-    p.emplace_back("dbname", url);  // expand_dbname: the URL is parsed; later keys override it
-    s.where = "the configured url";
-  } else if (!o.Has("host") || !o.Has("database")) {
-    return ConfigError("source '" + source.id +
-                       "': give either url or host and database (plus user, password)");
-  }
-  if (o.Has("host")) p.emplace_back("host", o.GetString("host"));
-  if (o.Has("port")) p.emplace_back("port", std::to_string(o.GetInt("port", 5432)));
-  if (o.Has("database")) p.emplace_back("dbname", o.GetString("database"));
-  p.emplace_back("user", source.import_target->user);
-  p.emplace_back("password", source.import_target->password);
-  p.emplace_back("sslmode", o.GetString("sslmode", "prefer"));
-  const int64_t timeout_ms = o.GetInt("connect_timeout_ms", 5000);
-  p.emplace_back("connect_timeout",
-                 std::to_string(std::max<int64_t>(2, (timeout_ms + 999) / 1000)));
-  p.emplace_back("application_name", o.GetString("application_name", "tributary") + " import");
-  if (s.where.empty()) {
-    s.where = o.GetString("host") + ":" + std::to_string(o.GetInt("port", 5432)) + "/" +
-              o.GetString("database");
-  }
+  s.params = std::move(server.params);
+  s.where = std::move(server.where);
+  s.params.emplace_back("user", source.import_target->user);
+  s.params.emplace_back("password", source.import_target->password);
+  s.params.emplace_back("application_name",
+                        source.options.GetString("application_name", "tributary") + " import");
   return s;
 }
 
