@@ -4,7 +4,6 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +20,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "common/disk_space.h"
 #include "common/metrics.h"
 #include "core/encoding.h"
 #include "core/json_out.h"
@@ -64,9 +64,7 @@ constexpr uint64_t kMultipartOverheadBytes = 8 << 20;
 std::optional<uint64_t> FreeBytesNear(const std::string& path) {
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-  struct statvfs st {};
-  if (::statvfs(dir.c_str(), &st) != 0) return std::nullopt;
-  return static_cast<uint64_t>(st.f_bavail) * static_cast<uint64_t>(st.f_frsize);
+  return FreeDiskBytes(dir);
 }
 
 std::string ErrnoText(int err) {
@@ -808,6 +806,9 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string m = "not enough free disk space for the upload: ";
     m.append(std::to_string(free)).append(" bytes free where it is stored, and ");
     m.append(std::to_string(up_->plan.min_free_bytes)).append(" must stay free");
+    if (!up_->plan.min_free_bytes_setting.empty()) {
+      m.append(" (").append(up_->plan.min_free_bytes_setting).append(")");
+    }
     if (up_->content_length) {
       m.append(" beyond its ").append(std::to_string(*up_->content_length)).append(" bytes");
     }

@@ -1,13 +1,13 @@
 #include "server/import_manager.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <set>
 
+#include "common/disk_space.h"
 #include "config/config_render.h"
 #include "core/json_out.h"
 #include "core/text.h"
@@ -34,13 +34,6 @@ int64_t MillisOf(std::chrono::system_clock::time_point t) {
 std::string IsoOf(std::chrono::system_clock::time_point t) {
   return FormatTimestamp(
       std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
-}
-
-//! Free bytes of the file system holding `path`; nullopt when it cannot be asked.
-std::optional<uint64_t> FreeBytes(const std::string& path) {
-  struct statvfs info {};
-  if (::statvfs(path.c_str(), &info) != 0) return std::nullopt;
-  return static_cast<uint64_t>(info.f_bavail) * info.f_frsize;
 }
 
 bool IsFinished(ImportJob::Status s) {
@@ -533,14 +526,6 @@ Result<std::shared_ptr<ImportJob>> ImportManager::BeginUpload(const std::string&
                                                               uint64_t expected_bytes,
                                                               UploadPlan* plan) {
   Forget();
-  if (auto free = FreeBytes(config_.dir);
-      free && *free < static_cast<uint64_t>(config_.min_free_bytes) + expected_bytes) {
-    return InsufficientStorage(
-        "the upload (" + std::to_string(expected_bytes) +
-        " bytes) does not fit: " + std::to_string(*free) + " bytes are free in " + config_.dir +
-        " and imports.min_free_bytes keeps " + std::to_string(config_.min_free_bytes) +
-        "; free some space, delete imports, or lower imports.min_free_bytes");
-  }
   auto job = std::make_shared<ImportJob>();
   job->id = importer::NewImportId();
   job->project = project;
@@ -550,6 +535,7 @@ Result<std::shared_ptr<ImportJob>> ImportManager::BeginUpload(const std::string&
   plan->path = job->upload_path;
   plan->max_bytes = static_cast<uint64_t>(config_.max_upload_bytes);
   plan->max_bytes_setting = "imports.max_upload_bytes";
+  plan->min_free_bytes_setting = "imports.min_free_bytes";
   plan->min_free_bytes = static_cast<uint64_t>(config_.min_free_bytes);
   std::weak_ptr<ImportJob> weak = job;
   plan->on_progress = [weak](uint64_t stored, uint64_t expected) {
@@ -1061,7 +1047,7 @@ Status ImportManager::Convert(const std::shared_ptr<ImportJob>& job,
     upload = job->upload_path;
   }
   const std::string out_dir = catalog_->EntryDir(job->id);
-  if (auto free = FreeBytes(config_.dir);
+  if (auto free = FreeDiskBytes(config_.dir);
       free && *free < static_cast<uint64_t>(config_.min_free_bytes)) {
     return InsufficientStorage("only " + std::to_string(*free) + " bytes are free in " +
                                config_.dir + " (imports.min_free_bytes is " +

@@ -33,6 +33,9 @@ struct UploadPlan {
   //! The write stops with 507 when the file system holding `path` has less free space than
   //! this (checked before the first byte against Content-Length, then every few MiB).
   uint64_t min_free_bytes = 0;
+  //! Optional: the setting min_free_bytes comes from (e.g. "imports.min_free_bytes"), named in
+  //! the 507 message.
+  std::string min_free_bytes_setting;
   //! Called on the I/O thread as bytes are stored (at most every 256 KiB and at the end):
   //! the bytes stored so far and the total when known (Content-Length of a raw body), else 0.
   //! A successful upload always gets a last call with the final size before the handler runs.
