@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "connectors/duckdb/duckdb_setup.h"
+#include "core/time_util.h"
 
 namespace tributary::importer::internal {
 
@@ -114,24 +115,6 @@ bool IsStopReading(const Status& status) {
   return status.code() == ErrorCode::kCancelled && status.message() == "\x01stop-reading";
 }
 
-std::string FormatDays(int64_t days) {
-  // Howard Hinnant's civil_from_days.
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const int64_t doe = days - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  char buffer[80];
-  std::snprintf(buffer, sizeof(buffer), "%04lld-%02lld-%02lld", static_cast<long long>(y),
-                static_cast<long long>(m), static_cast<long long>(d));
-  return buffer;
-}
-
 std::string FormatMicros(int64_t micros) {
   constexpr int64_t kDay = 86400LL * 1000000;
   int64_t days = micros / kDay;
@@ -140,7 +123,7 @@ std::string FormatMicros(int64_t micros) {
     rest += kDay;
     --days;
   }
-  std::string out = FormatDays(days);
+  std::string out = FormatDate(days);
   const int64_t seconds = rest / 1000000, fraction = rest % 1000000;
   char buffer[80];
   std::snprintf(buffer, sizeof(buffer), " %02lld:%02lld:%02lld",
@@ -175,7 +158,7 @@ std::string XlsxCellText(const XlsxCell& cell) {
     case XlsxCellKind::kBool:
       return cell.number != 0 ? "true" : "false";
     case XlsxCellKind::kDate:
-      return FormatDays(cell.days);
+      return FormatDate(cell.days);
     case XlsxCellKind::kTimestamp:
       return FormatMicros(cell.micros);
     case XlsxCellKind::kSharedString:

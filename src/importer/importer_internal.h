@@ -60,8 +60,6 @@ Result<XlsxLayout> SniffSheet(XlsxReader& reader, size_t sheet_index,
 Status StopReading();
 bool IsStopReading(const Status& status);
 
-//! "YYYY-MM-DD" for days since 1970-01-01.
-std::string FormatDays(int64_t days);
 //! "YYYY-MM-DD HH:MM:SS[.ffffff]" for microseconds since 1970-01-01T00:00:00.
 std::string FormatMicros(int64_t micros);
 //! A number as text: integers without a fraction, others with the shortest round trip.

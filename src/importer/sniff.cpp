@@ -13,6 +13,7 @@
 #include <random>
 
 #include "connectors/duckdb/duckdb_setup.h"
+#include "core/text.h"
 #include "importer/duckdb_session.h"
 #include "importer/importer.h"
 #include "importer/importer_internal.h"
@@ -27,16 +28,10 @@ namespace {
 
 constexpr size_t kHeadBytes = 4 * 1024 * 1024;
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 //! The extension of `filename` mapped to a format, when it names one.
 std::optional<FileFormat> FormatFromExtension(std::string_view filename) {
-  const std::string ext = Lower(std::filesystem::path(std::string(filename)).extension().string());
+  const std::string ext =
+      AsciiLower(std::filesystem::path(std::string(filename)).extension().string());
   if (ext == ".csv" || ext == ".txt") return FileFormat::kCsv;
   if (ext == ".tsv" || ext == ".tab") return FileFormat::kTsv;
   if (ext == ".json") return FileFormat::kJson;
@@ -291,7 +286,7 @@ std::optional<uint64_t> EstimateLines(std::string_view head, uint64_t file_size,
 
 Result<std::string> DetectEncoding(std::string_view head, bool truncated, const SniffHints& hints) {
   if (hints.encoding) {
-    const std::string e = Lower(*hints.encoding);
+    const std::string e = AsciiLower(*hints.encoding);
     if (e == "utf-8" || e == "utf8") return std::string("utf-8");
     if (e == "latin-1" || e == "latin1" || e == "iso-8859-1") return std::string("latin-1");
     if (e == "utf-16" || e == "utf16") return std::string("utf-16");
@@ -565,7 +560,7 @@ std::string_view FormatName(FileFormat format) {
 std::optional<FileFormat> ParseFormatName(std::string_view name) {
   for (FileFormat f : {FileFormat::kCsv, FileFormat::kTsv, FileFormat::kJson, FileFormat::kNdjson,
                        FileFormat::kXlsx, FileFormat::kParquet}) {
-    if (Lower(name) == FormatName(f)) return f;
+    if (AsciiLower(name) == FormatName(f)) return f;
   }
   return std::nullopt;
 }
