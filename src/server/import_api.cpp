@@ -225,14 +225,8 @@ Result<UploadPlan> BeginUpload(const ApiRequest& req, ImportManager* imports) {
     return NotFound("imports are off on this server; set imports.enabled: true in the config");
   }
   TRIB_ASSIGN_OR_RETURN(std::string project, UploadProject(req));
-  uint64_t expected = 0;
-  std::string_view length = req.Header("content-length");
-  if (!length.empty()) {
-    (void)std::from_chars(length.data(), length.data() + length.size(), expected);
-  }
   UploadPlan plan;
-  TRIB_ASSIGN_OR_RETURN(std::shared_ptr<ImportJob> job,
-                        imports->BeginUpload(project, expected, &plan));
+  TRIB_ASSIGN_OR_RETURN(std::shared_ptr<ImportJob> job, imports->BeginUpload(project, &plan));
   return plan;
 }
 

@@ -523,14 +523,12 @@ Status ImportManager::NameProblem(const Config& config, const std::string& proje
 }
 
 Result<std::shared_ptr<ImportJob>> ImportManager::BeginUpload(const std::string& project,
-                                                              uint64_t expected_bytes,
                                                               UploadPlan* plan) {
   Forget();
   auto job = std::make_shared<ImportJob>();
   job->id = importer::NewImportId();
   job->project = project;
   job->created = std::chrono::system_clock::now();
-  job->expected_bytes = expected_bytes;
   job->upload_path = (fs::path(config_.dir) / "uploads" / (job->id + ".upload")).string();
   plan->path = job->upload_path;
   plan->max_bytes = static_cast<uint64_t>(config_.max_upload_bytes);

@@ -141,10 +141,10 @@ class ImportManager : public std::enable_shared_from_this<ImportManager> {
   //! their dataset bindings). Entries whose project no longer exists are left out.
   Config WithImports(const Config& base) const;
 
-  //! Starts a job for an upload about to be streamed: checks the project and the free space;
-  //! the plan's path is where the body goes.
-  Result<std::shared_ptr<ImportJob>> BeginUpload(const std::string& project,
-                                                 uint64_t expected_bytes, UploadPlan* plan);
+  //! Starts a job for an upload about to be streamed (the server checks the size and the free
+  //! space against the plan); the plan's path is where the body goes, and its progress
+  //! callback (which knows the Content-Length) feeds the job's upload events.
+  Result<std::shared_ptr<ImportJob>> BeginUpload(const std::string& project, UploadPlan* plan);
   //! The upload is stored: sniffs it with `hints` and makes the preview. `name` (may be empty:
   //! from the file name) must not be taken by another source. On error the job ends in error
   //! and its upload is deleted.
