@@ -1201,16 +1201,22 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  //! The response whose body follows in pieces (chunked on HTTP/1.1): a CSV result or a
+  //! ResponseStream. Its headers go out with async_write_header on chunked_sr_.
+  void PrepareChunkedResponse(const ApiResponse& resp) {
+    chunked_res_.emplace(static_cast<http::status>(resp.status), cur_.version);
+    SetCommonHeaders(*chunked_res_, resp);
+    chunked_res_->keep_alive(cur_.keep_alive);
+    if (cur_.version >= 11) chunked_res_->chunked(true);
+    chunked_res_->body().data = nullptr;
+    chunked_res_->body().more = true;
+    chunked_sr_.emplace(*chunked_res_);
+  }
+
   void StartCsv(ApiResponse resp) {
     csv_.emplace(resp.csv);
-    csv_res_.emplace(static_cast<http::status>(resp.status), cur_.version);
-    SetCommonHeaders(*csv_res_, resp);
-    csv_res_->keep_alive(cur_.keep_alive);
-    csv_res_->chunked(true);
-    csv_res_->body().data = nullptr;
-    csv_res_->body().more = true;
-    csv_sr_.emplace(*csv_res_);
-    http::async_write_header(stream_, *csv_sr_,
+    PrepareChunkedResponse(resp);
+    http::async_write_header(stream_, *chunked_sr_,
                              [self = shared_from_this()](beast::error_code ec, size_t) {
                                if (ec) return self->OnWritten(ec);
                                self->WriteCsvChunk();
@@ -1221,20 +1227,22 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(limits_.read_timeout);
     if (csv_->Next(chunk_, kCsvChunkBytes)) {
       cur_.bytes += chunk_.size();
-      csv_res_->body().data = chunk_.data();
-      csv_res_->body().size = chunk_.size();
-      csv_res_->body().more = true;
+      chunked_res_->body().data = chunk_.data();
+      chunked_res_->body().size = chunk_.size();
+      chunked_res_->body().more = true;
     } else {
-      csv_res_->body().data = nullptr;
-      csv_res_->body().size = 0;
-      csv_res_->body().more = false;
+      chunked_res_->body().data = nullptr;
+      chunked_res_->body().size = 0;
+      chunked_res_->body().more = false;
     }
-    http::async_write(stream_, *csv_sr_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      // need_buffer only says that the chunk was written and the serializer wants the next.
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec || self->csv_sr_->is_done()) return self->OnWritten(ec);
-      self->WriteCsvChunk();
-    });
+    http::async_write(stream_, *chunked_sr_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        // need_buffer only says that the chunk was written and the serializer wants
+                        // the next.
+                        if (ec == http::error::need_buffer) ec = {};
+                        if (ec || self->chunked_sr_->is_done()) return self->OnWritten(ec);
+                        self->WriteCsvChunk();
+                      });
   }
 
   // ---- Streamed responses (ApiResponse::stream, server/streaming.h) ----
@@ -1257,15 +1265,10 @@ class Session : public std::enable_shared_from_this<Session> {
     sse_writing_ = true;
     sse_stashed_.reset();
     if (cur_.version < 11) cur_.keep_alive = false;
-    csv_res_.emplace(static_cast<http::status>(resp.status), cur_.version);
-    SetCommonHeaders(*csv_res_, resp);
-    csv_res_->set("X-Accel-Buffering", "no");
-    csv_res_->keep_alive(cur_.keep_alive);
-    if (cur_.version >= 11) csv_res_->chunked(true);
-    csv_res_->body().data = nullptr;
-    csv_res_->body().more = true;
-    csv_sr_.emplace(*csv_res_);
-    http::async_write_header(stream_, *csv_sr_,
+    // Proxies such as nginx would otherwise hold events back in their buffers.
+    resp.headers.emplace_back("X-Accel-Buffering", "no");
+    PrepareChunkedResponse(resp);
+    http::async_write_header(stream_, *chunked_sr_,
                              [self = shared_from_this()](beast::error_code ec, size_t) {
                                self->sse_writing_ = false;
                                if (self->phase_ != Phase::kStreaming) return;
@@ -1334,12 +1337,12 @@ class Session : public std::enable_shared_from_this<Session> {
     sse_writing_ = true;
     chunk_ = std::move(piece);
     cur_.bytes += chunk_.size();
-    csv_res_->body().data = last ? nullptr : chunk_.data();
-    csv_res_->body().size = last ? 0 : chunk_.size();
-    csv_res_->body().more = !last;
+    chunked_res_->body().data = last ? nullptr : chunk_.data();
+    chunked_res_->body().size = last ? 0 : chunk_.size();
+    chunked_res_->body().more = !last;
     // A client that stops reading must not hold the connection forever.
     stream_.expires_after(limits_.read_timeout);
-    http::async_write(stream_, *csv_sr_,
+    http::async_write(stream_, *chunked_sr_,
                       [self = shared_from_this(), last, heartbeat](beast::error_code ec, size_t) {
                         if (ec == http::error::need_buffer) ec = {};
                         self->sse_writing_ = false;
@@ -1378,8 +1381,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWritten(beast::error_code ec) {
     bool error_answer = cur_.status >= 400 && !cur_.keep_alive;
     res_.reset();
-    csv_sr_.reset();
-    csv_res_.reset();
+    chunked_sr_.reset();
+    chunked_res_.reset();
     csv_.reset();
     chunk_.clear();
     chunk_.shrink_to_fit();
@@ -1483,16 +1486,16 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t linger_bytes_ = 0;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> res_;
-  std::optional<http::response<http::buffer_body>> csv_res_;
-  std::optional<http::response_serializer<http::buffer_body>> csv_sr_;
+  std::optional<http::response<http::buffer_body>> chunked_res_;
+  std::optional<http::response_serializer<http::buffer_body>> chunked_sr_;
   std::optional<CsvChunker> csv_;
   std::string chunk_;
   // A streamed upload in progress (server/streaming.h), and its body parser.
   std::unique_ptr<Upload> up_;
   std::optional<http::request_parser<http::buffer_body>> up_parser_;
-  // A streamed response: the stream (also sent through csv_res_ and csv_sr_), its heartbeat,
-  // the generation of the outstanding Next (stale deliveries are dropped), whether a Next is
-  // outstanding, whether a write is in flight, and a piece that arrived during a heartbeat.
+  // A streamed response: the stream (also sent through chunked_res_ and chunked_sr_), its
+  // heartbeat, the generation of the outstanding Next (stale deliveries are dropped), whether a
+  // Next is outstanding, whether a write is in flight, and a piece that arrived during a heartbeat.
   std::shared_ptr<ResponseStream> sse_;
   asio::steady_timer heartbeat_timer_;
   uint64_t sse_gen_ = 0;
