@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -75,6 +76,44 @@ struct ImportsConfig {
   SourceLocation location;
 };
 
+//! `investigate.synthesis:`: an OpenAI-compatible chat endpoint that summarises an
+//! investigation's evidence (docs/investigate.md, "Synthesis").
+struct SynthesisConfig {
+  //! The API's base URL; requests go to `{url}/chat/completions`.
+  std::string url;
+  std::string model;
+  //! Sent as `Authorization: Bearer`; empty: no header. A secret: rendered as ***.
+  std::string api_key;
+  int64_t timeout_ms = 30000;
+  int64_t max_evidence_bytes = 32768;
+  SourceLocation location;
+};
+
+//! Top-level `investigate:` (docs/investigate.md).
+struct InvestigateConfig {
+  //! The whole investigation, every source included.
+  int64_t deadline_ms = 15000;
+  //! A series crossing its baseline times this is a shift.
+  double baseline_multiple = 2.0;
+  //! Points per series; the default step is chosen to stay at or below it.
+  int64_t max_points = 240;
+  //! Top error messages kept per log source.
+  int64_t top_messages = 5;
+  std::optional<SynthesisConfig> synthesis;
+  SourceLocation location;
+};
+
+//! Top-level `mcp:` (docs/mcp.md).
+struct McpConfig {
+  //! False: /mcp answers 404 and `tributary mcp` refuses to start.
+  bool enabled = true;
+  //! A tool result's JSON is cut to about this many bytes (rows dropped, `truncated`).
+  int64_t max_result_bytes = 256 << 10;
+  //! run_query's rows when the call names no limit.
+  int64_t default_row_limit = 100;
+  SourceLocation location;
+};
+
 //! A Redis server shared by several Tributary replicas (the result cache and rate limits use
 //! it when their sections say so).
 struct RedisConfig {
@@ -104,6 +143,37 @@ struct ImportTargetConfig {
   SourceLocation location;
 };
 
+//! `tags:` on a source: the services and environments it has evidence about, for
+//! investigations (docs/investigate.md). An empty list matches every name.
+struct SourceTags {
+  std::vector<std::string> environments;
+  std::vector<std::string> services;
+};
+
+//! `investigate:` on a source: what evidence it holds (docs/investigate.md). Exactly one kind.
+struct SourceInvestigateConfig {
+  enum class Kind { kMetrics, kLogs, kChanges };
+  Kind kind = Kind::kMetrics;
+  //! kMetrics (Prometheus): signal name -> PromQL with `{{service}}`, in declaration order.
+  std::vector<std::pair<std::string, std::string>> metrics;
+  //! kLogs: the project's dataset read as logs ("llm_logs"), or empty for a table.
+  std::string dataset;
+  //! kLogs with a table (an index pattern on Elasticsearch) and its columns (fields).
+  std::string table;
+  std::string time_column;
+  std::string service_column;
+  std::string level_column;
+  std::string message_column;
+  //! Optional: gives a latency_ms series (mean per step).
+  std::string latency_column;
+  //! Levels counted as errors, compared case-insensitively.
+  std::vector<std::string> error_levels = {"error", "fatal", "critical"};
+  //! kChanges: a read-only query taking the window's start and end as its two parameters and
+  //! returning `time`, `description` and optionally `service`.
+  std::string changes_sql;
+  SourceLocation location;
+};
+
 struct SourceConfig {
   std::string id;
   std::string type;
@@ -114,6 +184,9 @@ struct SourceConfig {
   QueryLimitsConfig limits = {};
   //! `import_target:`; only PostgreSQL and ClickHouse sources accept it.
   std::optional<ImportTargetConfig> import_target = {};
+  //! `tags:` and `investigate:` (docs/investigate.md).
+  SourceTags tags = {};
+  std::optional<SourceInvestigateConfig> investigate = {};
   //! Set on sources that come from the import catalog (docs/import.md), never from a file:
   //! the catalog entry's id.
   std::string import_id = {};
@@ -198,6 +271,8 @@ struct Config {
   ServerConfig server;
   CacheConfig cache;
   ImportsConfig imports;
+  InvestigateConfig investigate;
+  McpConfig mcp;
   //! In declaration order.
   std::vector<SourceConfig> sources;
   std::vector<ProjectConfig> projects;
