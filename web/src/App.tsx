@@ -10,6 +10,7 @@ import { initialTheme, RefreshContext, storeTheme, ThemeContext, useViewState, t
 import { ProjectsProvider, useProjects } from './state/projects';
 import { AdminPage } from './pages/Admin';
 import { ImportPage } from './pages/Import';
+import { InvestigatePage } from './pages/Investigate';
 import { LlmPage } from './pages/Llm';
 import { OverviewPage } from './pages/Overview';
 import { QueryPage } from './pages/Query';
@@ -23,6 +24,7 @@ const NAV = [
   { to: '/llm', label: 'LLM operations' },
   { to: '/sources', label: 'Sources' },
   { to: '/query', label: 'Query console' },
+  { to: '/investigate', label: 'Investigate' },
   { to: '/import', label: 'Import' },
   { to: '/admin', label: 'Admin' },
 ];
@@ -173,6 +175,7 @@ function Pages() {
         <Route path="/sources" element={<SourcesPage />} />
         <Route path="/sources/:sourceId" element={<SourcesPage />} />
         <Route path="/query" element={<QueryPage />} />
+        <Route path="/investigate" element={<InvestigatePage />} />
         <Route path="/import" element={<ImportPage />} />
         <Route path="/admin" element={<AdminPage />} />
         <Route

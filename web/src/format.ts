@@ -25,6 +25,18 @@ export function formatDecimal(v: number | null | undefined, digits = 2): string 
   return new Intl.NumberFormat(LOCALE, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v);
 }
 
+/**
+ * A measured value of any scale (a series point, a baseline): 1234.5 -> "1,234.5", 31 -> "31",
+ * 2.345 -> "2.35", 0.0123 -> "0.0123" (three significant digits under 1).
+ */
+export function formatNumber(v: number | null | undefined): string {
+  if (!isNumber(v)) return '–';
+  const abs = Math.abs(v);
+  const options: Intl.NumberFormatOptions =
+    abs >= 100 ? { maximumFractionDigits: 1 } : abs >= 1 ? { maximumFractionDigits: 2 } : { maximumSignificantDigits: 3 };
+  return new Intl.NumberFormat(LOCALE, options).format(v);
+}
+
 /** A value that already is a percentage: 95.383 -> "95.4%". */
 export function formatPercent(v: number | null | undefined, digits = 1): string {
   return isNumber(v) ? `${formatDecimal(v, digits)}%` : '–';
