@@ -33,7 +33,11 @@ export function formatNumber(v: number | null | undefined): string {
   if (!isNumber(v)) return '–';
   const abs = Math.abs(v);
   const options: Intl.NumberFormatOptions =
-    abs >= 100 ? { maximumFractionDigits: 1 } : abs >= 1 ? { maximumFractionDigits: 2 } : { maximumSignificantDigits: 3 };
+    abs >= 100
+      ? { maximumFractionDigits: 1 }
+      : abs >= 1
+        ? { maximumFractionDigits: 2 }
+        : { maximumSignificantDigits: 3 };
   return new Intl.NumberFormat(LOCALE, options).format(v);
 }
 

@@ -82,7 +82,9 @@ function ServicesField({
   const toggle = (name: string, on: boolean) =>
     setDraft({
       ...draft,
-      services: on ? [...draft.services, name].filter((s, i, a) => a.indexOf(s) === i) : draft.services.filter((s) => s !== name),
+      services: on
+        ? [...draft.services, name].filter((s, i, a) => a.indexOf(s) === i)
+        : draft.services.filter((s) => s !== name),
     });
   return (
     <fieldset className="inv-fieldset" data-testid="inv-services">
@@ -442,8 +444,8 @@ function Results({ answer }: { answer: InvestigationAnswer }) {
       <h2 className="inv-section-title">Evidence per source</h2>
       {answer.evidence.length === 0 ? (
         <div className="panel state state-empty" data-state="empty" data-testid="inv-no-evidence">
-          No source of the project is tagged for these services and this environment; the skipped sources above say
-          why each was left out.
+          No source of the project is tagged for these services and this environment; the skipped sources above say why
+          each was left out.
         </div>
       ) : (
         <div className="inv-evidence-list">

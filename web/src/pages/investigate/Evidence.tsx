@@ -3,7 +3,13 @@
 // exact queries it ran (monospace, copyable, with parameters and options).
 
 import { useRef, useState, type RefObject } from 'react';
-import type { EvidenceQuery, InvestigationAnswer, SourceEvidence, TopMessage, ChangeRecord } from '../../api/investigate';
+import type {
+  EvidenceQuery,
+  InvestigationAnswer,
+  SourceEvidence,
+  TopMessage,
+  ChangeRecord,
+} from '../../api/investigate';
 import { Chart } from '../../components/Chart';
 import { DataTable, type Column } from '../../components/DataTable';
 import { formatDuration, formatInt, formatNumber, formatTimestamp } from '../../format';
@@ -172,8 +178,9 @@ export function EvidenceCard({ evidence, answer }: { evidence: SourceEvidence; a
         {evidence.errors && (
           <p className="inv-line" data-testid="evidence-error-totals">
             <strong data-value={evidence.errors.total}>{formatInt(evidence.errors.total)}</strong> error lines in the
-            window, <strong data-value={evidence.errors.baseline_total}>{formatInt(evidence.errors.baseline_total)}</strong>{' '}
-            in the baseline window before it
+            window,{' '}
+            <strong data-value={evidence.errors.baseline_total}>{formatInt(evidence.errors.baseline_total)}</strong> in
+            the baseline window before it
           </p>
         )}
         {(evidence.series ?? []).map((s) => (

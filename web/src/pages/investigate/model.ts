@@ -166,7 +166,8 @@ export function windowRange(form: InvestigateForm, at: string): WindowResult {
   if (!form.to) return { problem: 'pick the end of the custom window' };
   if (end === null) return { problem: `end '${form.to}' is not a date and time` };
   if (end <= start) return { problem: 'the end of the window must be after its start' };
-  if (end - start > MAX_WINDOW_DAYS * 86_400_000) return { problem: `the window is longer than ${MAX_WINDOW_DAYS} days` };
+  if (end - start > MAX_WINDOW_DAYS * 86_400_000)
+    return { problem: `the window is longer than ${MAX_WINDOW_DAYS} days` };
   return { start: isoSeconds(start), end: isoSeconds(end) };
 }
 
