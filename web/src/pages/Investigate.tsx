@@ -228,7 +228,9 @@ function InvestigateFormView({
       </div>
       <WindowField draft={draft} setDraft={setDraft} />
       <label className="inv-question">
-        Question <span className="muted">(optional; passed to the summary model only)</span>
+        <span>
+          Question <span className="muted">(optional; passed to the summary model only)</span>
+        </span>
         <input
           type="text"
           value={draft.question}

@@ -73,6 +73,16 @@ describe('seriesChartOption', () => {
     ]);
   });
 
+  it('draws one line when the baseline is the threshold (a baseline of 0)', () => {
+    const opt = seriesChartOption({ ...SERIES, baseline: 0, threshold: 0 }, 'logs', {
+      window: WINDOW,
+      timeline: [],
+    }) as Loose;
+    expect(opt.series[0].markLine.data.map((l: Loose) => [l.name, l.yAxis, l.label.formatter])).toEqual([
+      ['baseline', 0, 'baseline = threshold 0'],
+    ]);
+  });
+
   it('draws no baseline or threshold line and no marker when there are none', () => {
     const opt = seriesChartOption({ ...SERIES, baseline: null, threshold: null }, 'logs', {
       window: WINDOW,

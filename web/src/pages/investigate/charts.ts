@@ -33,21 +33,22 @@ export function seriesChartOption(
 ): ChartOption {
   const markers = seriesMarkers(answer.timeline, source, series);
   const lines: object[] = [];
-  if (typeof series.baseline === 'number') {
+  const line = (name: string, y: number, color: string, label: string) =>
     lines.push({
-      name: 'baseline',
-      yAxis: series.baseline,
-      lineStyle: { color: BASELINE_COLOR, type: 'dashed' },
-      label: { formatter: `baseline ${formatNumber(series.baseline)}`, position: 'insideEndTop' },
+      name,
+      yAxis: y,
+      lineStyle: { color, type: 'dashed' },
+      // At the start, over the baseline window, where the shift markers never are.
+      label: { formatter: label, position: 'insideStartTop', color },
     });
-  }
-  if (typeof series.threshold === 'number') {
-    lines.push({
-      name: 'threshold',
-      yAxis: series.threshold,
-      lineStyle: { color: THRESHOLD_COLOR, type: 'dashed' },
-      label: { formatter: `threshold ${formatNumber(series.threshold)}`, position: 'insideEndTop' },
-    });
+  const baseline = typeof series.baseline === 'number' ? series.baseline : null;
+  const threshold = typeof series.threshold === 'number' ? series.threshold : null;
+  if (baseline !== null && threshold !== null && baseline === threshold) {
+    // A baseline of 0: every positive value crosses, one line says both.
+    line('baseline', baseline, THRESHOLD_COLOR, `baseline = threshold ${formatNumber(baseline)}`);
+  } else {
+    if (baseline !== null) line('baseline', baseline, BASELINE_COLOR, `baseline ${formatNumber(baseline)}`);
+    if (threshold !== null) line('threshold', threshold, THRESHOLD_COLOR, `threshold ${formatNumber(threshold)}`);
   }
   return {
     grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
@@ -55,7 +56,12 @@ export function seriesChartOption(
       trigger: 'axis',
       valueFormatter: (v: unknown) => (typeof v === 'number' ? formatNumber(v) : String(v)),
     },
-    xAxis: { type: 'time', min: answer.window.baseline_start, max: answer.window.end },
+    xAxis: {
+      type: 'time',
+      min: answer.window.baseline_start,
+      max: answer.window.end,
+      axisLabel: { hideOverlap: true },
+    },
     yAxis: { type: 'value', axisLabel: { formatter: (v: number) => formatCompact(v) } },
     series: [
       {
