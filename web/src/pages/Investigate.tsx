@@ -489,7 +489,7 @@ export function InvestigatePage() {
 
   return (
     <div className="page inv-page">
-      <div className="page-title">
+      <div className="inv-title">
         <h1>Investigate</h1>
         <span className="muted">
           Evidence from every source tagged for the services you pick, compared with the window before.
