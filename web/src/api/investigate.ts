@@ -49,8 +49,8 @@ export interface EvidenceSeries {
   /** null when the baseline window had too few points. */
   baseline: number | null;
   threshold?: number | null;
-  /** [time, value], time = the step's start; a step without data is absent. */
-  points: [string, number][];
+  /** [time, value], time = the step's start; a step without data is absent (null: not a number). */
+  points: [string, number | null][];
 }
 
 export interface TopMessage {
@@ -84,7 +84,7 @@ export interface SourceEvidence {
   services?: string[];
   queries: EvidenceQuery[];
   series?: EvidenceSeries[];
-  errors?: { total: number; baseline_total: number; top_messages?: TopMessage[] };
+  errors?: { total: number | null; baseline_total: number | null; top_messages?: TopMessage[] };
   changes?: ChangeRecord[];
 }
 
@@ -100,7 +100,7 @@ export interface InvestigationAnswer {
   project: string;
   question?: string;
   context: {
-    environment?: string;
+    environment?: string | null;
     services?: string[];
     time_range: { start: string; end: string };
   };
@@ -108,7 +108,8 @@ export interface InvestigationAnswer {
   timeline: TimelineEntry[];
   evidence: SourceEvidence[];
   components: Component[];
-  failed_sources: { source: string; code: string; message: string }[];
+  /** `status` is "error" or "timeout". */
+  failed_sources: { source: string; status?: string; code: string; message: string }[];
   skipped_sources: { source: string; reason: string }[];
   elapsed_ms: number;
   /** Only with synthesis (model-generated). */
@@ -124,7 +125,16 @@ export interface InvestigateServicesAnswer {
   project: string;
   services: string[];
   environments: string[];
-  sources: { id: string; kind: string; services: string[]; environments: string[] }[];
+  sources: {
+    id: string;
+    type?: string;
+    kind: string;
+    /** Metrics sources: their signals. */
+    signals?: string[];
+    /** Empty: every service asked about. */
+    services: string[];
+    environments: string[];
+  }[];
   synthesis: boolean;
 }
 

@@ -21,6 +21,7 @@ import {
   buildInvestigationBody,
   groupTimeline,
   isoSeconds,
+  NAME_RE,
   noSourcesTagged,
   parseInvestigateUrl,
   presetLabel,
@@ -62,6 +63,52 @@ function HowToTag({ project }: { project: string }) {
         Tributary repository). Then reload the config (Admin page) and come back.{' '}
         <Link to="/sources">See this project's sources</Link>.
       </p>
+    </div>
+  );
+}
+
+/** A service no source names in its tags (such sources answer for every service asked about). */
+function AddService({ onAdd }: { onAdd: (name: string) => void }) {
+  const [name, setName] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const add = () => {
+    const n = name.trim();
+    if (!n) return;
+    if (!NAME_RE.test(n)) {
+      setProblem('letters, digits and _ . : - only (at most 128)');
+      return;
+    }
+    onAdd(n);
+    setName('');
+    setProblem(null);
+  };
+  return (
+    <div className="inv-add-service">
+      <label className="field">
+        Other service
+        <input
+          type="text"
+          value={name}
+          size={16}
+          onChange={(e) => setName(e.target.value)}
+          // Enter adds the service here instead of submitting (running) the whole form.
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              add();
+            }
+          }}
+          data-testid="inv-add-service"
+        />
+      </label>
+      <button type="button" className="btn" onClick={add}>
+        Add
+      </button>
+      {problem && (
+        <span className="field-error" role="alert">
+          {problem}
+        </span>
+      )}
     </div>
   );
 }
@@ -111,7 +158,11 @@ function ServicesField({
               </label>
             ))}
           </div>
-          <p className="muted inv-hint">None ticked: every service the project's sources are tagged for.</p>
+          <AddService onAdd={(name) => toggle(name, true)} />
+          <p className="muted inv-hint">
+            None ticked: every service the project's sources are tagged for. A source tagged for no service in
+            particular answers for any service you add.
+          </p>
         </>
       )}
     </fieldset>
@@ -429,6 +480,11 @@ function Results({ answer }: { answer: InvestigationAnswer }) {
   const counts = sourceCounts(answer);
   return (
     <div className="inv-results" data-testid="inv-results" data-id={answer.id}>
+      {answer.question && (
+        <p className="inv-asked" data-testid="inv-asked">
+          <span className="muted">Question:</span> {answer.question}
+        </p>
+      )}
       <p className="inv-summary muted" data-testid="inv-summary">
         {formatTimestamp(answer.window.start)} – {formatTimestamp(answer.window.end)}, against the baseline from{' '}
         {formatTimestamp(answer.window.baseline_start)} · step {answer.window.step_seconds} s · {counts.ok} source
