@@ -21,9 +21,10 @@ const DOMINANT = 'payment provider timeout after 5000 ms';
 const sqlTime = (ms) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
 /**
- * One info line every 10 s for checkout from the baseline's start (09:00) to the end (11:00),
- * latency ~100 ms; from the incident to its end, 6 error lines per 10 s (5 with the dominant
- * message, 1 with another) and the info lines' latency at ~900 ms. No error before the incident.
+ * One info line every 5 s for checkout from the baseline's start (09:00) to the end (11:00),
+ * latency ~100 ms; from the incident to its end, 2 error lines per 5 s with the dominant message
+ * (plus another message every 15 s) and the info lines' latency at ~900 ms. No error before the
+ * incident, so the error count's baseline is 0 and its first incident step is the shift.
  */
 function logsCsv() {
   const rows = ['ts,service,level,message,latency_ms'];
@@ -32,12 +33,12 @@ function logsCsv() {
   const i0 = Date.parse(INCIDENT);
   const i1 = Date.parse(INCIDENT_END);
   let n = 0;
-  for (let t = t0; t < t1; t += 10_000, n += 1) {
+  for (let t = t0; t < t1; t += 5000, n += 1) {
     const incident = t >= i0 && t < i1;
     rows.push(`${sqlTime(t)},checkout,info,request served,${incident ? 900 + (n % 7) : 100 + (n % 5)}`);
     if (incident) {
-      for (let k = 0; k < 5; k += 1) rows.push(`${sqlTime(t + k * 1000)},checkout,error,${DOMINANT},${5000 + k}`);
-      rows.push(`${sqlTime(t + 5000)},checkout,ERROR,card declined by issuer,${300}`);
+      for (let k = 0; k < 2; k += 1) rows.push(`${sqlTime(t + k * 1000)},checkout,error,${DOMINANT},${5000 + k}`);
+      if (n % 3 === 0) rows.push(`${sqlTime(t + 2000)},checkout,ERROR,card declined by issuer,300`);
     }
   }
   return `${rows.join('\n')}\n`;

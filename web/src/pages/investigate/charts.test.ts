@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvidenceSeries, TimelineEntry } from '../../api/investigate';
-import { seriesChartOption, seriesMarkers } from './charts';
+import { axisNumber, seriesChartOption, seriesMarkers } from './charts';
 
 const WINDOW = {
   baseline_start: '2026-12-03T09:00:00Z',
@@ -46,6 +46,14 @@ const TIMELINE = [
 // The option is a plain object; read the single series back loosely.
 type Loose = Record<string, any>;
 
+describe('axisNumber', () => {
+  it('keeps small values distinct and large ones short', () => {
+    expect([0.05, 0.1, 0.15].map(axisNumber)).toEqual(['0.05', '0.1', '0.15']);
+    expect(axisNumber(800)).toBe('800');
+    expect(axisNumber(4000)).toBe('4K');
+  });
+});
+
 describe('seriesMarkers', () => {
   it('keeps the shifts and recoveries of this source, signal and service only', () => {
     expect(seriesMarkers(TIMELINE, 'logs', SERIES).map((e) => [e.kind, e.time])).toEqual([
@@ -58,6 +66,7 @@ describe('seriesMarkers', () => {
 describe('seriesChartOption', () => {
   it('plots the points over the whole window with the baseline window, lines and markers', () => {
     const opt = seriesChartOption(SERIES, 'logs', { window: WINDOW, timeline: TIMELINE }) as Loose;
+    expect(opt.useUTC).toBe(true);
     expect(opt.xAxis).toMatchObject({ type: 'time', min: WINDOW.baseline_start, max: WINDOW.end });
     const s = opt.series[0];
     expect(s.name).toBe('errors of checkout');

@@ -26,6 +26,11 @@ export function seriesMarkers(
   );
 }
 
+/** Axis labels: compact for large values ("4K"), exact enough for rates ("0.05"). */
+export function axisNumber(v: number): string {
+  return Math.abs(v) >= 1000 ? formatCompact(v) : formatNumber(v);
+}
+
 export function seriesChartOption(
   series: EvidenceSeries,
   source: string,
@@ -38,8 +43,9 @@ export function seriesChartOption(
       name,
       yAxis: y,
       lineStyle: { color, type: 'dashed' },
-      // At the start, over the baseline window, where the shift markers never are.
-      label: { formatter: label, position: 'insideStartTop', color },
+      // At the start, over the baseline window, where the shift markers never are; the baseline
+      // under its line and the threshold above its own, so close lines keep readable labels.
+      label: { formatter: label, position: name === 'threshold' ? 'insideStartTop' : 'insideStartBottom', color },
     });
   const baseline = typeof series.baseline === 'number' ? series.baseline : null;
   const threshold = typeof series.threshold === 'number' ? series.threshold : null;
@@ -51,6 +57,8 @@ export function seriesChartOption(
     if (threshold !== null) line('threshold', threshold, THRESHOLD_COLOR, `threshold ${formatNumber(threshold)}`);
   }
   return {
+    // The API's times are UTC, and so is every other time on the page.
+    useUTC: true,
     grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
     tooltip: {
       trigger: 'axis',
@@ -60,9 +68,12 @@ export function seriesChartOption(
       type: 'time',
       min: answer.window.baseline_start,
       max: answer.window.end,
-      axisLabel: { hideOverlap: true },
+      axisLabel: {
+        hideOverlap: true,
+        formatter: { year: '{yyyy}', month: '{MMM} {d}', day: '{MMM} {d}', hour: '{HH}:{mm}', minute: '{HH}:{mm}' },
+      },
     },
-    yAxis: { type: 'value', axisLabel: { formatter: (v: number) => formatCompact(v) } },
+    yAxis: { type: 'value', axisLabel: { formatter: axisNumber } },
     series: [
       {
         name: `${series.signal} of ${series.service}`,
