@@ -38,14 +38,14 @@ export function seriesChartOption(
 ): ChartOption {
   const markers = seriesMarkers(answer.timeline, source, series);
   const lines: object[] = [];
-  const line = (name: string, y: number, color: string, label: string) =>
+  const line = (name: string, y: number, color: string, label: string, below = false) =>
     lines.push({
       name,
       yAxis: y,
       lineStyle: { color, type: 'dashed' },
       // At the start, over the baseline window, where the shift markers never are; the baseline
       // under its line and the threshold above its own, so close lines keep readable labels.
-      label: { formatter: label, position: name === 'threshold' ? 'insideStartTop' : 'insideStartBottom', color },
+      label: { formatter: label, position: below ? 'insideStartBottom' : 'insideStartTop', color },
     });
   const baseline = typeof series.baseline === 'number' ? series.baseline : null;
   const threshold = typeof series.threshold === 'number' ? series.threshold : null;
@@ -53,7 +53,7 @@ export function seriesChartOption(
     // A baseline of 0: every positive value crosses, one line says both.
     line('baseline', baseline, THRESHOLD_COLOR, `baseline = threshold ${formatNumber(baseline)}`);
   } else {
-    if (baseline !== null) line('baseline', baseline, BASELINE_COLOR, `baseline ${formatNumber(baseline)}`);
+    if (baseline !== null) line('baseline', baseline, BASELINE_COLOR, `baseline ${formatNumber(baseline)}`, true);
     if (threshold !== null) line('threshold', threshold, THRESHOLD_COLOR, `threshold ${formatNumber(threshold)}`);
   }
   return {
