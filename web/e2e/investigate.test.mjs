@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PHONE, api, freePort, launchBrowser, openPage, screenshot, startServer, waitForSettled } from './harness.mjs';
@@ -53,7 +54,7 @@ function deploysCsv() {
   ].join('\n');
 }
 
-async function incidentConfig() {
+async function incidentConfig(extra = '') {
   const dir = mkdtempSync(path.join(tmpdir(), 'trib-e2e-investigate-'));
   const logs = path.join(dir, 'logs.csv');
   const deploys = path.join(dir, 'deploys.csv');
@@ -100,7 +101,7 @@ projects:
   shop:
     sources: [app_logs, deploys, dead_pg]
 default_project: shop
-`;
+${extra}`;
 }
 
 let server;
@@ -294,5 +295,90 @@ test('the built-in demo: the pickers list llm-gateway and a run shows its eviden
     await context.close();
   } finally {
     await demo.stop();
+  }
+});
+
+/**
+ * Stands in for an OpenAI-compatible chat endpoint (none can run here): answers every
+ * POST /v1/chat/completions with `reply` as the message content, and records the requests.
+ */
+async function startLocalChatServer(reply) {
+  const requests = [];
+  const srv = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      requests.push({ url: req.url, body });
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id: 'chatcmpl-1',
+          object: 'chat.completion',
+          model: 'local-model',
+          choices: [
+            { index: 0, message: { role: 'assistant', content: JSON.stringify(reply) }, finish_reason: 'stop' },
+          ],
+        }),
+      );
+    });
+  });
+  const port = await freePort();
+  await new Promise((r) => srv.listen(port, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${port}/v1`, requests, close: () => new Promise((r) => srv.close(r)) };
+}
+
+test('the model-generated summary is shown labelled, as the API answers it, AgainstLocalOpenAiCompatibleServer', async () => {
+  const reply = {
+    root_cause: 'The v2.4.1 deploy at 10:28 made payment provider calls time out.',
+    affected_components: ['checkout'],
+    recommended_actions: ['Roll checkout back to v2.4.0', 'Check the payment provider timeout'],
+  };
+  const chat = await startLocalChatServer(reply);
+  const withModel = await startServer({
+    config: await incidentConfig(`investigate:
+  synthesis:
+    url: ${chat.url}
+    model: local-model
+    timeout_ms: 10000
+`),
+  });
+  try {
+    const expected = await api(withModel, '/api/v1/investigate', { method: 'POST', body: BODY });
+    assert.equal(expected.status, 200, expected.text);
+    assert.equal(expected.json.root_cause, reply.root_cause, expected.text);
+
+    const { page, errors, context } = await openPage(browser);
+    await page.goto(`${withModel.url}/investigate?project=shop`);
+    await page.getByTestId('inv-service-checkout').check();
+    await page.getByTestId('inv-window-custom').check();
+    await page.getByTestId('inv-from').fill(START.slice(0, 16));
+    await page.getByTestId('inv-to').fill(END.slice(0, 16));
+    await page.getByTestId('inv-run').click();
+    const summary = page.getByTestId('inv-synthesis');
+    await summary.waitFor({ timeout: 60_000 });
+    assert.match(await summary.locator('h2').textContent(), /model-generated/i);
+    assert.match(await summary.textContent(), /local-model/);
+    assert.equal(await page.getByTestId('inv-root-cause').textContent(), expected.json.root_cause);
+    assert.deepEqual(
+      await page.getByTestId('inv-affected-components').locator('li').allTextContents(),
+      expected.json.affected_components,
+    );
+    assert.deepEqual(
+      await page.getByTestId('inv-recommended-actions').locator('li').allTextContents(),
+      expected.json.recommended_actions,
+    );
+    // The deterministic part is still there, unchanged.
+    assert.deepEqual(
+      await page.getByTestId('timeline-description').allTextContents(),
+      expected.json.timeline.map((e) => e.description),
+    );
+    assert.ok(chat.requests.length >= 2, 'the API and the page each asked the model');
+    assert.equal(chat.requests[0].url, '/v1/chat/completions');
+    await screenshot(page, 'investigate-synthesis');
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    await withModel.stop();
+    await chat.close();
   }
 });
