@@ -61,7 +61,7 @@ function HowToTag({ project }: { project: string }) {
       <p>
         Every key is described in the <strong>Configuration</strong> section of <code>{DOCS_PATH}</code> (in the
         Tributary repository). Then reload the config (Admin page) and come back.{' '}
-        <Link to="/sources">See this project's sources</Link>.
+        <Link to={`/sources?project=${encodeURIComponent(project)}`}>See this project's sources</Link>.
       </p>
     </div>
   );
