@@ -382,3 +382,41 @@ test('the model-generated summary is shown labelled, as the API answers it, Agai
     await chat.close();
   }
 });
+
+test('a project without tagged sources explains how to tag one, and a run shows no evidence and no timeline', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'trib-e2e-investigate-untagged-'));
+  const logs = path.join(dir, 'logs.csv');
+  writeFileSync(logs, logsCsv());
+  const plain = await startServer({
+    config: `
+sources:
+  plain_logs:
+    type: duckdb
+    tables: {app_logs: ${JSON.stringify(logs)}}
+projects:
+  bare:
+    sources: [plain_logs]
+default_project: bare
+`,
+  });
+  try {
+    const services = await api(plain, '/api/v1/investigate/services?project=bare');
+    assert.equal(services.status, 200, services.text);
+    assert.deepEqual(services.json.sources, []);
+
+    const { page, errors, context } = await openPage(browser);
+    await page.goto(`${plain.url}/investigate`);
+    const howTo = page.getByTestId('inv-no-sources');
+    await howTo.waitFor();
+    assert.match(await howTo.textContent(), /investigate:/);
+    assert.match(await howTo.textContent(), /docs\/investigate\.md/);
+    await page.getByTestId('inv-run').click();
+    await page.getByTestId('inv-results').waitFor({ timeout: 60_000 });
+    await page.getByTestId('inv-no-evidence').waitFor();
+    assert.equal(await page.getByTestId('timeline-entry').count(), 0);
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    await plain.stop();
+  }
+});
