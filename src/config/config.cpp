@@ -69,9 +69,9 @@ using config_internal::Field;
 using config_internal::Value;
 using config_internal::YamlReader;
 
-const std::vector<std::string> kTopLevelKeys = {"server",          "sources", "projects",
-                                                "default_project", "redis",   "cache",
-                                                "rate_limits",     "auth",    "imports"};
+const std::vector<std::string> kTopLevelKeys = {
+    "server", "sources",     "projects", "default_project", "redis",
+    "cache",  "rate_limits", "auth",     "imports",         "investigate"};
 const std::vector<std::string> kImportsKeys = {"enabled",          "dir",
                                                "max_upload_bytes", "min_free_bytes",
                                                "max_concurrent",   "keep_finished_seconds"};
@@ -238,6 +238,9 @@ class ConfigParser {
       } else if (field.key == "rate_limits") {
         TRIB_RETURN_IF_ERROR(
             config_internal::ParseRateLimits(reader_, field.value, config.rate_limits.emplace()));
+      } else if (field.key == "investigate") {
+        config.investigate.location = field.key_location;
+        TRIB_RETURN_IF_ERROR(ParseInvestigate(field.value, config.investigate));
       } else {
         return reader_.UnknownKey(field, kTopLevelKeys, "allowed keys");
       }
@@ -498,6 +501,7 @@ class ConfigParser {
         TRIB_RETURN_IF_ERROR(
             ParseImportTarget(*target_field, type, sources.back().import_target.emplace()));
       }
+      TRIB_RETURN_IF_ERROR(ParseSourceInvestigation(source_fields, sources.back()));
     }
     return Status::Ok();
   }
@@ -715,6 +719,7 @@ class ConfigParser {
       if (project.rate_limits->per_hour < 0) project.rate_limits->per_hour = base.per_hour;
     }
     TRIB_RETURN_IF_ERROR(config_internal::ResolveKeyProjects(reader_, config, key_projects_));
+    TRIB_RETURN_IF_ERROR(CheckInvestigateDatasets(config));
     std::vector<std::string> source_ids;
     for (const auto& source : config.sources) source_ids.push_back(source.id);
     for (const auto& reference : source_references_) {
@@ -741,10 +746,316 @@ class ConfigParser {
     return Status::Ok();
   }
 
+  // ---- investigate: (docs/investigate.md) ----
+
+  static bool IsTagName(std::string_view name) {
+    if (name.empty() || name.size() > 128) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' ||
+             c == '-';
+    });
+  }
+
+  Status ParseInvestigate(const Value& value, InvestigateConfig& investigate) {
+    static const std::vector<std::string> keys = {"deadline_ms", "baseline_multiple", "max_points",
+                                                  "top_messages", "synthesis"};
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(value));
+    for (const auto& field : fields) {
+      if (field.key == "deadline_ms") {
+        TRIB_ASSIGN_OR_RETURN(investigate.deadline_ms, reader_.Int(field.value, 1, 600000));
+      } else if (field.key == "baseline_multiple") {
+        TRIB_ASSIGN_OR_RETURN(investigate.baseline_multiple, reader_.Double(field.value));
+        if (!(investigate.baseline_multiple > 1.0) || investigate.baseline_multiple > 1e6) {
+          return reader_.Error(field.value,
+                               "baseline_multiple must be above 1 (a shift is a value above "
+                               "baseline × this), e.g. 2.0");
+        }
+      } else if (field.key == "max_points") {
+        TRIB_ASSIGN_OR_RETURN(investigate.max_points, reader_.Int(field.value, 10, 100000));
+      } else if (field.key == "top_messages") {
+        TRIB_ASSIGN_OR_RETURN(investigate.top_messages, reader_.Int(field.value, 0, 100));
+      } else if (field.key == "synthesis") {
+        SynthesisConfig synthesis;
+        synthesis.location = field.key_location;
+        TRIB_RETURN_IF_ERROR(ParseSynthesis(field, synthesis));
+        investigate.synthesis = std::move(synthesis);
+      } else {
+        return reader_.UnknownKey(field, keys, "allowed keys");
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status ParseSynthesis(const Field& entry, SynthesisConfig& synthesis) {
+    static const std::vector<std::string> keys = {"url", "model", "api_key", "timeout_ms",
+                                                  "max_evidence_bytes"};
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(entry.value));
+    bool has_url = false;
+    bool has_model = false;
+    for (const auto& field : fields) {
+      if (field.key == "url") {
+        has_url = true;
+        TRIB_ASSIGN_OR_RETURN(synthesis.url, reader_.String(field.value));
+        if (synthesis.url.rfind("http://", 0) != 0 && synthesis.url.rfind("https://", 0) != 0) {
+          return reader_.Error(field.value,
+                               "not an http(s) URL; write the API's base URL, e.g. "
+                               "http://127.0.0.1:11434/v1 (requests go to {url}/chat/completions)");
+        }
+        while (!synthesis.url.empty() && synthesis.url.back() == '/') synthesis.url.pop_back();
+      } else if (field.key == "model") {
+        has_model = true;
+        TRIB_ASSIGN_OR_RETURN(synthesis.model, reader_.String(field.value));
+        if (synthesis.model.empty()) {
+          return reader_.Error(field.value, "empty model; name the chat model, e.g. gpt-4o-mini");
+        }
+      } else if (field.key == "api_key") {
+        TRIB_ASSIGN_OR_RETURN(synthesis.api_key, reader_.String(field.value, /*secret=*/true));
+      } else if (field.key == "timeout_ms") {
+        TRIB_ASSIGN_OR_RETURN(synthesis.timeout_ms, reader_.Int(field.value, 1, 600000));
+      } else if (field.key == "max_evidence_bytes") {
+        TRIB_ASSIGN_OR_RETURN(synthesis.max_evidence_bytes,
+                              reader_.Int(field.value, 1024, 16LL << 20));
+      } else {
+        return reader_.UnknownKey(field, keys, "allowed keys");
+      }
+    }
+    if (!has_url) {
+      return reader_.MissingKey(entry.key_location, entry.value.path, "url",
+                                "add url: <the OpenAI-compatible API's base URL>, e.g. "
+                                "http://127.0.0.1:11434/v1");
+    }
+    if (!has_model) {
+      return reader_.MissingKey(entry.key_location, entry.value.path, "model",
+                                "add model: <chat model name>, e.g. gpt-4o-mini");
+    }
+    return Status::Ok();
+  }
+
+  Result<std::vector<std::string>> TagNames(const Value& value) {
+    TRIB_ASSIGN_OR_RETURN(std::vector<Value> items, reader_.Sequence(value));
+    std::vector<std::string> names;
+    for (const auto& item : items) {
+      TRIB_ASSIGN_OR_RETURN(std::string name, reader_.String(item));
+      if (!IsTagName(name)) {
+        return reader_.Error(item, "invalid name '" + name +
+                                       "'; use 1 to 128 letters, digits, '_', '.', ':' or '-'");
+      }
+      if (std::find(names.begin(), names.end(), name) != names.end()) {
+        return reader_.Error(item, "'" + name + "' is listed twice; remove the duplicate");
+      }
+      names.push_back(std::move(name));
+    }
+    return names;
+  }
+
+  // `tags:` and `investigate:` of a source, read beside its connector options.
+  Status ParseSourceInvestigation(const std::vector<Field>& source_fields, SourceConfig& source) {
+    for (const auto& field : source_fields) {
+      if (field.key == "tags") {
+        static const std::vector<std::string> keys = {"environments", "services"};
+        TRIB_ASSIGN_OR_RETURN(std::vector<Field> tag_fields, reader_.Mapping(field.value));
+        for (const auto& tag : tag_fields) {
+          if (tag.key == "environments") {
+            TRIB_ASSIGN_OR_RETURN(source.tags.environments, TagNames(tag.value));
+          } else if (tag.key == "services") {
+            TRIB_ASSIGN_OR_RETURN(source.tags.services, TagNames(tag.value));
+          } else {
+            return reader_.UnknownKey(tag, keys, "allowed keys");
+          }
+        }
+      } else if (field.key == "investigate") {
+        TRIB_RETURN_IF_ERROR(ParseSourceInvestigate(field, source));
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status ParseSourceInvestigate(const Field& entry, SourceConfig& source) {
+    static const std::vector<std::string> kinds = {"metrics", "logs", "changes"};
+    static const std::vector<std::string> sql_types = {"duckdb", "postgres", "mysql", "sqlite",
+                                                       "clickhouse"};
+    const bool sql = std::find(sql_types.begin(), sql_types.end(), source.type) != sql_types.end();
+    SourceInvestigateConfig inv;
+    inv.location = entry.key_location;
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(entry.value));
+    if (fields.size() != 1) {
+      return reader_.Error(entry.key_location, entry.value.path,
+                           "investigate: holds exactly one of metrics, logs or changes (found " +
+                               std::to_string(fields.size()) +
+                               "); use one source entry per kind of evidence");
+    }
+    const Field& kind = fields.front();
+    if (kind.key == "metrics") {
+      if (source.type != "prometheus") {
+        return reader_.Error(kind.key_location, kind.value.path,
+                             "metrics: is for prometheus sources; a " + source.type +
+                                 " source holds logs: or changes:");
+      }
+      inv.kind = SourceInvestigateConfig::Kind::kMetrics;
+      TRIB_ASSIGN_OR_RETURN(std::vector<Field> signals, reader_.Mapping(kind.value, "signal"));
+      if (signals.empty()) {
+        return reader_.Error(kind.value,
+                             "no signals; add e.g. error_rate: '<PromQL with {{service}}>'");
+      }
+      for (const auto& signal : signals) {
+        if (!config_internal::IsValidId(signal.key)) {
+          return reader_.Error(signal.key_location, signal.value.path,
+                               "invalid signal name; use 1 to 64 letters, digits, '_' or '-'");
+        }
+        TRIB_ASSIGN_OR_RETURN(std::string promql, reader_.String(signal.value));
+        if (promql.empty()) {
+          return reader_.Error(signal.value, "empty PromQL; write the query of this signal");
+        }
+        // `{{service}}` is the only placeholder.
+        for (size_t at = promql.find("{{"); at != std::string::npos;
+             at = promql.find("{{", at + 2)) {
+          if (promql.compare(at, 11, "{{service}}") != 0) {
+            return reader_.Error(signal.value,
+                                 "unknown placeholder at '" + promql.substr(at, 20) +
+                                     "'; {{service}} is the only one a signal may use");
+          }
+        }
+        inv.metrics.emplace_back(signal.key, std::move(promql));
+      }
+    } else if (kind.key == "logs") {
+      if (!sql && source.type != "elasticsearch") {
+        return reader_.Error(kind.key_location, kind.value.path,
+                             "logs: is for SQL sources (duckdb, postgres, mysql, sqlite, "
+                             "clickhouse) and elasticsearch; a " +
+                                 source.type + " source cannot hold it");
+      }
+      inv.kind = SourceInvestigateConfig::Kind::kLogs;
+      TRIB_RETURN_IF_ERROR(ParseInvestigateLogs(kind, source, inv));
+    } else if (kind.key == "changes") {
+      if (!sql) {
+        return reader_.Error(kind.key_location, kind.value.path,
+                             "changes: is for SQL sources (duckdb, postgres, mysql, sqlite, "
+                             "clickhouse); a " +
+                                 source.type + " source cannot hold it");
+      }
+      inv.kind = SourceInvestigateConfig::Kind::kChanges;
+      static const std::vector<std::string> keys = {"sql"};
+      TRIB_ASSIGN_OR_RETURN(std::vector<Field> change_fields, reader_.Mapping(kind.value));
+      bool has_sql = false;
+      for (const auto& field : change_fields) {
+        if (field.key == "sql") {
+          has_sql = true;
+          TRIB_ASSIGN_OR_RETURN(inv.changes_sql, reader_.String(field.value));
+          if (inv.changes_sql.find_first_not_of(" \t\r\n") == std::string::npos) {
+            return reader_.Error(field.value,
+                                 "empty query; write a SELECT returning time, description (and "
+                                 "optionally service) between the parameters start and end");
+          }
+        } else {
+          return reader_.UnknownKey(field, keys, "allowed keys");
+        }
+      }
+      if (!has_sql) {
+        return reader_.MissingKey(kind.key_location, kind.value.path, "sql",
+                                  "add sql: SELECT ... AS time, ... AS description FROM ... "
+                                  "WHERE <time> >= <param 1> AND <time> < <param 2>");
+      }
+    } else {
+      return reader_.UnknownKey(kind, kinds, "allowed keys");
+    }
+    source.investigate = std::move(inv);
+    return Status::Ok();
+  }
+
+  Status ParseInvestigateLogs(const Field& kind, const SourceConfig& source,
+                              SourceInvestigateConfig& inv) {
+    static const std::vector<std::string> keys = {
+        "dataset",      "table",          "time_column",    "service_column",
+        "level_column", "message_column", "latency_column", "error_levels"};
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(kind.value));
+    std::map<std::string, const Field*> given;
+    for (const auto& field : fields) {
+      if (std::find(keys.begin(), keys.end(), field.key) == keys.end()) {
+        return reader_.UnknownKey(field, keys, "allowed keys");
+      }
+      given[field.key] = &field;
+      if (field.key == "error_levels") {
+        TRIB_ASSIGN_OR_RETURN(inv.error_levels, reader_.StringList(field.value));
+        if (inv.error_levels.empty()) {
+          return reader_.Error(field.value,
+                               "empty list; name the levels that are errors, e.g. "
+                               "[error, fatal]");
+        }
+        for (auto& level : inv.error_levels) {
+          std::transform(level.begin(), level.end(), level.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        }
+        continue;
+      }
+      TRIB_ASSIGN_OR_RETURN(std::string text, reader_.String(field.value));
+      if (text.empty()) {
+        return reader_.Error(field.value, "empty " + field.key + "; name it or remove the key");
+      }
+      if (field.key == "dataset") inv.dataset = text;
+      if (field.key == "table") inv.table = text;
+      if (field.key == "time_column") inv.time_column = text;
+      if (field.key == "service_column") inv.service_column = text;
+      if (field.key == "level_column") inv.level_column = text;
+      if (field.key == "message_column") inv.message_column = text;
+      if (field.key == "latency_column") inv.latency_column = text;
+    }
+    if (given.count("dataset")) {
+      const Field& dataset = *given.at("dataset");
+      if (inv.dataset != "llm_logs") {
+        return reader_.Error(dataset.value, "unknown dataset '" + inv.dataset +
+                                                "'; only llm_logs can be read as logs");
+      }
+      if (source.type == "elasticsearch") {
+        return reader_.Error(dataset.value,
+                             "dataset: is for SQL sources; an elasticsearch source names its "
+                             "index with table: and its fields with the *_column keys");
+      }
+      for (const auto& [key, field] : given) {
+        if (key != "dataset") {
+          return reader_.Error(field->key_location, field->value.path,
+                               "dataset: llm_logs takes its table and columns from the "
+                               "project's binding; remove " +
+                                   key + " (or drop dataset: and name the table)");
+        }
+      }
+      dataset_checks_.push_back({dataset.value, source.id});
+      return Status::Ok();
+    }
+    for (const char* required :
+         {"table", "time_column", "service_column", "level_column", "message_column"}) {
+      if (!given.count(required)) {
+        return reader_.MissingKey(kind.key_location, kind.value.path, required,
+                                  "logs: needs table, time_column, service_column, level_column "
+                                  "and message_column (or dataset: llm_logs)");
+      }
+    }
+    return Status::Ok();
+  }
+
+  // A source reading `dataset: llm_logs` needs a project that binds llm_logs to it.
+  Status CheckInvestigateDatasets(const Config& config) const {
+    for (const auto& check : dataset_checks_) {
+      bool bound = false;
+      for (const auto& project : config.projects) {
+        auto it = project.datasets.find("llm_logs");
+        if (it == project.datasets.end()) continue;
+        for (const auto& binding : it->second) bound = bound || binding.source == check.id;
+      }
+      if (!bound) {
+        return reader_.Error(check.value, "no project binds llm_logs to source '" + check.id +
+                                              "'; add datasets: {llm_logs: {source: " + check.id +
+                                              "}} to a project using it, or name a table instead");
+      }
+    }
+    return Status::Ok();
+  }
+
   const YamlReader& reader_;
   std::vector<PendingReference> source_references_;
   std::optional<PendingReference> default_project_;
   std::vector<config_internal::KeyProjectReference> key_projects_;
+  // Sources whose investigate.logs reads dataset llm_logs, checked once projects are known.
+  std::vector<PendingReference> dataset_checks_;
 };
 
 std::string ParentDirectory(const std::string& path) {
@@ -849,6 +1160,12 @@ Config BuiltinConfig(const std::string& data_dir) {
   config.imports.dir = data_dir + "/imports";
   SourceConfig demo{"demo", "duckdb", {}, builtin};
   demo.options.Set("path", {OptionValue(data_dir + "/demo.duckdb"), builtin, false});
+  // Something to investigate (docs/investigate.md): the demo's gateway logs.
+  demo.tags.services = {"llm-gateway"};
+  demo.investigate.emplace();
+  demo.investigate->kind = SourceInvestigateConfig::Kind::kLogs;
+  demo.investigate->dataset = "llm_logs";
+  demo.investigate->location = builtin;
   config.sources.push_back(std::move(demo));
 
   ProjectConfig project;

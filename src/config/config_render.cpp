@@ -47,6 +47,7 @@ class ConfigEmitter {
     EmitAccess(config);
     // Shown when written: the default folder depends on where the config is, not on it.
     if (config.imports.location.line > 0) EmitImports(config.imports);
+    if (config.investigate.location.line > 0) EmitInvestigate(config.investigate);
     out_ << YAML::EndMap;
     return out_.c_str();
   }
@@ -241,6 +242,90 @@ class ConfigEmitter {
       }
       EmitQueryLimits(source.limits);
       if (source.import_target) EmitImportTarget(*source.import_target);
+      EmitSourceInvestigation(source);
+      out_ << YAML::EndMap;
+    }
+    out_ << YAML::EndMap;
+  }
+
+  void EmitNames(const char* key, const std::vector<std::string>& names) {
+    out_ << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& name : names) EmitString(name);
+    out_ << YAML::EndSeq;
+  }
+
+  void EmitSourceInvestigation(const SourceConfig& source) {
+    if (!source.tags.environments.empty() || !source.tags.services.empty()) {
+      out_ << YAML::Key << "tags" << YAML::Value << YAML::BeginMap;
+      if (!source.tags.environments.empty()) EmitNames("environments", source.tags.environments);
+      if (!source.tags.services.empty()) EmitNames("services", source.tags.services);
+      out_ << YAML::EndMap;
+    }
+    if (!source.investigate) return;
+    const SourceInvestigateConfig& inv = *source.investigate;
+    out_ << YAML::Key << "investigate" << YAML::Value << YAML::BeginMap;
+    switch (inv.kind) {
+      case SourceInvestigateConfig::Kind::kMetrics:
+        out_ << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap;
+        for (const auto& [signal, promql] : inv.metrics) {
+          out_ << YAML::Key << signal << YAML::Value;
+          EmitString(promql);
+        }
+        out_ << YAML::EndMap;
+        break;
+      case SourceInvestigateConfig::Kind::kLogs:
+        out_ << YAML::Key << "logs" << YAML::Value << YAML::BeginMap;
+        if (!inv.dataset.empty()) {
+          out_ << YAML::Key << "dataset" << YAML::Value << inv.dataset;
+        } else {
+          for (const auto& [key, value] : std::vector<std::pair<const char*, const std::string*>>{
+                   {"table", &inv.table},
+                   {"time_column", &inv.time_column},
+                   {"service_column", &inv.service_column},
+                   {"level_column", &inv.level_column},
+                   {"message_column", &inv.message_column},
+                   {"latency_column", &inv.latency_column}}) {
+            if (value->empty()) continue;
+            out_ << YAML::Key << key << YAML::Value;
+            EmitString(*value);
+          }
+          EmitNames("error_levels", inv.error_levels);
+        }
+        out_ << YAML::EndMap;
+        break;
+      case SourceInvestigateConfig::Kind::kChanges:
+        out_ << YAML::Key << "changes" << YAML::Value << YAML::BeginMap;
+        out_ << YAML::Key << "sql" << YAML::Value;
+        EmitString(inv.changes_sql);
+        out_ << YAML::EndMap;
+        break;
+    }
+    out_ << YAML::EndMap;
+  }
+
+  void EmitInvestigate(const InvestigateConfig& inv) {
+    out_ << YAML::Key << "investigate" << YAML::Value << YAML::BeginMap;
+    out_ << YAML::Key << "deadline_ms" << YAML::Value << inv.deadline_ms;
+    out_ << YAML::Key << "baseline_multiple" << YAML::Value << inv.baseline_multiple;
+    out_ << YAML::Key << "max_points" << YAML::Value << inv.max_points;
+    out_ << YAML::Key << "top_messages" << YAML::Value << inv.top_messages;
+    if (inv.synthesis) {
+      const SynthesisConfig& s = *inv.synthesis;
+      out_ << YAML::Key << "synthesis" << YAML::Value << YAML::BeginMap;
+      out_ << YAML::Key << "url" << YAML::Value;
+      EmitString(Text(s.url));
+      out_ << YAML::Key << "model" << YAML::Value;
+      EmitString(s.model);
+      if (!s.api_key.empty()) {
+        out_ << YAML::Key << "api_key" << YAML::Value;
+        if (redact_) {
+          out_ << std::string(kRedacted);
+        } else {
+          EmitString(s.api_key);
+        }
+      }
+      out_ << YAML::Key << "timeout_ms" << YAML::Value << s.timeout_ms;
+      out_ << YAML::Key << "max_evidence_bytes" << YAML::Value << s.max_evidence_bytes;
       out_ << YAML::EndMap;
     }
     out_ << YAML::EndMap;

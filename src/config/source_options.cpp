@@ -84,17 +84,21 @@ Status ParseOption(const YamlReader& reader, const Value& value, const OptionSpe
 
 Result<Options> ParseSourceOptions(const YamlReader& reader, const std::vector<Field>& fields,
                                    const ConnectorFactory& factory, const Field& source) {
-  // `limits` (query limits) and `import_target` are Tributary's own, read by the config loader.
+  // `limits` (query limits), `import_target`, `tags` and `investigate` are Tributary's own,
+  // read by the config loader.
   std::vector<std::string> allowed = {"type"};
   for (const auto& spec : factory.schema) allowed.push_back(spec.name);
   allowed.push_back("limits");
+  // `tags` and `investigate` (docs/investigate.md) are read by the config loader too.
+  allowed.push_back("tags");
+  allowed.push_back("investigate");
   const bool import_target = factory.type == "postgres" || factory.type == "clickhouse";
   if (import_target) allowed.push_back("import_target");
 
   Options options;
   for (const auto& field : fields) {
-    if (field.key == "type" || field.key == "limits" ||
-        (import_target && field.key == "import_target")) {
+    if (field.key == "type" || field.key == "limits" || field.key == "tags" ||
+        field.key == "investigate" || (import_target && field.key == "import_target")) {
       continue;
     }
     auto spec = std::find_if(factory.schema.begin(), factory.schema.end(),

@@ -11,6 +11,7 @@
 #include "server/http_util.h"
 #include "server/import_api.h"
 #include "server/import_manager.h"
+#include "server/investigate_api.h"
 #include "server/metrics_api.h"
 #include "server/query_body.h"
 
@@ -253,6 +254,7 @@ Api::Api() {
   AddAccessRoutes(router_);
   AddAdminRoutes(router_, &reload_);
   AddImportRoutes(router_, &imports_);
+  AddInvestigateRoutes(router_);
 }
 
 }  // namespace tributary

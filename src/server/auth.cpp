@@ -121,6 +121,18 @@ Target TargetOf(const Route& route, const ApiRequest& req) {
       return {};
     case ProjectFrom::kPath:
       return {Target::Kind::kProject, path_param("project")};
+    case ProjectFrom::kBodyOrQueryParam: {
+      boost::system::error_code ec;
+      boost::json::value body = boost::json::parse(req.body, ec);
+      if (!ec && body.is_object()) {
+        if (const boost::json::value* p = body.get_object().if_contains("project");
+            p && !p->is_null()) {
+          // Not a string: still checked, as no project a key can hold.
+          return {Target::Kind::kProject, p->is_string() ? std::string(p->get_string()) : "\x01"};
+        }
+      }
+      [[fallthrough]];
+    }
     case ProjectFrom::kQueryParam: {
       std::vector<std::string> projects = ProjectParams(req);
       if (!projects.empty()) {

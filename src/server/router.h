@@ -39,6 +39,9 @@ enum class ProjectFrom : uint8_t {
   //! neither means every project, which needs a key with `projects: ["*"]`
   //! (e.g. POST /api/v1/cache/clear).
   kProjectOrAll,
+  //! The JSON body's `project`, else `?project=`, else the config's default project
+  //! (POST /api/v1/investigate).
+  kBodyOrQueryParam,
   //! Acts on or shows every project at once (e.g. cache statistics): needs a key with
   //! `projects: ["*"]`.
   kAll,
