@@ -19,6 +19,12 @@ namespace json = boost::json;
 
 constexpr int64_t kSecondUs = 1000000;
 
+std::string SourceName(const GatherContext& context) {
+  std::string name = "source '";
+  name.append(context.source->id).append("'");
+  return name;
+}
+
 //! The level filter: the configured levels in lower, upper and capitalised spellings (a
 //! keyword's terms compare exactly).
 json::value LevelFilter(const std::string& field, const std::vector<std::string>& levels) {
@@ -74,7 +80,11 @@ void GatherLogsElasticsearch(const GatherContext& context, SourceEvidence& evide
     json::object histogram{{"field", inv.time_column},
                            {"fixed_interval", std::to_string(step) + "s"},
                            {"min_doc_count", 1}};
-    if (offset != 0) histogram["offset"] = "+" + std::to_string(offset) + "s";
+    if (offset != 0) {
+      std::string text = "+";
+      text.append(std::to_string(offset)).append("s");
+      histogram["offset"] = text;
+    }
     std::map<int64_t, double> lines;
     std::map<int64_t, double> latency;
     std::map<int64_t, double> errors;
@@ -94,8 +104,7 @@ void GatherLogsElasticsearch(const GatherContext& context, SourceEvidence& evide
       query.query = json::serialize(body);
       Result<QueryResult> result = RunEvidenceQuery(context, evidence, std::move(query));
       if (!result.ok()) {
-        FailEvidence(context, evidence,
-                     result.status().WithContext("source '" + context.source->id + "'"));
+        FailEvidence(context, evidence, result.status().WithContext(SourceName(context)));
         return;
       }
       auto key_col = ColumnIndex(*result, "steps");
@@ -139,12 +148,12 @@ void GatherLogsElasticsearch(const GatherContext& context, SourceEvidence& evide
                         {"query", filters(true, context.start_us)},
                         {"aggs", json::object{{"messages", terms}}}};
       EvidenceQuery query;
-      query.purpose = "top error messages of " + service;
+      query.purpose = "top error messages of ";
+      query.purpose.append(service);
       query.query = json::serialize(body);
       Result<QueryResult> result = RunEvidenceQuery(context, evidence, std::move(query));
       if (!result.ok()) {
-        FailEvidence(context, evidence,
-                     result.status().WithContext("source '" + context.source->id + "'"));
+        FailEvidence(context, evidence, result.status().WithContext(SourceName(context)));
         return;
       }
       auto key_col = ColumnIndex(*result, "messages");

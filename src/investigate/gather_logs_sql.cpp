@@ -67,7 +67,7 @@ class SqlBuilder {
 
   //! The bucket index of `column` from `origin` (unix seconds), never negative in the window.
   std::string Bucket(const std::string& column, int64_t origin, int64_t step) const {
-    std::string diff = "(" + Epoch(column) + " - " + std::to_string(origin) + ")";
+    std::string diff = Cat("(", Epoch(column), " - ", std::to_string(origin), ")");
     std::string s = std::to_string(step);
     if (dialect_ == "duckdb" || dialect_ == "postgres") {
       return "CAST(floor(" + diff + " / " + s + ") AS BIGINT)";
@@ -80,7 +80,7 @@ class SqlBuilder {
   std::string Param(Value value) {
     params_.push_back(std::move(value));
     if (dialect_ == "duckdb" || dialect_ == "postgres") {
-      return "$" + std::to_string(params_.size());
+      return Cat("$", std::to_string(params_.size()));
     }
     return "?";
   }
@@ -191,7 +191,7 @@ void GatherLogsSql(const GatherContext& context, SourceEvidence& evidence) {
     text += " FROM " + shape.table + " WHERE " +
             sql.TimeFilter(shape.time, context.baseline_start_us, context.end_us);
     if (!shape.llm && !context.services.empty()) {
-      text += " AND " + sql.InList(shape.service, context.services);
+      text += Cat(" AND ", sql.InList(shape.service, context.services));
     }
     text += shape.llm ? " GROUP BY inv_bucket ORDER BY inv_bucket"
                       : " GROUP BY inv_service, inv_bucket ORDER BY inv_service, inv_bucket";
@@ -285,12 +285,12 @@ void GatherLogsSql(const GatherContext& context, SourceEvidence& evidence) {
             " WHERE " + sql.TimeFilter(shape.time, context.start_us, context.end_us) + " AND " +
             cond;
     if (!shape.llm && !context.services.empty()) {
-      text += " AND " + sql.InList(shape.service, context.services);
+      text += Cat(" AND ", sql.InList(shape.service, context.services));
     }
     text += shape.llm ? " GROUP BY inv_message ORDER BY inv_count DESC, inv_message"
                       : " GROUP BY inv_service, inv_message ORDER BY inv_count DESC, "
                         "inv_service, inv_message";
-    text += " LIMIT " + std::to_string(context.top_messages);
+    text += Cat(" LIMIT ", std::to_string(context.top_messages));
     EvidenceQuery query;
     query.purpose = "top error messages";
     query.query = std::move(text);

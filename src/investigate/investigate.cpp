@@ -227,6 +227,8 @@ Result<Investigation> RunInvestigation(const Runtime& runtime,
   // Gatherers may outlive this call when abandoned past the deadline: they keep the runtime
   // (config, connectors) and their own slots alive.
   std::shared_ptr<const Runtime> keep = runtime.weak_from_this().lock();
+  // A Runtime not owned by a shared_ptr (none in the server): borrowed for the call.
+  if (!keep) keep = std::shared_ptr<const Runtime>(std::shared_ptr<const Runtime>(), &runtime);
   struct Slot {
     SourceEvidence evidence;
     QueryLog log;
@@ -277,8 +279,6 @@ Result<Investigation> RunInvestigation(const Runtime& runtime,
            slot->evidence.elapsed_ms = MillisSince(job_start);
          }});
   }
-  // Not keyed on keep: without a shared owner (a Runtime on the stack in a test) the jobs
-  // still hold raw pointers into it, which outlive this call only when abandoned.
   std::vector<FanoutEnd> ends =
       RunFanout(std::move(jobs), request.cancel, config.server.fanout_threads, kAbandonGrace);
   for (size_t i = 0; i < slots.size(); ++i) {

@@ -41,7 +41,7 @@ std::string JsonKind(const boost::json::value& v) {
 }
 
 Result<std::string> StringField(const boost::json::value& v, const std::string& field) {
-  if (!v.is_string()) return Bad(field, "expected a string, got " + JsonKind(v));
+  if (!v.is_string()) return Bad(field, Cat("expected a string, got ", JsonKind(v)));
   return std::string(v.get_string());
 }
 
@@ -97,7 +97,8 @@ std::optional<int64_t> ParseRelative(std::string_view text, int64_t now_us) {
 }
 
 Result<int64_t> TimeField(const boost::json::value& v, const std::string& field, int64_t now_us) {
-  TRIB_ASSIGN_OR_RETURN(std::string text, StringField(v, field));
+  if (!v.is_string()) return Bad(field, Cat("expected a string, got ", JsonKind(v)));
+  const std::string text(v.get_string());
   std::optional<int64_t> at = ParseRelative(text, now_us);
   // RFC 3339 needs the date and the time: a bare date is refused as ambiguous.
   if (!at && text.size() > 10) at = ParseTimestamp(text);
@@ -115,9 +116,9 @@ Result<int64_t> TimeField(const boost::json::value& v, const std::string& field,
 
 Status ParseContext(const boost::json::value& v, InvestigationRequest& request, int64_t now_us,
                     bool& has_range) {
-  if (!v.is_object()) return Bad("context", "expected an object, got " + JsonKind(v));
+  if (!v.is_object()) return Bad("context", Cat("expected an object, got ", JsonKind(v)));
   for (const auto& [key, value] : v.get_object()) {
-    std::string field = "context." + std::string(key);
+    std::string field = Cat("context.", std::string(key));
     if (key == "environment") {
       if (value.is_null()) continue;
       TRIB_ASSIGN_OR_RETURN(request.environment, StringField(value, field));
@@ -129,9 +130,9 @@ Status ParseContext(const boost::json::value& v, InvestigationRequest& request, 
     } else if (key == "services") {
       if (value.is_null()) continue;
       if (!value.is_array())
-        return Bad(field, "expected an array of strings, got " + JsonKind(value));
+        return Bad(field, Cat("expected an array of strings, got ", JsonKind(value)));
       for (size_t i = 0; i < value.get_array().size(); ++i) {
-        std::string item_field = field + "[" + std::to_string(i) + "]";
+        std::string item_field = Cat(field, "[", std::to_string(i), "]");
         TRIB_ASSIGN_OR_RETURN(std::string service, StringField(value.get_array()[i], item_field));
         if (!IsServiceName(service)) {
           return Bad(item_field, "invalid service name '" + service.substr(0, 64) +
@@ -145,11 +146,11 @@ Status ParseContext(const boost::json::value& v, InvestigationRequest& request, 
     } else if (key == "time_range") {
       has_range = true;
       if (!value.is_object())
-        return Bad(field, "expected an object {start, end}, got " + JsonKind(value));
+        return Bad(field, Cat("expected an object {start, end}, got ", JsonKind(value)));
       bool has_start = false;
       bool has_end = false;
       for (const auto& [tkey, tvalue] : value.get_object()) {
-        std::string tfield = field + "." + std::string(tkey);
+        std::string tfield = Cat(field, ".", std::string(tkey));
         if (tkey == "start") {
           has_start = true;
           TRIB_ASSIGN_OR_RETURN(request.start_us, TimeField(tvalue, tfield, now_us));
@@ -195,7 +196,7 @@ Result<InvestigationRequest> ParseInvestigationRequest(std::string_view body, in
         "invalid investigation request: the body is not JSON (" + ec.message() +
         "); send {\"context\": {\"time_range\": {\"start\": ..., \"end\": ...}}}");
   }
-  if (!doc.is_object()) return Bad("body", "expected a JSON object, got " + JsonKind(doc));
+  if (!doc.is_object()) return Bad("body", Cat("expected a JSON object, got ", JsonKind(doc)));
   InvestigationRequest request;
   bool has_context = false;
   bool has_range = false;

@@ -47,8 +47,9 @@ Selection SelectSources(const Config& config, const ProjectConfig& project,
     const SourceTags& tags = source.tags;
     if (!request.environment.empty() && !tags.environments.empty() &&
         !Contains(tags.environments, request.environment)) {
-      selection.skipped.push_back({source.id, "tagged for environments " + List(tags.environments) +
-                                                  ", not " + request.environment});
+      selection.skipped.push_back(
+          {source.id, Cat("tagged for environments ", List(tags.environments)) + ", not " +
+                          request.environment});
       continue;
     }
     std::vector<std::string> services;
@@ -60,7 +61,7 @@ Selection SelectSources(const Config& config, const ProjectConfig& project,
       }
       if (services.empty()) {
         selection.skipped.push_back(
-            {source.id, "tagged for services " + List(tags.services) + ", none asked"});
+            {source.id, Cat("tagged for services ", List(tags.services), ", none asked")});
         continue;
       }
     }

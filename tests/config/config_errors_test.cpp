@@ -39,10 +39,10 @@ std::string KnownTypes() {
 TEST(ConfigErrors, UnknownTopLevelKeySuggestsTheClosest) {
   EXPECT_EQ(LoadError(std::string(kSources) + "servr:\n  listen: 127.0.0.1:1\n"),
             "cfg.yaml:5:1: servr: unknown key; did you mean 'server'? allowed keys: server, "
-            "sources, projects, default_project, redis, cache, rate_limits, auth, imports");
+            "sources, projects, default_project, redis, cache, rate_limits, auth, imports, investigate");
   EXPECT_EQ(LoadError("colour: red\n" + std::string(kSources)),
             "cfg.yaml:1:1: colour: unknown key; allowed keys: server, sources, projects, "
-            "default_project, redis, cache, rate_limits, auth, imports");
+            "default_project, redis, cache, rate_limits, auth, imports, investigate");
 }
 
 TEST(ConfigErrors, RedisSection) {
@@ -128,7 +128,7 @@ TEST(ConfigErrors, MissingConnectorType) {
 TEST(ConfigErrors, UnknownDuckDbOption) {
   EXPECT_EQ(LoadError("sources:\n  demo:\n    type: duckdb\n    paht: x.duckdb\n"),
             "cfg.yaml:4:5: sources.demo.paht: unknown option; did you mean 'path'? duckdb "
-            "options: type, path, tables, max_connections, threads, memory_limit, limits");
+            "options: type, path, tables, max_connections, threads, memory_limit, limits, tags, investigate");
 }
 
 TEST(ConfigErrors, WrongOptionType) {

@@ -186,7 +186,7 @@ TEST(ConfigLoad, KeysAreNotSubstituted) {
   EXPECT_EQ(
       testing::LoadError("sources:\n  demo:\n    type: duckdb\n    ${OPT}: x\n", {{"OPT", "path"}}),
       "cfg.yaml:4:5: sources.demo.${OPT}: unknown option; duckdb options: type, path, "
-      "tables, max_connections, threads, memory_limit, limits");
+      "tables, max_connections, threads, memory_limit, limits, tags, investigate");
 }
 
 TEST(ConfigLoad, DefaultProject) {
@@ -297,7 +297,7 @@ TEST(ConfigSourceOptions, Errors) {
   const std::string head = "sources:\n  x:\n    type: fake\n";
   EXPECT_EQ(ParseFakeOptions(head + "    port: 5\n").status().message(),
             "fake.yaml:4:5: sources.x.port: unknown option; fake options: type, host, password, "
-            "pin, tls, ratio, schemas, limits");
+            "pin, tls, ratio, schemas, limits, tags, investigate");
   EXPECT_EQ(ParseFakeOptions(head + "    password: x\n").status().message(),
             "fake.yaml:2:3: sources.x: missing required key 'host'; add host: <string> (server "
             "host)");
