@@ -86,7 +86,13 @@ export function seriesChartOption(
         markArea: {
           silent: true,
           itemStyle: { color: 'rgba(100, 116, 139, 0.12)' },
-          label: { show: true, position: 'insideTop', formatter: 'baseline window', fontSize: 11 },
+          label: {
+            show: true,
+            position: 'insideTop',
+            formatter: 'baseline window',
+            fontSize: 11,
+            color: BASELINE_COLOR,
+          },
           data: [[{ xAxis: answer.window.baseline_start }, { xAxis: answer.window.start }]],
         },
         markLine: lines.length > 0 ? { silent: true, symbol: 'none', data: lines } : undefined,
