@@ -49,6 +49,8 @@ export interface EvidenceSeries {
   /** null when the baseline window had too few points. */
   baseline: number | null;
   threshold?: number | null;
+  /** The baseline's median absolute deviation (with a baseline). */
+  mad?: number | null;
   /** [time, value], time = the step's start; a step without data is absent (null: not a number). */
   points: [string, number | null][];
 }

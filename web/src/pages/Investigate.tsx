@@ -425,7 +425,8 @@ function SourcesOutcome({ answer }: { answer: InvestigationAnswer }) {
             <ul>
               {failed.map((f) => (
                 <li key={f.source} data-testid={`failed-${slug(f.source)}`}>
-                  <code>{f.source}</code> <span className="badge badge-error">{f.code}</span> {f.message}
+                  <code>{f.source}</code> <span className="badge badge-error">{f.code}</span>
+                  {f.status === 'timeout' && <span className="badge badge-warn">timed out</span>} {f.message}
                 </li>
               ))}
             </ul>

@@ -124,7 +124,7 @@ function SeriesFigure({
           {typeof series.baseline === 'number'
             ? `baseline ${formatNumber(series.baseline)}${
                 typeof series.threshold === 'number' ? ` · threshold ${formatNumber(series.threshold)}` : ''
-              }`
+              }${typeof series.mad === 'number' ? ` · MAD ${formatNumber(series.mad)}` : ''}`
             : 'no baseline (too few points before the window)'}{' '}
           · {formatInt(series.points.length)} points
         </span>
