@@ -170,13 +170,13 @@ function ServicesField({
 }
 
 function WindowField({ draft, setDraft }: { draft: InvestigateForm; setDraft: (f: InvestigateForm) => void }) {
-  const choose = (window: WindowChoice) => {
-    if (window === 'custom' && (!draft.from || !draft.to)) {
+  const choose = (choice: WindowChoice) => {
+    if (choice === 'custom' && (!draft.from || !draft.to)) {
       // Start the custom window from the last hour, which the reader then moves.
       const now = Date.now();
-      setDraft({ ...draft, window, from: toLocalInput(now - 3_600_000), to: toLocalInput(now) });
+      setDraft({ ...draft, window: choice, from: toLocalInput(now - 3_600_000), to: toLocalInput(now) });
     } else {
-      setDraft({ ...draft, window });
+      setDraft({ ...draft, window: choice });
     }
   };
   const options: { value: WindowChoice; label: string }[] = [
