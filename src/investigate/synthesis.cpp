@@ -414,7 +414,7 @@ std::string SynthesisPrompt(const Investigation& investigation, int64_t max_byte
   // Drop the least important part item by item until the prompt fits: for each part in turn,
   // the most of its items that fit with everything more important kept whole.
   for (size_t part = 0; part < kPartCount && prompt.size() > limit; ++part) {
-    // Every count below `low` fits, none from `high` on does (all of them did not).
+    // Every count below `low` fits, none from `high` on does (all of them do not).
     size_t low = 0;
     size_t high = totals[part];
     std::string best;

@@ -37,9 +37,10 @@ std::string KnownTypes() {
 }
 
 TEST(ConfigErrors, UnknownTopLevelKeySuggestsTheClosest) {
-  EXPECT_EQ(LoadError(std::string(kSources) + "servr:\n  listen: 127.0.0.1:1\n"),
-            "cfg.yaml:5:1: servr: unknown key; did you mean 'server'? allowed keys: server, "
-            "sources, projects, default_project, redis, cache, rate_limits, auth, imports, investigate");
+  EXPECT_EQ(
+      LoadError(std::string(kSources) + "servr:\n  listen: 127.0.0.1:1\n"),
+      "cfg.yaml:5:1: servr: unknown key; did you mean 'server'? allowed keys: server, "
+      "sources, projects, default_project, redis, cache, rate_limits, auth, imports, investigate");
   EXPECT_EQ(LoadError("colour: red\n" + std::string(kSources)),
             "cfg.yaml:1:1: colour: unknown key; allowed keys: server, sources, projects, "
             "default_project, redis, cache, rate_limits, auth, imports, investigate");
@@ -128,7 +129,8 @@ TEST(ConfigErrors, MissingConnectorType) {
 TEST(ConfigErrors, UnknownDuckDbOption) {
   EXPECT_EQ(LoadError("sources:\n  demo:\n    type: duckdb\n    paht: x.duckdb\n"),
             "cfg.yaml:4:5: sources.demo.paht: unknown option; did you mean 'path'? duckdb "
-            "options: type, path, tables, max_connections, threads, memory_limit, limits, tags, investigate");
+            "options: type, path, tables, max_connections, threads, memory_limit, limits, tags, "
+            "investigate");
 }
 
 TEST(ConfigErrors, WrongOptionType) {
@@ -289,16 +291,16 @@ TEST(ConfigErrors, EmptyDocument) {
 }
 
 TEST(ConfigErrors, DocumentIsNotAMapping) {
-  EXPECT_EQ(
-      LoadError("- sources\n- projects\n"),
-      "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
-      "default_project, redis, cache, rate_limits, auth, imports, got a list; write the config as "
-      "key: value pairs");
-  EXPECT_EQ(
-      LoadError("hello\n"),
-      "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
-      "default_project, redis, cache, rate_limits, auth, imports, got a single value; write the "
-      "config as key: value pairs");
+  EXPECT_EQ(LoadError("- sources\n- projects\n"),
+            "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
+            "default_project, redis, cache, rate_limits, auth, imports, investigate, got a list; "
+            "write the config as "
+            "key: value pairs");
+  EXPECT_EQ(LoadError("hello\n"),
+            "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
+            "default_project, redis, cache, rate_limits, auth, imports, investigate, got a single "
+            "value; write the "
+            "config as key: value pairs");
 }
 
 TEST(ConfigErrors, MissingOrEmptySources) {

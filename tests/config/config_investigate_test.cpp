@@ -85,25 +85,64 @@ TEST(ConfigInvestigate, BuiltinDemoIsTaggedForTheGateway) {
 }
 
 TEST(ConfigInvestigate, Errors) {
-  EXPECT_EQ(LoadError(Duck("") + "investigate:\n  deadline: 5\n"), "");
-  EXPECT_EQ(LoadError(Duck("") + "investigate:\n  baseline_multiple: 1\n"), "");
-  EXPECT_EQ(LoadError(Duck("") + "investigate:\n  synthesis: {model: m}\n"), "");
-  EXPECT_EQ(LoadError(Duck("") + "investigate:\n  synthesis: {url: ftp://x, model: m}\n"), "");
-  EXPECT_EQ(LoadError(Duck("    tags: {service: [a]}\n")), "");
-  EXPECT_EQ(LoadError(Duck("    tags: {services: ['a b']}\n")), "");
-  EXPECT_EQ(LoadError(Duck("    tags: {services: [a, a]}\n")), "");
-  EXPECT_EQ(LoadError(Duck("    investigate: {}\n")), "");
-  EXPECT_EQ(LoadError(Duck("    investigate: {metrics: {e: x}}\n")), "");
-  EXPECT_EQ(LoadError(Prom("    investigate: {logs: {dataset: llm_logs}}\n")), "");
-  EXPECT_EQ(LoadError(Prom("    investigate: {metrics: {e: 'x{a=\"{{svc}}\"}'}}\n")), "");
-  EXPECT_EQ(LoadError(Duck("    investigate: {logs: {table: t}}\n")), "");
-  EXPECT_EQ(LoadError(Duck("    investigate: {logs: {dataset: web_events}}\n")), "");
-  EXPECT_EQ(LoadError(Duck("    investigate: {logs: {dataset: llm_logs, table: t}}\n")), "");
-  EXPECT_EQ(LoadError(Duck("    investigate: {logs: {dataset: llm_logs}}\n")), "");
-  EXPECT_EQ(LoadError(Duck("    investigate: {changes: {query: x}}\n")), "");
+  EXPECT_EQ(LoadError(Duck("") + "investigate:\n  deadline: 5\n"),
+            "cfg.yaml:5:3: investigate.deadline: unknown key; allowed keys: deadline_ms, "
+            "baseline_multiple, max_points, top_messages, synthesis");
+  EXPECT_EQ(LoadError(Duck("") + "investigate:\n  baseline_multiple: 1\n"),
+            "cfg.yaml:5:22: investigate.baseline_multiple: baseline_multiple must be above 1 (a "
+            "shift is a value above baseline × this), e.g. 2.0");
+  EXPECT_EQ(LoadError(Duck("") + "investigate:\n  synthesis: {model: m}\n"),
+            "cfg.yaml:5:3: investigate.synthesis: missing required key 'url'; add url: <the "
+            "OpenAI-compatible API's base URL>, e.g. http://127.0.0.1:11434/v1");
+  EXPECT_EQ(LoadError(Duck("") + "investigate:\n  synthesis: {url: ftp://x, model: m}\n"),
+            "cfg.yaml:5:20: investigate.synthesis.url: not an http(s) URL; write the API's base "
+            "URL, e.g. http://127.0.0.1:11434/v1 (requests go to {url}/chat/completions)");
+  EXPECT_EQ(LoadError(Duck("    tags: {service: [a]}\n")),
+            "cfg.yaml:4:12: sources.db.tags.service: unknown key; did you mean 'services'? allowed "
+            "keys: environments, services");
+  EXPECT_EQ(LoadError(Duck("    tags: {services: ['a b']}\n")),
+            "cfg.yaml:4:23: sources.db.tags.services[0]: invalid name 'a b'; use 1 to 128 letters, "
+            "digits, '_', '.', ':' or '-'");
+  EXPECT_EQ(
+      LoadError(Duck("    tags: {services: [a, a]}\n")),
+      "cfg.yaml:4:26: sources.db.tags.services[1]: 'a' is listed twice; remove the duplicate");
+  EXPECT_EQ(LoadError(Duck("    investigate: {}\n")),
+            "cfg.yaml:4:5: sources.db.investigate: investigate: holds exactly one of metrics, logs "
+            "or changes (found 0); use one source entry per kind of evidence");
+  EXPECT_EQ(LoadError(Duck("    investigate: {metrics: {e: x}}\n")),
+            "cfg.yaml:4:19: sources.db.investigate.metrics: metrics: is for prometheus sources; a "
+            "duckdb source holds logs: or changes:");
+  EXPECT_EQ(
+      LoadError(Prom("    investigate: {logs: {dataset: llm_logs}}\n")),
+      "cfg.yaml:5:19: sources.prom.investigate.logs: logs: is for SQL sources (duckdb, postgres, "
+      "mysql, sqlite, clickhouse) and elasticsearch; a prometheus source cannot hold it");
+  EXPECT_EQ(LoadError(Prom("    investigate: {metrics: {e: 'x{a=\"{{svc}}\"}'}}\n")),
+            "cfg.yaml:5:32: sources.prom.investigate.metrics.e: unknown placeholder at "
+            "'{{svc}}\"}'; {{service}} is the only one a signal may use");
+  EXPECT_EQ(
+      LoadError(Duck("    investigate: {logs: {table: t}}\n")),
+      "cfg.yaml:4:19: sources.db.investigate.logs: missing required key 'time_column'; logs: needs "
+      "table, time_column, service_column, level_column and message_column (or dataset: llm_logs)");
+  EXPECT_EQ(LoadError(Duck("    investigate: {logs: {dataset: web_events}}\n")),
+            "cfg.yaml:4:35: sources.db.investigate.logs.dataset: unknown dataset 'web_events'; "
+            "only llm_logs can be read as logs");
+  EXPECT_EQ(
+      LoadError(Duck("    investigate: {logs: {dataset: llm_logs, table: t}}\n")),
+      "cfg.yaml:4:45: sources.db.investigate.logs.table: dataset: llm_logs takes its table and "
+      "columns from the project's binding; remove table (or drop dataset: and name the table)");
+  EXPECT_EQ(LoadError(Duck("    investigate: {logs: {dataset: llm_logs}}\n")),
+            "cfg.yaml:4:35: sources.db.investigate.logs.dataset: no project binds llm_logs to "
+            "source 'db'; add datasets: {llm_logs: {source: db}} to a project using it, or name a "
+            "table instead");
+  EXPECT_EQ(LoadError(Duck("    investigate: {changes: {query: x}}\n")),
+            "cfg.yaml:4:29: sources.db.investigate.changes.query: unknown key; allowed keys: sql");
   EXPECT_EQ(LoadError(Duck("    investigate: {changes: {sql: x}, logs: {dataset: llm_logs}}\n")),
-            "");
-  EXPECT_EQ(LoadError(Prom("    investigate: {changes: {sql: x}}\n")), "");
+
+            "cfg.yaml:4:5: sources.db.investigate: investigate: holds exactly one of metrics, logs "
+            "or changes (found 2); use one source entry per kind of evidence");
+  EXPECT_EQ(LoadError(Prom("    investigate: {changes: {sql: x}}\n")),
+            "cfg.yaml:5:19: sources.prom.investigate.changes: changes: is for SQL sources (duckdb, "
+            "postgres, mysql, sqlite, clickhouse); a prometheus source cannot hold it");
 }
 
 }  // namespace

@@ -72,7 +72,6 @@ std::string Suffix() {
 // "db locked"; latency 50 then 400) and `search` (1 error a minute throughout).
 void CreatePgFixture(PgSession& pg, const std::string& logs, const std::string& deploys) {
   const std::string day = "TIMESTAMPTZ '2026-11-02 ";
-  pg.Exec("DROP TABLE IF EXISTS " + logs + ", " + deploys);
   pg.Exec("CREATE TABLE " + logs +
           " (ts timestamptz, service text, level text, message text, latency_ms double "
           "precision)");

@@ -657,7 +657,7 @@ TEST(SynthesisPrompt, DropsTheLeastImportantPartsFirst) {
   EXPECT_FALSE(omitted.contains("timeline"));
   EXPECT_FALSE(omitted.contains("sources"));
   EXPECT_EQ(cut.at("timeline").as_array().size(), inv.timeline.size());
-  EXPECT_EQ(cut.at("question"), inv.request.question);
+  EXPECT_EQ(cut.at("question").as_string(), inv.request.question);
   // Round robin: every log source still has its most frequent message.
   for (const json::value& source : cut.at("sources").as_array()) {
     if (source.at("kind") != "logs" || source.at("status") != "ok") continue;
@@ -689,7 +689,9 @@ TEST(SynthesisPrompt, ShiftsOutliveRecoveriesWhenTheTimelineIsCut) {
       EXPECT_GE(time, previous) << "the kept entries stay in time order";
       previous = time;
     }
-    if (kept_recoveries > 0) EXPECT_EQ(kept_shifts, shifts) << "max " << max;
+    if (kept_recoveries > 0) {
+      EXPECT_EQ(kept_shifts, shifts) << "max " << max;
+    }
   }
   EXPECT_GT(cuts, 3);
 }
