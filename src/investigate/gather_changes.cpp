@@ -14,8 +14,7 @@ void GatherChanges(const GatherContext& context, SourceEvidence& evidence) {
   query.params = {Value::Timestamp(context.start_us), Value::Timestamp(context.end_us)};
   Result<QueryResult> result = RunEvidenceQuery(context, evidence, std::move(query));
   if (!result.ok()) {
-    FailEvidence(context, evidence,
-                 result.status().WithContext("source '" + context.source->id + "', changes"));
+    FailEvidence(context, evidence, result.status());
     return;
   }
   auto time_col = ColumnIndex(*result, "time");

@@ -19,12 +19,6 @@ namespace json = boost::json;
 
 constexpr int64_t kSecondUs = 1000000;
 
-std::string SourceName(const GatherContext& context) {
-  std::string name = "source '";
-  name.append(context.source->id).append("'");
-  return name;
-}
-
 //! The level filter: the configured levels in lower, upper and capitalised spellings (a
 //! keyword's terms compare exactly).
 json::value LevelFilter(const std::string& field, const std::vector<std::string>& levels) {
@@ -104,7 +98,7 @@ void GatherLogsElasticsearch(const GatherContext& context, SourceEvidence& evide
       query.query = json::serialize(body);
       Result<QueryResult> result = RunEvidenceQuery(context, evidence, std::move(query));
       if (!result.ok()) {
-        FailEvidence(context, evidence, result.status().WithContext(SourceName(context)));
+        FailEvidence(context, evidence, result.status());
         return;
       }
       auto key_col = ColumnIndex(*result, "steps");
@@ -153,7 +147,7 @@ void GatherLogsElasticsearch(const GatherContext& context, SourceEvidence& evide
       query.query = json::serialize(body);
       Result<QueryResult> result = RunEvidenceQuery(context, evidence, std::move(query));
       if (!result.ok()) {
-        FailEvidence(context, evidence, result.status().WithContext(SourceName(context)));
+        FailEvidence(context, evidence, result.status());
         return;
       }
       auto key_col = ColumnIndex(*result, "messages");

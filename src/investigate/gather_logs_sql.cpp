@@ -95,6 +95,11 @@ class SqlBuilder {
     std::string epoch = Epoch(column);
     std::string a = Param(Value::Int64(from_us / kSecondUs));
     std::string b = Param(Value::Int64(to_us / kSecondUs));
+    if (dialect_ == "clickhouse") {
+      // Its parameters arrive as text: compared with the UInt32 epoch, they need a cast.
+      a = Cat("toInt64(", a, ")");
+      b = Cat("toInt64(", b, ")");
+    }
     return epoch + " >= " + a + " AND " + epoch + " < " + b;
   }
 
@@ -201,8 +206,7 @@ void GatherLogsSql(const GatherContext& context, SourceEvidence& evidence) {
     query.params = sql.TakeParams();
     Result<QueryResult> result = RunEvidenceQuery(context, evidence, std::move(query));
     if (!result.ok()) {
-      FailEvidence(context, evidence,
-                   result.status().WithContext("source '" + context.source->id + "'"));
+      FailEvidence(context, evidence, result.status());
       return;
     }
     auto service_col = ColumnIndex(*result, "inv_service");
@@ -276,14 +280,15 @@ void GatherLogsSql(const GatherContext& context, SourceEvidence& evidence) {
 
   // 2. The top error messages in [start, end).
   if (context.top_messages > 0) {
-    std::string cond = ErrorCondition(sql, shape);
+    // Parameters in the order of their placeholders (`?` dialects bind by position).
     std::string epoch = sql.Epoch(shape.time);
+    std::string time_filter = sql.TimeFilter(shape.time, context.start_us, context.end_us);
+    std::string cond = ErrorCondition(sql, shape);
     std::string text = "SELECT ";
     if (!shape.llm) text += shape.service + " AS inv_service, ";
     text += "COALESCE(" + shape.message + ", 'unknown') AS inv_message, count(*) AS inv_count, " +
             "min(" + epoch + ") AS inv_first, max(" + epoch + ") AS inv_last FROM " + shape.table +
-            " WHERE " + sql.TimeFilter(shape.time, context.start_us, context.end_us) + " AND " +
-            cond;
+            " WHERE " + time_filter + " AND " + cond;
     if (!shape.llm && !context.services.empty()) {
       text += Cat(" AND ", sql.InList(shape.service, context.services));
     }
@@ -297,8 +302,7 @@ void GatherLogsSql(const GatherContext& context, SourceEvidence& evidence) {
     query.params = sql.TakeParams();
     Result<QueryResult> result = RunEvidenceQuery(context, evidence, std::move(query));
     if (!result.ok()) {
-      FailEvidence(context, evidence,
-                   result.status().WithContext("source '" + context.source->id + "'"));
+      FailEvidence(context, evidence, result.status());
       return;
     }
     auto service_col = ColumnIndex(*result, "inv_service");

@@ -40,9 +40,7 @@ void GatherPrometheus(const GatherContext& context, SourceEvidence& evidence) {
                        {"step", std::to_string(context.step_seconds) + "s"}};
       Result<QueryResult> result = RunEvidenceQuery(context, evidence, std::move(query));
       if (!result.ok()) {
-        FailEvidence(context, evidence,
-                     result.status().WithContext("source '" + context.source->id + "', " + signal +
-                                                 " of " + service));
+        FailEvidence(context, evidence, result.status().WithContext(Cat(signal, " of ", service)));
         return;
       }
       std::optional<size_t> time_col = ColumnIndex(*result, "timestamp");

@@ -191,6 +191,10 @@ RouteCall CallFor(const Route& route, const std::string& project, const std::str
     case ProjectFrom::kQueryBody:
       call.body = R"({"project":")" + project + R"(","sql":"SELECT 1"})";
       break;
+    case ProjectFrom::kBodyOrQueryParam:
+      call.body = R"({"project":")" + project +
+                  R"(","context":{"time_range":{"start":"now-1h","end":"now"}}})";
+      break;
     case ProjectFrom::kProjectOrAll:
       if (route.method == "GET") {
         call.target += "?project=" + project;
