@@ -172,16 +172,7 @@ TEST(InvestigateDialects, SynthesisThroughTheRouteAgainstLocalOpenAiCompatibleSe
 
 TEST(InvestigateDialects, SqliteLogTable) {
   TempDir dir;
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(dir.File("logs.sqlite").c_str(), &db), SQLITE_OK);
-  const std::string sql =
-      "CREATE TABLE events (at TEXT, svc TEXT, sev TEXT, msg TEXT); INSERT INTO events VALUES " +
-      Values("datetime(%s, 'unixepoch')") + ";";
-  char* error = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-      << (error ? error : "");
-  sqlite3_free(error);
-  sqlite3_close(db);
+  CreateSqlite(dir);
   auto server =
       Serve(dir, Config("    type: sqlite\n    path: " + dir.File("logs.sqlite") + "\n", "events"));
   ASSERT_TRUE(server);
