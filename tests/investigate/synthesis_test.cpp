@@ -157,6 +157,7 @@ enum class Reply {
   kStatus,          // the HTTP status in `status` with an OpenAI error body
   kSlow,            // answers after 10 s (or when the server stops)
   kCancel,          // cancels `cancel` and then waits like kSlow
+  kRateLimitOnce,   // 429 with Retry-After: 0 to the first request, then kSummary
 };
 
 //! A local stand-in for an OpenAI-compatible chat completions API: POST
@@ -264,6 +265,13 @@ class LocalChatServer {
         cancel.Cancel("the test cancelled the investigation");
         server_.WaitFor(std::chrono::seconds(10));
         return Error(503, "too late");
+      case Reply::kRateLimitOnce:
+        if (server_.request_count() == 1) {
+          LocalHttpResponse limited = Error(429, "rate limit reached for " + model_);
+          limited.headers.emplace_back("Retry-After", "0");
+          return limited;
+        }
+        break;
       case Reply::kNoChoices:
         return Error(200, "no completion for " + model_);
       default:
@@ -427,6 +435,14 @@ TEST(Synthesis, ServerErrorIsUnavailableAgainstLocalOpenAiCompatibleServer) {
   // One retry for a retryable status, no more.
   EXPECT_EQ(server.server().request_count(), 2u);
   ExpectNoFields(outcome);
+}
+
+TEST(Synthesis, RateLimitIsRetriedOnceAgainstLocalOpenAiCompatibleServer) {
+  LocalChatServer server(kKey, kModel, Reply::kRateLimitOnce);
+  SynthesisOutcome outcome = Synthesize(ConfigFor(server), ExampleInvestigation(), CancelToken());
+  ASSERT_TRUE(outcome.error.ok()) << outcome.error.ToString();
+  EXPECT_EQ(server.server().request_count(), 2u);
+  EXPECT_EQ(outcome.affected_components, std::vector<std::string>{"checkout"});
 }
 
 TEST(Synthesis, ReplyThatIsNotJsonIsQueryErrorAgainstLocalOpenAiCompatibleServer) {
