@@ -63,10 +63,33 @@ void Strings(JsonOut& out, const std::vector<std::string>& values) {
   out.EndArray();
 }
 
-//! The rank of the `index`-th item of source `source` among the items of every source: first
-//! items of every source first, so that each source keeps its most important items longest.
-size_t RoundRobinRank(size_t index, size_t source, size_t sources) {
-  return index * sources + source;
+size_t ItemCount(const SourceEvidence& source, Part part) {
+  switch (part) {
+    case kSeries:
+      return source.series.size();
+    case kQueryPurposes:
+      return source.queries.size();
+    case kSourceChanges:
+      return source.changes.size();
+    case kTopMessages:
+      return source.top_messages.size();
+    default:
+      return 0;
+  }
+}
+
+//! The rank of the `item`-th item of a `part` of source `source` among the items of that part
+//! of every source (0, 1, ... without gaps): first items of every source first, then second
+//! items, and so on, so that each source keeps its most important items longest.
+size_t RoundRobinRank(const std::vector<SourceEvidence>& evidence, Part part, size_t item,
+                      size_t source) {
+  size_t rank = 0;
+  for (size_t other = 0; other < evidence.size(); ++other) {
+    const size_t count = ItemCount(evidence[other], part);
+    rank += std::min(count, item);
+    if (other < source && count > item) ++rank;
+  }
+  return rank;
 }
 
 //! Ranks of the timeline entries: shifts, then changes, then recoveries, each in time order.
@@ -103,8 +126,9 @@ Keep PartTotals(const Investigation& investigation) {
   return totals;
 }
 
-void WriteSource(JsonOut& out, const SourceEvidence& source, size_t index, size_t sources,
+void WriteSource(JsonOut& out, const std::vector<SourceEvidence>& evidence, size_t index,
                  const Keep& keep) {
+  const SourceEvidence& source = evidence[index];
   out.StartObject();
   out.Key("source").String(source.source);
   out.Key("type").String(source.type);
@@ -118,7 +142,7 @@ void WriteSource(JsonOut& out, const SourceEvidence& source, size_t index, size_
   }
   if (!source.services.empty()) Strings(out.Key("services"), source.services);
   auto kept = [&](Part part, size_t item) {
-    return RoundRobinRank(item, index, sources) < keep[part];
+    return RoundRobinRank(evidence, part, item, index) < keep[part];
   };
   if (!source.queries.empty() && kept(kQueryPurposes, 0)) {
     out.Key("queries").StartArray();
@@ -236,7 +260,7 @@ std::string RenderPrompt(const Investigation& investigation, const Keep& keep, c
     const size_t sources = investigation.evidence.size();
     out.Key("sources").StartArray();
     for (size_t i = 0; i < sources && i < keep[kSources]; ++i) {
-      WriteSource(out, investigation.evidence[i], i, sources, keep);
+      WriteSource(out, investigation.evidence, i, keep);
     }
     out.EndArray();
   }
@@ -489,7 +513,14 @@ SynthesisOutcome Synthesize(const SynthesisConfig& config, const Investigation& 
   if (!response.ok()) {
     const Status& status = response.status();
     std::string message = "synthesis endpoint " + endpoint;
-    switch (status.code()) {
+    ErrorCode code = status.code();
+    // libcurl's own timer (set to the time left) may fire a little before our clock reaches the
+    // deadline; PerformWithRetry then reports the timeout as a transport failure.
+    if (code == ErrorCode::kUnavailable &&
+        Clock::now() + std::chrono::milliseconds(50) >= started + timeout) {
+      code = ErrorCode::kDeadlineExceeded;
+    }
+    switch (code) {
       case ErrorCode::kCancelled:
         return finish(Cancelled(message.append(": cancelled (").append(status.message()) + ")"));
       case ErrorCode::kDeadlineExceeded:

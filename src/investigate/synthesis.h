@@ -16,13 +16,18 @@ namespace tributary::investigate {
 
 //! The user message sent to the model: the question, the window, the timeline, the components
 //! and per source its status, queries' purposes, error totals and top messages (never raw
-//! points), as JSON cut to `max_bytes`.
+//! points), as JSON cut to `max_bytes`. Cutting drops whole items, least important first (see
+//! docs/investigate.md, "Synthesis"), never text mid-way, and counts them in `omitted`; the
+//! context and window are always sent, even when they alone exceed `max_bytes`.
 std::string SynthesisPrompt(const Investigation& investigation, int64_t max_bytes);
 
-//! Calls `{config.url}/chat/completions` (see the header comment) within config.timeout_ms or
-//! until `cancel`. Errors: UNAVAILABLE (unreachable, HTTP status, with the endpoint's message
-//! but never the key), DEADLINE_EXCEEDED, CANCELLED, QUERY_ERROR (a reply that is not the
-//! expected JSON object, naming what is missing).
+//! Calls `{config.url}/chat/completions` (trailing slashes of the URL dropped; see the header
+//! comment) within config.timeout_ms or until `cancel`, both aborting the transfer. A retryable
+//! status (408, 429, 500, 502, 503, 504) is tried once more within the timeout. The reply's content
+//! may be wrapped in a ```json fence. Errors: UNAVAILABLE (unreachable, HTTP status, with the
+//! endpoint's error.message but never the key), DEADLINE_EXCEEDED, CANCELLED, QUERY_ERROR (a
+//! reply that is not the expected JSON object, naming what is missing); on error the three
+//! fields are empty.
 SynthesisOutcome Synthesize(const SynthesisConfig& config, const Investigation& investigation,
                             const CancelToken& cancel);
 

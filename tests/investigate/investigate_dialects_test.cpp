@@ -9,12 +9,14 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <random>
 #include <string>
 
 #include "connectors/clickhouse_test_support.h"
 #include "connectors/mysql_test_support.h"
+#include "support/local_http_server.h"
 #include "support/server_harness.h"
 
 namespace tributary {
@@ -102,8 +104,7 @@ std::unique_ptr<ServerProcess> Serve(const TempDir& dir, const std::string& conf
   return server;
 }
 
-TEST(InvestigateDialects, SqliteLogTable) {
-  TempDir dir;
+void CreateSqlite(const TempDir& dir) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.File("logs.sqlite").c_str(), &db), SQLITE_OK);
   const std::string sql =
@@ -114,6 +115,64 @@ TEST(InvestigateDialects, SqliteLogTable) {
       << (error ? error : "");
   sqlite3_free(error);
   sqlite3_close(db);
+}
+
+// The route with investigate.synthesis: the chat endpoint is a local server speaking the
+// OpenAI chat completions API (no model runs here); its answer lands in the three fields, and
+// a failing endpoint gives synthesis.error with the rest of the answer unchanged.
+TEST(InvestigateDialects, SynthesisThroughTheRouteAgainstLocalOpenAiCompatibleServer) {
+  std::atomic<bool> fail{false};
+  testing::LocalHttpServer chat([&](const testing::LocalHttpRequest& req) {
+    testing::LocalHttpResponse r;
+    if (req.path != "/v1/chat/completions" || fail) {
+      r.status = 500;
+      r.body = R"({"error":{"message":"model overloaded"}})";
+      return r;
+    }
+    // The evidence reached the model: the top message is in the prompt.
+    const bool seen = req.body.find("cart db deadlock") != std::string::npos;
+    json::object content{{"root_cause", seen ? "cart db deadlock" : "unknown"},
+                         {"affected_components", json::array{"cart"}},
+                         {"recommended_actions", json::array{"kill the blocking query"}}};
+    json::object message{{"role", "assistant"}, {"content", json::serialize(content)}};
+    r.body = json::serialize(
+        json::object{{"choices", json::array{json::object{{"index", 0}, {"message", message}}}}});
+    return r;
+  });
+  TempDir dir;
+  CreateSqlite(dir);
+  std::string config = "investigate:\n  synthesis: {url: '";
+  config.append(chat.url()).append("/v1', model: test-model}\n");
+  config.append(Config("    type: sqlite\n    path: " + dir.File("logs.sqlite") + "\n", "events"));
+  auto server = Serve(dir, config);
+  ASSERT_TRUE(server);
+  HttpClient client(server->port());
+  const std::string body =
+      R"({"question":"why is cart slow?","context":{"time_range":{"start":)"
+      R"("2026-11-02T10:00:00Z","end":"2026-11-02T11:00:00Z"},"services":["cart"]},)"
+      R"("step_seconds":60})";
+  auto r = client.Post("/api/v1/investigate", body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::object answer = json::parse(r.body).as_object();
+  EXPECT_EQ(answer.at("root_cause").as_string(), "cart db deadlock") << r.body;
+  EXPECT_EQ(json::serialize(answer.at("affected_components")), "[\"cart\"]");
+  EXPECT_EQ(answer.at("synthesis").at("model").as_string(), "test-model");
+  EXPECT_FALSE(answer.at("synthesis").as_object().contains("error"));
+  EXPECT_FALSE(answer.at("timeline").as_array().empty());
+
+  fail = true;
+  r = client.Post("/api/v1/investigate", body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  answer = json::parse(r.body).as_object();
+  EXPECT_FALSE(answer.contains("root_cause")) << r.body;
+  EXPECT_FALSE(answer.contains("recommended_actions"));
+  EXPECT_EQ(answer.at("synthesis").at("error").at("code").as_string(), "UNAVAILABLE") << r.body;
+  EXPECT_FALSE(answer.at("timeline").as_array().empty());
+}
+
+TEST(InvestigateDialects, SqliteLogTable) {
+  TempDir dir;
+  CreateSqlite(dir);
   auto server =
       Serve(dir, Config("    type: sqlite\n    path: " + dir.File("logs.sqlite") + "\n", "events"));
   ASSERT_TRUE(server);
