@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { AS_OF, CONTRACT_TOOLS, STABLE_CODES, toolError, toolResult } from './harness.mjs';
+import { AS_OF, CONTRACT_TOOLS, STABLE_CODES, WRITES, toolError, toolResult } from './harness.mjs';
 
 /** Numbers computed in double by the engine and here in a different order may differ in the last bits. */
 export function assertClose(actual, expected, what) {
@@ -30,11 +30,12 @@ export function assertKpi(actual, expected, what) {
   for (const [k, v] of Object.entries(expected)) assertClose(actual[k], v, `${what}.${k}`);
 }
 
-/** A tool error with a stable code; returns the error object. */
+/** A tool error with a stable code (`code`, or one of an array); returns the error object. */
 export function assertToolError(result, code, what) {
   const error = toolError(result);
   assert.ok(STABLE_CODES.has(error.code), `${what}: '${error.code}' is not one of the stable codes`);
-  assert.equal(error.code, code, `${what}: ${error.message}`);
+  const codes = Array.isArray(code) ? code : [code];
+  assert.ok(codes.includes(error.code), `${what}: ${error.code} (${error.message}), expected ${codes.join(' or ')}`);
   assert.ok(error.message.length > 0, `${what}: empty message`);
   return error;
 }
@@ -160,6 +161,7 @@ export function defineCommonTests(ctx) {
         name: 'run_query',
         arguments: {
           sql: 'SELECT order_id FROM orders WHERE amount > $1 ORDER BY order_id',
+          source: 'alpha_wh',
           params: [10],
           limit: 2,
         },
@@ -171,7 +173,10 @@ export function defineCommonTests(ctx) {
 
     // SQL the engine rejects is a tool error, not a protocol error.
     assertToolError(
-      await client.callTool({ name: 'run_query', arguments: { sql: 'SELECT no_such_column FROM orders' } }),
+      await client.callTool({
+        name: 'run_query',
+        arguments: { sql: 'SELECT no_such_column FROM orders', source: 'alpha_wh' },
+      }),
       'QUERY_ERROR',
       'run_query of a missing column',
     );
@@ -180,20 +185,15 @@ export function defineCommonTests(ctx) {
   test('tools/call run_query: a write is refused and the table is intact', async () => {
     const { client, fixture } = ctx();
     const count = async () =>
-      toolResult(await client.callTool({ name: 'run_query', arguments: { sql: 'SELECT count(*) AS n FROM orders' } }))
-        .rows[0][0];
+      toolResult(
+        await client.callTool({
+          name: 'run_query',
+          arguments: { sql: 'SELECT count(*) AS n FROM orders', source: 'alpha_wh' },
+        }),
+      ).rows[0][0];
     assert.equal(await count(), fixture.expected.ordersCount);
-    for (const sql of [
-      "INSERT INTO orders VALUES (99, 'north', 1.0, DATE '2026-11-10')",
-      'DROP VIEW orders',
-      'DROP TABLE orders',
-      'DELETE FROM orders',
-    ]) {
-      assertToolError(
-        await client.callTool({ name: 'run_query', arguments: { sql, source: 'alpha_wh' } }),
-        'PERMISSION_DENIED',
-        sql,
-      );
+    for (const { sql, codes } of WRITES) {
+      assertToolError(await client.callTool({ name: 'run_query', arguments: { sql, source: 'alpha_wh' } }), codes, sql);
     }
     assert.equal(await count(), fixture.expected.ordersCount);
   });
@@ -313,7 +313,6 @@ export function defineCommonTests(ctx) {
       { name: 'run_query', arguments: { sql: 'SELECT * FROM customers', source: 'beta_wh', project: 'beta' } },
       { name: 'describe_source', arguments: { source: 'beta_wh' } },
       { name: 'list_sources', arguments: { project: 'beta' } },
-      { name: 'list_metrics', arguments: { project: 'beta' } },
       { name: 'get_metric', arguments: { pack: 'llm', metric: 'realtime_kpi', project: 'beta' } },
     ];
     for (const call of calls) {

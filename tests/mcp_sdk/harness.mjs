@@ -52,6 +52,22 @@ export const STABLE_CODES = new Set([
   'INTERNAL',
 ]);
 
+/**
+ * Writes run_query must refuse, with the codes allowed. The statement guard refuses DROP and
+ * CREATE with PERMISSION_DENIED; an INSERT or DELETE on a file-backed table (a view) fails in
+ * DuckDB's binder first, which the REST API reports as QUERY_ERROR.
+ */
+export const WRITES = [
+  { sql: 'DROP VIEW orders', codes: ['PERMISSION_DENIED'] },
+  { sql: 'DROP TABLE orders', codes: ['PERMISSION_DENIED'] },
+  { sql: 'CREATE TABLE stolen AS SELECT * FROM orders', codes: ['PERMISSION_DENIED'] },
+  {
+    sql: "INSERT INTO orders VALUES (99, 'north', 1.0, DATE '2026-11-10')",
+    codes: ['PERMISSION_DENIED', 'QUERY_ERROR'],
+  },
+  { sql: 'DELETE FROM orders', codes: ['PERMISSION_DENIED', 'QUERY_ERROR'] },
+];
+
 // "now" of the metric calls: every window is computed from it, so the answer is fixed.
 export const AS_OF = '2026-11-21T12:00:00Z';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { assertKpi, assertRowsClose, assertToolError, defineCommonTests } from './common.mjs';
-import { AS_OF, connectHttp, makeFixture, rest, startServe, toolResult } from './harness.mjs';
+import { AS_OF, WRITES, connectHttp, makeFixture, rest, startServe, toolResult } from './harness.mjs';
 
 describe('MCP over streamable HTTP with the SDK client', () => {
   let fixture;
@@ -60,20 +60,27 @@ describe('MCP over streamable HTTP with the SDK client', () => {
       assert.ok(mcp.rows.length > 0, `${sql}: no rows`);
     }
     // And both agree with the data.
-    const mcp = toolResult(await alpha.client.callTool({ name: 'run_query', arguments: { sql: expected.regionSql } }));
+    const mcp = toolResult(
+      await alpha.client.callTool({ name: 'run_query', arguments: { sql: expected.regionSql, source: 'alpha_wh' } }),
+    );
     assertRowsClose(mcp.rows, expected.regionRows, 'region rows');
   });
 
-  test('the refused write has the code the REST API gives', async () => {
-    const sql = 'DROP VIEW orders';
-    const mcp = assertToolError(
-      await alpha.client.callTool({ name: 'run_query', arguments: { sql } }),
-      'PERMISSION_DENIED',
-      sql,
-    );
-    const r = await rest(server.url, '/api/v1/query', { key: fixture.keys.alpha, method: 'POST', body: { sql } });
-    assert.equal(r.status, 403, r.text);
-    assert.equal(r.json.error.code, mcp.code);
+  test('each refused write has the code the REST API gives for it', async () => {
+    for (const { sql, codes } of WRITES) {
+      const mcp = assertToolError(
+        await alpha.client.callTool({ name: 'run_query', arguments: { sql, source: 'alpha_wh' } }),
+        codes,
+        sql,
+      );
+      const r = await rest(server.url, '/api/v1/query', {
+        key: fixture.keys.alpha,
+        method: 'POST',
+        body: { sql, source: 'alpha_wh' },
+      });
+      assert.ok(r.status >= 400, `${sql}: REST ${r.status}`);
+      assert.equal(mcp.code, r.json.error.code, `${sql}: REST says ${r.text}`);
+    }
   });
 
   test('get_metric answers the data of the REST metric route for the same parameters', async () => {
