@@ -74,11 +74,13 @@ export function defineCommonTests(ctx) {
       assert.equal(tool.inputSchema.additionalProperties, false, `${name}: inputSchema.additionalProperties`);
       const props = Object.keys(tool.inputSchema.properties ?? {});
       for (const p of spec.properties) assert.ok(props.includes(p), `${name}: input property ${p} missing (${props})`);
-      assert.deepEqual(
-        [...(tool.inputSchema.required ?? [])].sort(),
-        [...spec.required].sort(),
-        `${name}: required inputs`,
-      );
+      if (spec.required) {
+        assert.deepEqual(
+          [...(tool.inputSchema.required ?? [])].sort(),
+          [...spec.required].sort(),
+          `${name}: required inputs`,
+        );
+      }
       assert.equal(tool.outputSchema?.type, 'object', `${name}: outputSchema.type`);
     }
   });
