@@ -315,6 +315,7 @@ export function defineCommonTests(ctx) {
       { name: 'run_query', arguments: { sql: 'SELECT * FROM customers', source: 'beta_wh', project: 'beta' } },
       { name: 'describe_source', arguments: { source: 'beta_wh' } },
       { name: 'list_sources', arguments: { project: 'beta' } },
+      { name: 'list_metrics', arguments: { project: 'beta' } },
       { name: 'get_metric', arguments: { pack: 'llm', metric: 'realtime_kpi', project: 'beta' } },
     ];
     for (const call of calls) {
