@@ -184,6 +184,24 @@ export function defineCommonTests(ctx) {
     );
   });
 
+  test('tools/call run_query: doubles arrive bit for bit as the CSV has them', async () => {
+    const { client, fixture } = ctx();
+    const out = toolResult(
+      await client.callTool({
+        name: 'run_query',
+        arguments: { sql: 'SELECT cost_usd, latency_ms FROM llm_logs ORDER BY request_id', source: 'alpha_wh' },
+      }),
+    );
+    const differ = [];
+    out.rows.forEach((row, i) => {
+      const want = fixture.expected.costRows[i];
+      if (row[0] !== want[0] || row[1] !== want[1])
+        differ.push(`row ${i}: ${JSON.stringify(row)}, CSV ${JSON.stringify(want)}`);
+    });
+    assert.equal(out.rows.length, fixture.expected.costRows.length);
+    assert.deepEqual(differ, []);
+  });
+
   test('tools/call run_query: a write is refused and the table is intact', async () => {
     const { client, fixture } = ctx();
     const count = async () =>

@@ -258,6 +258,9 @@ function expectedAnswers(logs) {
       { name: 'placed_at', type: 'date' },
     ],
     llmColumnNames: LLM_COLUMNS,
+    // SELECT cost_usd, latency_ms FROM llm_logs ORDER BY request_id: the doubles as written in
+    // the CSV (JavaScript's shortest round-trip text), which must arrive bit for bit.
+    costRows: [...logs].sort((a, b) => (a.request_id < b.request_id ? -1 : 1)).map((r) => [r.cost_usd, r.latency_ms]),
     customerNames: CUSTOMERS.map(([, name]) => name).sort(),
     realtimeKpi,
   };
