@@ -4,7 +4,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { AS_OF, CONTRACT_TOOLS, STABLE_CODES, WRITES, toolError, toolResult } from './harness.mjs';
+import {
+  AS_OF,
+  CONTRACT_TOOLS,
+  MCP_DEFAULT_ROW_LIMIT,
+  STABLE_CODES,
+  WRITES,
+  toolError,
+  toolResult,
+} from './harness.mjs';
 
 /** Numbers computed in double by the engine and here in a different order may differ in the last bits. */
 export function assertClose(actual, expected, what) {
@@ -189,7 +197,11 @@ export function defineCommonTests(ctx) {
     const out = toolResult(
       await client.callTool({
         name: 'run_query',
-        arguments: { sql: 'SELECT cost_usd, latency_ms FROM llm_logs ORDER BY request_id', source: 'alpha_wh' },
+        arguments: {
+          sql: 'SELECT cost_usd, latency_ms FROM llm_logs ORDER BY request_id',
+          source: 'alpha_wh',
+          limit: 100,
+        },
       }),
     );
     const differ = [];
@@ -200,6 +212,17 @@ export function defineCommonTests(ctx) {
     });
     assert.equal(out.rows.length, fixture.expected.costRows.length);
     assert.deepEqual(differ, []);
+  });
+
+  test('tools/call run_query without a limit: mcp.default_row_limit rows, truncated', async () => {
+    const { client, fixture } = ctx();
+    assert.ok(fixture.expected.llmRowCount > MCP_DEFAULT_ROW_LIMIT);
+    const out = toolResult(
+      await client.callTool({ name: 'run_query', arguments: { sql: 'SELECT * FROM llm_logs', source: 'alpha_wh' } }),
+    );
+    assert.equal(out.rows.length, MCP_DEFAULT_ROW_LIMIT);
+    assert.equal(out.rowCount, MCP_DEFAULT_ROW_LIMIT);
+    assert.equal(out.truncated, true);
   });
 
   test('tools/call run_query: a write is refused and the table is intact', async () => {

@@ -69,6 +69,9 @@ export const WRITES = [
   { sql: 'DELETE FROM orders', codes: ['PERMISSION_DENIED', 'QUERY_ERROR'] },
 ];
 
+/** `mcp.default_row_limit` of the test's config. */
+export const MCP_DEFAULT_ROW_LIMIT = 25;
+
 // "now" of the metric calls: every window is computed from it, so the answer is fixed.
 export const AS_OF = '2026-11-21T12:00:00Z';
 
@@ -199,6 +202,9 @@ auth:
       roles: [read, query]
 
 rate_limits: {per_minute: 0, per_hour: 0}
+
+mcp:
+  default_row_limit: ${MCP_DEFAULT_ROW_LIMIT}   # below llm_logs' 30 rows: run_query without a limit is cut
 `,
   );
   return {
@@ -258,6 +264,7 @@ function expectedAnswers(logs) {
       { name: 'placed_at', type: 'date' },
     ],
     llmColumnNames: LLM_COLUMNS,
+    llmRowCount: logs.length,
     // SELECT cost_usd, latency_ms FROM llm_logs ORDER BY request_id: the doubles as written in
     // the CSV (JavaScript's shortest round-trip text), which must arrive bit for bit.
     costRows: [...logs].sort((a, b) => (a.request_id < b.request_id ? -1 : 1)).map((r) => [r.cost_usd, r.latency_ms]),

@@ -166,4 +166,11 @@ describe('MCP over streamable HTTP with the SDK client', () => {
     assert.equal(r.status, 401);
     assert.match(r.headers.get('www-authenticate') ?? '', /^Bearer/);
   });
+
+  test('the SDK reported no transport error (e.g. on its GET /mcp for a stream, answered 405)', () => {
+    assert.deepEqual(
+      alpha.transport.errors.map((e) => String(e)),
+      [],
+    );
+  });
 });
