@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -470,3 +470,34 @@ export function toolResult(result) {
 }
 
 export { sleep };
+
+/**
+ * A query DuckDB needs many minutes for (a filtered count over 10^12 generated rows), so a
+ * test can cancel it while it runs.
+ */
+export const ENDLESS_SQL = 'SELECT count(*) AS n FROM range(1000000000000) t(x) WHERE x % 7 = 3';
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command (which may hold spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/** Waits until a message with id `id` came in on the recording transport, or `timeoutMs`. */
+export async function waitForResponse(transport, id, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = transport.messages.find((x) => x.dir === 'in' && x.message.id === id && !x.message.method);
+    if (m || Date.now() > deadline) return m?.message;
+    await sleep(25);
+  }
+}
+
+/** The id of the last request of `method` the client sent. */
+export function lastRequestId(transport, method) {
+  const sent = transport.messages.filter((m) => m.dir === 'out' && m.message.method === method);
+  return sent.at(-1)?.message.id;
+}

@@ -6,7 +6,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { assertKpi, assertRowsClose, assertToolError, defineCommonTests } from './common.mjs';
-import { AS_OF, WRITES, connectHttp, makeFixture, rest, startServe, toolResult } from './harness.mjs';
+import {
+  AS_OF,
+  ENDLESS_SQL,
+  WRITES,
+  connectHttp,
+  lastRequestId,
+  makeFixture,
+  rest,
+  sleep,
+  startServe,
+  toolResult,
+  waitForResponse,
+} from './harness.mjs';
 
 describe('MCP over streamable HTTP with the SDK client', () => {
   let fixture;
@@ -165,6 +177,46 @@ describe('MCP over streamable HTTP with the SDK client', () => {
     await r.arrayBuffer();
     assert.equal(r.status, 401);
     assert.match(r.headers.get('www-authenticate') ?? '', /^Bearer/);
+  });
+
+  test('an aborted call: the SDK sends notifications/cancelled, the query stops and its POST gets CANCELLED', async () => {
+    // Its own client: the answer to the aborted call reaches the SDK after it gave up on it,
+    // which the SDK reports as a transport error.
+    const c = await connectHttp(server.url, fixture.keys.alpha);
+    try {
+      const abort = new AbortController();
+      const call = c.client.callTool(
+        { name: 'run_query', arguments: { sql: ENDLESS_SQL, source: 'alpha_wh', timeout_ms: 60_000 } },
+        undefined,
+        { signal: abort.signal },
+      );
+      await sleep(300);
+      const cancelledAt = Date.now();
+      abort.abort('the test cancels');
+      await assert.rejects(call);
+      const id = lastRequestId(c.transport, 'tools/call');
+      assert.ok(
+        c.transport.messages.some(
+          (m) => m.dir === 'out' && m.message.method === 'notifications/cancelled' && m.message.params.requestId === id,
+        ),
+        'the SDK sent no notifications/cancelled',
+      );
+      // Without the cancel the query would run until its 60 s timeout.
+      const answer = await waitForResponse(c.transport, id, 10_000);
+      assert.ok(answer, `no answer to the cancelled call within 10 s (the query was not interrupted)`);
+      assertToolError(answer.result, 'CANCELLED', 'the cancelled call');
+      assert.ok(Date.now() - cancelledAt < 10_000);
+      // The server goes on serving.
+      const n = toolResult(
+        await c.client.callTool({
+          name: 'run_query',
+          arguments: { sql: 'SELECT count(*) AS n FROM orders', source: 'alpha_wh' },
+        }),
+      );
+      assert.equal(n.rows[0][0], fixture.expected.ordersCount);
+    } finally {
+      await c.close();
+    }
   });
 
   test('the SDK reported no transport error (e.g. on its GET /mcp for a stream, answered 405)', () => {

@@ -5,7 +5,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { defineCommonTests } from './common.mjs';
-import { connectStdio, makeFixture, runStdioRaw, toolResult } from './harness.mjs';
+import {
+  ENDLESS_SQL,
+  connectStdio,
+  cpuSeconds,
+  lastRequestId,
+  makeFixture,
+  runStdioRaw,
+  sleep,
+  toolResult,
+  waitForResponse,
+} from './harness.mjs';
 
 describe('MCP over stdio with the SDK client', () => {
   let fixture;
@@ -56,6 +66,48 @@ describe('MCP over stdio with the SDK client', () => {
       assert.equal(r.code, 2, `exit code; stderr:\n${r.stderr}`);
       assert.equal(r.stdout, '', 'stdout must carry JSON-RPC only');
       assert.match(r.stderr, /TRIBUTARY_API_KEY|key/i);
+    }
+  });
+
+  test('an aborted call: the SDK sends notifications/cancelled, the query stops, no answer comes', async () => {
+    // Its own process: the server's CPU time shows whether the query still runs.
+    const c = await connectStdio(fixture, fixture.keys.alpha);
+    try {
+      const pid = c.inner.pid;
+      const abort = new AbortController();
+      const call = c.client.callTool(
+        { name: 'run_query', arguments: { sql: ENDLESS_SQL, source: 'alpha_wh', timeout_ms: 60_000 } },
+        undefined,
+        { signal: abort.signal },
+      );
+      await sleep(300);
+      abort.abort('the test cancels');
+      await assert.rejects(call);
+      const id = lastRequestId(c.transport, 'tools/call');
+      assert.ok(
+        c.transport.messages.some(
+          (m) => m.dir === 'out' && m.message.method === 'notifications/cancelled' && m.message.params.requestId === id,
+        ),
+        'the SDK sent no notifications/cancelled',
+      );
+      // The server answers the next call, and after that the cancelled one has no answer.
+      const n = toolResult(
+        await c.client.callTool({
+          name: 'run_query',
+          arguments: { sql: 'SELECT count(*) AS n FROM orders', source: 'alpha_wh' },
+        }),
+      );
+      assert.equal(n.rows[0][0], fixture.expected.ordersCount);
+      await sleep(300);
+      // The interrupted query uses no CPU any more (it would use one or more cores until its
+      // 60 s timeout): less than a quarter of a core over one second.
+      const before = cpuSeconds(pid);
+      await sleep(1000);
+      const used = cpuSeconds(pid) - before;
+      assert.ok(used < 0.25, `the server used ${used} CPU seconds in the second after the cancel`);
+      assert.equal(await waitForResponse(c.transport, id, 0), undefined, 'the cancelled call was answered');
+    } finally {
+      await c.close();
     }
   });
 
