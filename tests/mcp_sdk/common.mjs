@@ -8,6 +8,7 @@ import {
   AS_OF,
   CONTRACT_TOOLS,
   MCP_DEFAULT_ROW_LIMIT,
+  MCP_MAX_RESULT_BYTES,
   STABLE_CODES,
   WRITES,
   toolError,
@@ -223,6 +224,23 @@ export function defineCommonTests(ctx) {
     assert.equal(out.rows.length, MCP_DEFAULT_ROW_LIMIT);
     assert.equal(out.rowCount, MCP_DEFAULT_ROW_LIMIT);
     assert.equal(out.truncated, true);
+  });
+
+  test('tools/call run_query over mcp.max_result_bytes: rows cut from the end, truncated', async () => {
+    const { client } = ctx();
+    // 2,000 rows of about 110 bytes: about 220 KB of rows.
+    const sql = "SELECT x, repeat('y', 100) AS pad FROM range(2000) t(x) ORDER BY x";
+    const out = toolResult(
+      await client.callTool({ name: 'run_query', arguments: { sql, source: 'alpha_wh', limit: 2000 } }),
+    );
+    assert.equal(out.truncated, true);
+    assert.equal(out.stats.truncatedBy, 'mcp.max_result_bytes');
+    assert.ok(out.rows.length > 0 && out.rows.length < 2000, `${out.rows.length} rows`);
+    assert.equal(out.rowCount, out.rows.length);
+    // The first rows are kept, in order.
+    out.rows.forEach((row, i) => assert.equal(row[0], i));
+    const size = Buffer.byteLength(JSON.stringify(out));
+    assert.ok(size <= MCP_MAX_RESULT_BYTES, `the result is ${size} bytes`);
   });
 
   test('tools/call run_query: a write is refused and the table is intact', async () => {

@@ -69,8 +69,9 @@ export const WRITES = [
   { sql: 'DELETE FROM orders', codes: ['PERMISSION_DENIED', 'QUERY_ERROR'] },
 ];
 
-/** `mcp.default_row_limit` of the test's config. */
+/** `mcp.default_row_limit` and `mcp.max_result_bytes` of the test's config. */
 export const MCP_DEFAULT_ROW_LIMIT = 25;
+export const MCP_MAX_RESULT_BYTES = 65536;
 
 // "now" of the metric calls: every window is computed from it, so the answer is fixed.
 export const AS_OF = '2026-11-21T12:00:00Z';
@@ -205,6 +206,7 @@ rate_limits: {per_minute: 0, per_hour: 0}
 
 mcp:
   default_row_limit: ${MCP_DEFAULT_ROW_LIMIT}   # below llm_logs' 30 rows: run_query without a limit is cut
+  max_result_bytes: ${MCP_MAX_RESULT_BYTES}
 `,
   );
   return {
