@@ -310,6 +310,17 @@ std::string McpJson(const json::value& value) {
   return out.Take();
 }
 
+std::string McpJson(const json::object& object) {
+  JsonOut out;
+  out.StartObject();
+  for (const auto& [k, e] : object) {
+    out.Key(std::string_view(k));
+    WriteValue(out, e);
+  }
+  out.EndObject();
+  return out.Take();
+}
+
 std::optional<std::string> ValidateAgainstSchema(const json::value& schema,
                                                  const json::value& value,
                                                  const std::string& path) {
@@ -590,13 +601,23 @@ McpToolResult RunRunQuery(const McpTools&, const Router& router, const json::obj
   }
   out["warnings"] = std::move(warnings);
   out["rowCount"] = out["rows"].as_array().size();
-  FitArray(out, "rows", Mcp(ctx).max_result_bytes);
-  const size_t rows = out["rows"].as_array().size();
-  out["rowCount"] = rows;
-  if (out["truncated"].as_bool() && !truncated) {
-    out["stats"].as_object()["truncated"] = true;
-    out["stats"].as_object()["truncatedBy"] = "mcp.max_result_bytes";
-    out["stats"].as_object()["rows"] = rows;
+  const int64_t max_bytes = Mcp(ctx).max_result_bytes;
+  FitArray(out, "rows", max_bytes);
+  // The counts follow the rows kept; what they add to the size may cost a few rows more.
+  auto recount = [&] {
+    const size_t rows = out["rows"].as_array().size();
+    out["rowCount"] = rows;
+    if (out["truncated"].as_bool() && !truncated) {
+      json::object& s = out["stats"].as_object();
+      s["rows"] = rows;
+      s["truncated"] = true;
+      s["truncatedBy"] = "mcp.max_result_bytes";
+    }
+  };
+  recount();
+  while (McpJson(out).size() > static_cast<size_t>(max_bytes) && !out["rows"].as_array().empty()) {
+    out["rows"].as_array().pop_back();
+    recount();
   }
   return Success(out);
 }

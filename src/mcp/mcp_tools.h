@@ -100,6 +100,8 @@ class McpTools {
 //! Writes a Boost.JSON value compactly with RapidJSON (doubles as plain decimals, like every
 //! other JSON document of the API).
 std::string McpJson(const boost::json::value& value);
+//! The same for an object, without copying it into a value first.
+std::string McpJson(const boost::json::object& object);
 
 //! The first error of `value` against `schema` (a JSON Schema subset: type, properties,
 //! required, additionalProperties, items, minimum, maximum, enum), naming the argument

@@ -158,13 +158,15 @@ TEST_F(McpHttp, TransportRules) {
   EXPECT_EQ(Post(Rpc(2, "ping", "{}"), kKeyA, {{"MCP-Protocol-Version", "2025-06-18"}}).status,
             200);
   EXPECT_EQ(Post(Rpc(2, "ping", "{}"), kKeyA, {{"Origin", "http://evil.example"}}).status, 403);
-  EXPECT_EQ(Post(Rpc(2, "ping", "{}"), kKeyA,
-                 {{"Origin", "http://127.0.0.1:" + std::to_string(port_)},
-                  {"Host", "127.0.0.1:" + std::to_string(port_)}})
-                .status,
-            200);
+  std::string own = "127.0.0.1:";
+  own.append(std::to_string(port_));
+  std::string own_origin = "http://";
+  own_origin.append(own);
+  EXPECT_EQ(Post(Rpc(2, "ping", "{}"), kKeyA, {{"Origin", own_origin}, {"Host", own}}).status, 200);
   EXPECT_EQ(Post(Rpc(2, "ping", "{}"), kKeyA, {{"Accept", "text/plain"}}).status, 406);
-  HttpResponse batch = Post("[" + Rpc(3, "ping", "{}") + "]", kKeyA);
+  std::string batch_body = "[";
+  batch_body.append(Rpc(3, "ping", "{}")).append("]");
+  HttpResponse batch = Post(batch_body, kKeyA);
   EXPECT_EQ(batch.status, 400);
   EXPECT_EQ(Parse(batch.body).at("error").at("code").to_number<int64_t>(), -32600);
   HttpResponse bad = Post("{oops", kKeyA);
@@ -190,7 +192,7 @@ TEST_F(McpHttp, RunQueryEqualsTheRestRoute) {
 
 TEST_F(McpHttp, AWriteIsAToolErrorWithTheRestCode) {
   const std::string body =
-      json::serialize(json::object{{"sql", "DELETE FROM events"}, {"source", "mcpe2e_a"}});
+      json::serialize(json::object{{"sql", "DROP TABLE events"}, {"source", "mcpe2e_a"}});
   json::value mcp = Send(ToolCall(6, "run_query", body));
   HttpResponse rest = PostQuery(port_, body, {{"Authorization", std::string("Bearer ") + kKeyA}});
   ASSERT_NE(rest.status, 200);

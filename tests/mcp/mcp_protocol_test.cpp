@@ -239,7 +239,9 @@ TEST_F(McpProtocol, InvestigateIsListedAndRunsAsItsRoute) {
            R"({"context":{"time_range":{"start":"now-1h","end":"now"}},"question":"why?"})");
   // Until POST /api/v1/investigate exists this is its 404; afterwards its answer or error.
   EXPECT_TRUE(r.contains("isError"));
-  if (r.at("isError").as_bool()) EXPECT_FALSE(ErrorOf(r).first.empty());
+  if (r.at("isError").as_bool()) {
+    EXPECT_FALSE(ErrorOf(r).first.empty());
+  }
 }
 
 TEST_F(McpProtocol, Resources) {
