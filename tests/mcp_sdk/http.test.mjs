@@ -190,7 +190,7 @@ describe('MCP over streamable HTTP with the SDK client', () => {
         undefined,
         { signal: abort.signal },
       );
-      await sleep(300);
+      await sleep(500);
       const cancelledAt = Date.now();
       abort.abort('the test cancels');
       await assert.rejects(call);

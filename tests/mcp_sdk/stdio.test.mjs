@@ -80,7 +80,7 @@ describe('MCP over stdio with the SDK client', () => {
         undefined,
         { signal: abort.signal },
       );
-      await sleep(300);
+      await sleep(500);
       abort.abort('the test cancels');
       await assert.rejects(call);
       const id = lastRequestId(c.transport, 'tools/call');
