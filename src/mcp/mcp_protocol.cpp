@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+#include <vector>
 
 #include "core/json_out.h"
 
@@ -170,9 +171,13 @@ McpReply McpServer::Handle(std::string_view message, const McpCallContext& ctx) 
         if (const json::value* r = p.if_contains("reason"); r && r->is_string()) {
           reason.append(": ").append(r->get_string());
         }
-        std::lock_guard lock(mu_);
-        auto it = in_flight_.find(ctx.identity + "|" + McpJson(*request_id));
-        if (it != in_flight_.end()) it->second.Cancel(reason);
+        std::vector<CancelToken> targets;
+        {
+          std::lock_guard lock(mu_);
+          auto [begin, end] = in_flight_.equal_range(ctx.identity + "|" + McpJson(*request_id));
+          for (auto it = begin; it != end; ++it) targets.push_back(it->second.second);
+        }
+        for (const auto& token : targets) token.Cancel(reason);
       }
     }
     return {};
@@ -217,9 +222,11 @@ McpReply McpServer::Handle(std::string_view message, const McpCallContext& ctx) 
       cancel.Cancel(outer.reason().empty() ? "the client went away" : outer.reason());
     });
     const std::string key = ctx.identity + "|" + id_json;
+    uint64_t call_id = 0;
     {
       std::lock_guard lock(mu_);
-      in_flight_[key] = cancel;
+      call_id = ++next_call_;
+      in_flight_.emplace(key, std::make_pair(call_id, cancel));
     }
     McpToolResult result;
     try {
@@ -233,7 +240,13 @@ McpReply McpServer::Handle(std::string_view message, const McpCallContext& ctx) 
     }
     {
       std::lock_guard lock(mu_);
-      in_flight_.erase(key);
+      auto [begin, end] = in_flight_.equal_range(key);
+      for (auto it = begin; it != end; ++it) {
+        if (it->second.first == call_id) {
+          in_flight_.erase(it);
+          break;
+        }
+      }
     }
     if (cancel.cancelled() && result.is_error) {
       result.error_code = "CANCELLED";

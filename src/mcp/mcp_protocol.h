@@ -8,6 +8,7 @@
 // runs: call it on a worker thread.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -60,8 +61,10 @@ class McpServer {
  private:
   McpTools tools_;
   std::mutex mu_;
-  //! Calls in flight by "<identity>|<request id JSON>".
-  std::map<std::string, CancelToken> in_flight_;
+  //! Calls in flight by "<identity>|<request id JSON>", each with its own sequence number (two
+  //! clients sharing a key may reuse an id: a cancellation then reaches both).
+  std::multimap<std::string, std::pair<uint64_t, CancelToken>> in_flight_;
+  uint64_t next_call_ = 0;
 };
 
 }  // namespace tributary

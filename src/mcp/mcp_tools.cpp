@@ -628,9 +628,12 @@ McpToolResult RunListMetrics(const McpTools&, const Router& router, const json::
   McpToolResult error;
   std::optional<json::object> obj = ObjectOf(a.response, &error);
   if (!obj) return error;
-  const std::string project = StringArg(args, "project");
+  std::string project = StringArg(args, "project");
+  if (project.empty()) project = ctx.default_project;
+  const ProjectConfig* bound = nullptr;
   if (!project.empty()) {
     if (auto denied = CheckProject(ctx.runtime->config(), a.caller, project)) return *denied;
+    bound = ctx.runtime->config().FindProject(project);
   }
   const std::string pack = StringArg(args, "pack");
   json::array packs;
@@ -639,6 +642,8 @@ McpToolResult RunListMetrics(const McpTools&, const Router& router, const json::
       if (!p.is_object()) continue;
       const json::object& po = p.get_object();
       if (!pack.empty() && StringArg(po, "name") != pack) continue;
+      // With a project: only the packs whose dataset it binds (the metrics it can compute).
+      if (bound && !bound->datasets.count(StringArg(po, "dataset"))) continue;
       json::object entry;
       for (const char* key : {"name", "title", "dataset"}) {
         if (const json::value* v = po.if_contains(key)) entry[key] = *v;
@@ -665,7 +670,9 @@ McpToolResult RunListMetrics(const McpTools&, const Router& router, const json::
   }
   if (!pack.empty() && packs.empty()) {
     return ToolError("NOT_FOUND",
-                     "no pack named '" + pack + "'; list_metrics without `pack` lists them all");
+                     "no pack named '" + pack + "'" +
+                         (bound ? " whose dataset project '" + project + "' binds" : "") +
+                         "; list_metrics without `pack` lists them");
   }
   json::object out;
   out["packs"] = std::move(packs);

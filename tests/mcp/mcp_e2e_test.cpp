@@ -261,6 +261,30 @@ TEST_F(McpHttp, NotificationsCancelledInterruptsARunningQuery) {
   EXPECT_EQ(ToolErrorCode(Parse(answer.body)), "CANCELLED") << answer.body;
 }
 
+TEST(McpHttpDisabled, McpEnabledFalseAnswers404) {
+  TempDir dir;
+  std::string config = WriteMcpConfig(dir);
+  std::string text = ReadFile(config);
+  size_t at = text.find("mcp: {");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at + 6, "enabled: false, ");
+  WriteFile(config, text);
+  std::string error;
+  auto server = ServerProcess::Start({"--config", config}, &error);
+  ASSERT_TRUE(server) << error;
+  HttpClient client(server->port());
+  HttpResponse r = client.Post("/mcp", Rpc(1, "ping", "{}"),
+                               {{"Authorization", std::string("Bearer ") + kKeyA},
+                                {"Accept", "application/json, text/event-stream"},
+                                {"Content-Type", "application/json"}});
+  EXPECT_EQ(r.status, 404) << r.body;
+  EXPECT_NE(r.body.find("mcp.enabled"), std::string::npos) << r.body;
+  // The REST API is unaffected.
+  EXPECT_EQ(
+      client.Get("/api/v1/sources", {{"Authorization", std::string("Bearer ") + kKeyA}}).status,
+      200);
+}
+
 TEST_F(McpHttp, MetricsTools) {
   json::value packs = Send(ToolCall(17, "list_metrics", "{}"));
   ASSERT_EQ(ToolErrorCode(packs), "") << json::serialize(packs);
@@ -460,6 +484,13 @@ TEST_F(McpStdio, AMissingOrUnknownKeyExitsWith2) {
     StdioChild child({"--config", config_}, {{"TRIBUTARY_API_KEY", "mcpe2e-not-a-key"}});
     EXPECT_EQ(child.WaitExit(std::chrono::seconds(30)), 2);
     EXPECT_NE(child.Stderr().find("not one of the keys"), std::string::npos) << child.Stderr();
+  }
+  {
+    // --project names a project the key may not use.
+    StdioChild child({"--config", config_, "--project", "mcpe2e_bravo"},
+                     {{"TRIBUTARY_API_KEY", kKeyA}});
+    EXPECT_EQ(child.WaitExit(std::chrono::seconds(30)), 2);
+    EXPECT_NE(child.Stderr().find("may not access project"), std::string::npos) << child.Stderr();
   }
   {
     std::string key_file = dir_.File("key.txt");

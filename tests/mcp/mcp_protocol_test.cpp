@@ -227,6 +227,10 @@ TEST_F(McpProtocol, MetricsToolsRunAsTheirRoutes) {
   json::object llm = Call("list_metrics", R"({"pack":"llm"})");
   ASSERT_EQ(llm.at("structuredContent").at("packs").as_array().size(), 1u);
   EXPECT_EQ(ErrorOf(Call("list_metrics", R"({"pack":"nope"})")).first, "NOT_FOUND");
+  // The project binds no dataset: no pack has a metric it could compute.
+  json::object none = Call("list_metrics", R"({"project":"mcpunit"})");
+  ASSERT_FALSE(none.at("isError").as_bool()) << json::serialize(none);
+  EXPECT_TRUE(none.at("structuredContent").at("packs").as_array().empty());
   // The project binds no llm dataset: the metric route's own error, as a tool error.
   auto [code, message] = ErrorOf(Call("get_metric", R"({"pack":"llm","metric":"daily_traffic"})"));
   EXPECT_FALSE(code.empty());
