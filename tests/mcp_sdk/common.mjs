@@ -308,6 +308,16 @@ export function defineCommonTests(ctx) {
       one.packs.map((p) => p.name),
       ['llm'],
     );
+    // Every pack without a project (web too); with one, the packs whose dataset it binds.
+    assert.ok(
+      out.packs.some((p) => p.name === 'web'),
+      `packs: ${out.packs.map((p) => p.name)}`,
+    );
+    const alpha = toolResult(await ctx().client.callTool({ name: 'list_metrics', arguments: { project: 'alpha' } }));
+    assert.deepEqual(
+      alpha.packs.map((p) => p.name),
+      ['llm'],
+    );
   });
 
   test('tools/call get_metric: llm/realtime_kpi over the test data', async () => {
