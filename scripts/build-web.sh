@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the web dashboard (web/ -> web/dist) that `tributary serve` serves. Installs the npm
-# packages from web/package-lock.json when they are missing or the lock file changed, and
-# rebuilds only when a source is newer than the last build, so a second `make build` costs a
-# few file look-ups. Everything comes from the npm registry: nothing is fetched at run time.
+# packages from web/package-lock.json (and tests/mcp_sdk/package-lock.json, the MCP tests' SDK
+# client) when they are missing or the lock file changed, and rebuilds only when a source is
+# newer than the last build, so a second `make build` costs a few file look-ups. Everything comes from the npm registry: nothing is fetched at run time.
 # Usage: build-web.sh [--force | --install-only]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,11 +21,17 @@ if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); proce
   exit 1
 fi
 
-# npm ci when node_modules is absent or older than the lock file it was installed from.
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  echo "build-web: installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error </dev/null
-fi
+# npm ci in a folder when its node_modules is absent or older than the lock file it was
+# installed from.
+npm_ci_if_stale() {
+  if [[ ! -f $1/node_modules/.package-lock.json || $1/package-lock.json -nt $1/node_modules/.package-lock.json ]]; then
+    echo "build-web: installing npm packages in ${1#"$here/../"} (npm ci)"
+    (cd "$1" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
+  fi
+}
+npm_ci_if_stale "$web"
+# The MCP tests' client: the official MCP TypeScript SDK (tests/mcp_sdk, ctest mcp.sdk.*).
+npm_ci_if_stale "$here/../tests/mcp_sdk"
 
 [[ "${1:-}" == --install-only ]] && exit 0
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cli/import_command.h"
+#include "cli/mcp_command.h"
 #include "config/config.h"
 #include "core/result_writer.h"
 #include "core/time_util.h"
@@ -339,6 +340,7 @@ int RunCli(int argc, char** argv) {
   metric_cmd->callback([&] { exit_code = RunMetricCommand(metric); });
 
   cli::AddImportCommand(app, &exit_code);
+  cli::AddMcpCommand(app, &exit_code);
 
   std::optional<std::string> sources_config;
   std::string sources_format = "table";

@@ -70,11 +70,12 @@ using config_internal::Value;
 using config_internal::YamlReader;
 
 const std::vector<std::string> kTopLevelKeys = {
-    "server", "sources",     "projects", "default_project", "redis",
-    "cache",  "rate_limits", "auth",     "imports",         "investigate"};
+    "server",      "sources", "projects", "default_project", "redis", "cache",
+    "rate_limits", "auth",    "imports",  "investigate",     "mcp"};
 const std::vector<std::string> kImportsKeys = {"enabled",          "dir",
                                                "max_upload_bytes", "min_free_bytes",
                                                "max_concurrent",   "keep_finished_seconds"};
+const std::vector<std::string> kMcpKeys = {"enabled", "max_result_bytes", "default_row_limit"};
 const std::vector<std::string> kImportTargetKeys = {"user", "password", "schema"};
 const std::vector<std::string> kImportTargetTypes = {"postgres", "clickhouse"};
 const std::vector<std::string> kRedisKeys = {"host",
@@ -232,6 +233,9 @@ class ConfigParser {
       } else if (field.key == "imports") {
         config.imports.location = field.key_location;
         TRIB_RETURN_IF_ERROR(ParseImports(field.value, config.imports));
+      } else if (field.key == "mcp") {
+        config.mcp.location = field.key_location;
+        TRIB_RETURN_IF_ERROR(ParseMcp(field.value, config.mcp));
       } else if (field.key == "auth") {
         TRIB_RETURN_IF_ERROR(
             config_internal::ParseAuth(reader_, field.value, config.auth, key_projects_));
@@ -287,6 +291,23 @@ class ConfigParser {
         TRIB_ASSIGN_OR_RETURN(redis.pool_size, reader_.Int(field.value, 1, 256));
       } else {
         return reader_.UnknownKey(field, kRedisKeys, "allowed keys");
+      }
+    }
+    return Status::Ok();
+  }
+
+  //! `mcp:` (docs/mcp.md).
+  Status ParseMcp(const Value& value, McpConfig& mcp) {
+    TRIB_ASSIGN_OR_RETURN(std::vector<Field> fields, reader_.Mapping(value));
+    for (const auto& field : fields) {
+      if (field.key == "enabled") {
+        TRIB_ASSIGN_OR_RETURN(mcp.enabled, reader_.Bool(field.value));
+      } else if (field.key == "max_result_bytes") {
+        TRIB_ASSIGN_OR_RETURN(mcp.max_result_bytes, reader_.Int(field.value, 1024, 1LL << 30));
+      } else if (field.key == "default_row_limit") {
+        TRIB_ASSIGN_OR_RETURN(mcp.default_row_limit, reader_.Int(field.value, 1, 1'000'000));
+      } else {
+        return reader_.UnknownKey(field, kMcpKeys, "allowed keys");
       }
     }
     return Status::Ok();

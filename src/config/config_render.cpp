@@ -48,6 +48,7 @@ class ConfigEmitter {
     // Shown when written: the default folder depends on where the config is, not on it.
     if (config.imports.location.line > 0) EmitImports(config.imports);
     if (config.investigate.location.line > 0) EmitInvestigate(config.investigate);
+    if (config.mcp.location.line > 0) EmitMcp(config.mcp);
     out_ << YAML::EndMap;
     return out_.c_str();
   }
@@ -342,6 +343,14 @@ class ConfigEmitter {
       EmitString(target.password);
     }
     if (!target.schema.empty()) out_ << YAML::Key << "schema" << YAML::Value << target.schema;
+    out_ << YAML::EndMap;
+  }
+
+  void EmitMcp(const McpConfig& mcp) {
+    out_ << YAML::Key << "mcp" << YAML::Value << YAML::BeginMap;
+    out_ << YAML::Key << "enabled" << YAML::Value << mcp.enabled;
+    out_ << YAML::Key << "max_result_bytes" << YAML::Value << mcp.max_result_bytes;
+    out_ << YAML::Key << "default_row_limit" << YAML::Value << mcp.default_row_limit;
     out_ << YAML::EndMap;
   }
 

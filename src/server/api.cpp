@@ -4,6 +4,7 @@
 #include "core/json_out.h"
 #include "core/result_writer.h"
 #include "core/time_util.h"
+#include "mcp/mcp_http.h"
 #include "orchestrator/query_service.h"
 #include "server/admin_api.h"
 #include "server/auth.h"
@@ -255,6 +256,10 @@ Api::Api() {
   AddAdminRoutes(router_, &reload_);
   AddImportRoutes(router_, &imports_);
   AddInvestigateRoutes(router_);
+  mcp_ = std::make_unique<McpServer>(router_);
+  AddMcpRoutes(router_, mcp_.get());
 }
+
+Api::~Api() = default;
 
 }  // namespace tributary

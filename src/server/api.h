@@ -28,10 +28,12 @@ struct ReloadOutcome {
 using ReloadFunction = std::function<Result<ReloadOutcome>()>;
 
 class ImportManager;
+class McpServer;
 
 class Api {
  public:
   Api();
+  ~Api();
   //! Not copyable or movable: routes hold a pointer to the reload hook below.
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
@@ -45,6 +47,8 @@ class Api {
   //! starts; without one the import routes answer that imports are off.
   void SetImports(std::shared_ptr<ImportManager> imports) { imports_ = std::move(imports); }
   ImportManager* imports() const { return imports_.get(); }
+  //! The MCP server behind POST /mcp (mcp/mcp_protocol.h); `tributary mcp` uses it too.
+  McpServer& mcp() const { return *mcp_; }
 
   //! FOR TESTS ONLY: the route table, so that a test can add routes of its own (e.g. an upload
   //! or streaming route) before the server starts. Production code never changes routes.
@@ -54,6 +58,7 @@ class Api {
   Router router_;
   ReloadFunction reload_;
   std::shared_ptr<ImportManager> imports_;
+  std::unique_ptr<McpServer> mcp_;
 };
 
 //! "source 'x': UNAVAILABLE: why" for readiness reasons and logs.

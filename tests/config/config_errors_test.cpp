@@ -37,13 +37,13 @@ std::string KnownTypes() {
 }
 
 TEST(ConfigErrors, UnknownTopLevelKeySuggestsTheClosest) {
-  EXPECT_EQ(
-      LoadError(std::string(kSources) + "servr:\n  listen: 127.0.0.1:1\n"),
-      "cfg.yaml:5:1: servr: unknown key; did you mean 'server'? allowed keys: server, "
-      "sources, projects, default_project, redis, cache, rate_limits, auth, imports, investigate");
+  EXPECT_EQ(LoadError(std::string(kSources) + "servr:\n  listen: 127.0.0.1:1\n"),
+            "cfg.yaml:5:1: servr: unknown key; did you mean 'server'? allowed keys: server, "
+            "sources, projects, default_project, redis, cache, rate_limits, auth, imports, "
+            "investigate, mcp");
   EXPECT_EQ(LoadError("colour: red\n" + std::string(kSources)),
             "cfg.yaml:1:1: colour: unknown key; allowed keys: server, sources, projects, "
-            "default_project, redis, cache, rate_limits, auth, imports, investigate");
+            "default_project, redis, cache, rate_limits, auth, imports, investigate, mcp");
 }
 
 TEST(ConfigErrors, RedisSection) {
@@ -291,16 +291,18 @@ TEST(ConfigErrors, EmptyDocument) {
 }
 
 TEST(ConfigErrors, DocumentIsNotAMapping) {
-  EXPECT_EQ(LoadError("- sources\n- projects\n"),
-            "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
-            "default_project, redis, cache, rate_limits, auth, imports, investigate, got a list; "
-            "write the config as "
-            "key: value pairs");
-  EXPECT_EQ(LoadError("hello\n"),
-            "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
-            "default_project, redis, cache, rate_limits, auth, imports, investigate, got a single "
-            "value; write the "
-            "config as key: value pairs");
+  EXPECT_EQ(
+      LoadError("- sources\n- projects\n"),
+      "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
+      "default_project, redis, cache, rate_limits, auth, imports, investigate, mcp, got a list; "
+      "write the config as "
+      "key: value pairs");
+  EXPECT_EQ(
+      LoadError("hello\n"),
+      "cfg.yaml:1:1: expected a mapping with keys server, sources, projects, "
+      "default_project, redis, cache, rate_limits, auth, imports, investigate, mcp, got a single "
+      "value; write the "
+      "config as key: value pairs");
 }
 
 TEST(ConfigErrors, MissingOrEmptySources) {
