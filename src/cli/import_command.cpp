@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "connectors/common/http_client.h"
+#include "core/json_parse.h"
 
 namespace tributary::cli {
 
@@ -104,9 +105,9 @@ bool BoolAt(const json::object& o, std::string_view key) {
   return v && v->is_bool() && v->as_bool();
 }
 
-std::optional<json::value> ParseJson(std::string_view text) {
+std::optional<json::value> ParseJsonOrNothing(std::string_view text) {
   boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
+  json::value v = ParseJson(text, ec);
   if (ec) return std::nullopt;
   return v;
 }
@@ -261,7 +262,7 @@ void SseParser::Line(std::string_view line, const Handler& on_event) {
 }
 
 Result<ProgressEvent> ParseProgressEvent(std::string_view text) {
-  auto parsed = ParseJson(text);
+  auto parsed = ParseJsonOrNothing(text);
   if (!parsed || !parsed->is_object()) {
     return InvalidArgument(
         fmt::format("event data is not a JSON object: {}", std::string(text.substr(0, 200))));
@@ -611,7 +612,7 @@ std::string ImportSession::TransportMessage(const HttpReply& reply) const {
 std::string ImportSession::ApiMessage(const HttpReply& reply, std::string_view what) const {
   std::string code;
   std::string message;
-  if (auto v = ParseJson(reply.body)) {
+  if (auto v = ParseJsonOrNothing(reply.body)) {
     if (const auto* err = ObjectAt(&*v, "error")) {
       code = StrAt(*err, "code");
       message = StrAt(*err, "message");
@@ -748,7 +749,7 @@ std::optional<json::value> ImportSession::FetchImport() {
   call.timeout_ms = 30'000;
   HttpReply reply = Perform(call);
   if (reply.code != CURLE_OK || reply.status != 200) return std::nullopt;
-  auto v = ParseJson(reply.body);
+  auto v = ParseJsonOrNothing(reply.body);
   if (!v || !v->is_object()) return std::nullopt;
   return v;
 }
@@ -871,7 +872,7 @@ int ImportSession::Run() {
   if (reply.code != CURLE_OK) return Error(TransportMessage(reply));
   EndBar();
   if (reply.status != 201 && reply.status != 200) return Error(ApiMessage(reply, "upload"));
-  auto import = ParseJson(reply.body);
+  auto import = ParseJsonOrNothing(reply.body);
   if (!import || !import->is_object() || StrAt(import->as_object(), "id").empty()) {
     return Error(fmt::format("the server's answer to the upload is not an import object: {}",
                              reply.body.substr(0, 300)));

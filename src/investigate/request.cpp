@@ -4,6 +4,7 @@
 #include <cctype>
 #include <string>
 
+#include "core/json_parse.h"
 #include "core/time_util.h"
 #include "investigate/internal.h"
 #include "investigate/investigate.h"
@@ -190,7 +191,7 @@ bool IsServiceName(std::string_view name) {
 
 Result<InvestigationRequest> ParseInvestigationRequest(std::string_view body, int64_t now_us) {
   boost::system::error_code ec;
-  boost::json::value doc = boost::json::parse(body, ec);
+  boost::json::value doc = ParseJson(body, ec);
   if (ec) {
     return InvalidArgument(
         "invalid investigation request: the body is not JSON (" + ec.message() +

@@ -11,6 +11,7 @@
 
 #include "connectors/common/http_client.h"
 #include "core/json_out.h"
+#include "core/json_parse.h"
 #include "core/time_util.h"
 
 namespace tributary::investigate {
@@ -328,7 +329,7 @@ std::string Redact(std::string text, const std::string& secret) {
 //! {"error": "..."}, or {"message": ...}; empty when the body has none.
 std::string EndpointErrorMessage(std::string_view body) {
   boost::system::error_code ec;
-  json::value root = json::parse(body, ec);
+  json::value root = ParseJson(body, ec);
   if (ec || !root.is_object()) return {};
   const json::object& object = root.as_object();
   if (const json::value* error = object.if_contains("error")) {
@@ -392,7 +393,7 @@ Result<std::vector<std::string>> StringArray(const json::object& object, std::st
 Status ParseReply(std::string_view body, const std::string& endpoint, SynthesisOutcome& outcome) {
   const std::string where = "the reply of " + endpoint;
   boost::system::error_code ec;
-  json::value root = json::parse(body, ec);
+  json::value root = ParseJson(body, ec);
   if (ec || !root.is_object()) {
     return QueryError(where + " is not a JSON object (is it an OpenAI-compatible " +
                       "chat completions endpoint?)");
@@ -409,7 +410,7 @@ Status ParseReply(std::string_view body, const std::string& endpoint, SynthesisO
     return QueryError(where + " has no choices[0].message.content string");
   }
   const std::string content_where = where + ": choices[0].message.content";
-  json::value answer = json::parse(StripFence(content->as_string()), ec);
+  json::value answer = ParseJson(StripFence(content->as_string()), ec);
   if (ec || !answer.is_object()) {
     return QueryError(content_where +
                       " is not a JSON object with root_cause, affected_components and "

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/json_out.h"
+#include "core/json_parse.h"
 
 namespace tributary {
 
@@ -108,7 +109,7 @@ McpServer::McpServer(const Router& router) : tools_(router) {}
 
 bool McpServer::IsLongRunning(std::string_view message) {
   boost::system::error_code ec;
-  json::value v = json::parse(message, ec);
+  json::value v = ParseJson(message, ec);
   if (ec || !v.is_object()) return false;
   const json::value* method = v.get_object().if_contains("method");
   if (!method || !method->is_string() || !v.get_object().contains("id")) return false;
@@ -118,7 +119,7 @@ bool McpServer::IsLongRunning(std::string_view message) {
 
 McpReply McpServer::Handle(std::string_view message, const McpCallContext& ctx) {
   boost::system::error_code ec;
-  json::value root = json::parse(message, ec);
+  json::value root = ParseJson(message, ec);
   if (ec) return Malformed(kJsonRpcParseError, "Parse error: the message is not JSON");
   if (root.is_array()) {
     return Malformed(kJsonRpcInvalidRequest,

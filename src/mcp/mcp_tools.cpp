@@ -10,6 +10,7 @@
 
 #include "core/encoding.h"
 #include "core/json_out.h"
+#include "core/json_parse.h"
 #include "server/api_types.h"
 #include "server/auth.h"
 #include "server/router.h"
@@ -198,7 +199,7 @@ McpToolResult ToolError(std::string code, std::string message) {
 //! The REST error body's {code, message} as a tool error.
 McpToolResult ErrorOf(const ApiResponse& r) {
   boost::system::error_code ec;
-  json::value body = json::parse(r.body, ec);
+  json::value body = ParseJson(r.body, ec);
   if (!ec && body.is_object()) {
     if (const json::value* err = body.get_object().if_contains("error"); err && err->is_object()) {
       const json::object& e = err->get_object();
@@ -226,7 +227,7 @@ std::optional<json::object> ObjectOf(const ApiResponse& r, McpToolResult* error)
     return std::nullopt;
   }
   boost::system::error_code ec;
-  json::value body = json::parse(r.body, ec);
+  json::value body = ParseJson(r.body, ec);
   if (ec || !body.is_object()) {
     *error = ToolError("INTERNAL", "the route's answer is not a JSON object");
     return std::nullopt;
@@ -439,7 +440,7 @@ constexpr std::string_view kProjectProp =
     R"j("project":{"type":"string","description":"Project id; default: the server's default project"})j";
 
 json::value Schema(std::string_view text) {
-  return json::parse(text);
+  return ParseJson(text);
 }
 
 //! The describe_source object of `source` (one table or up to 50), or the tool error.

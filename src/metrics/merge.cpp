@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "core/json_out.h"
+#include "core/json_parse.h"
 #include "core/time_util.h"
 
 namespace tributary {
@@ -455,7 +456,7 @@ Result<MergedData> MergeMetricData(const MetricDef& metric, const std::vector<st
   parsed.reserve(parts.size());
   for (const auto& text : parts) {
     boost::system::error_code error;
-    json::value v = json::parse(text, error);
+    json::value v = ParseJson(text, error);
     if (error) {
       return Internal("merging source answers of metric '" + metric.name +
                       "': a source's data is not JSON (" + error.message() + ")");

@@ -10,6 +10,7 @@
 
 #include "core/encoding.h"
 #include "core/json_out.h"
+#include "core/json_parse.h"
 #include "core/text.h"
 #include "server/http_util.h"
 #include "server/query_body.h"
@@ -123,7 +124,7 @@ Target TargetOf(const Route& route, const ApiRequest& req) {
       return {Target::Kind::kProject, path_param("project")};
     case ProjectFrom::kBodyOrQueryParam: {
       boost::system::error_code ec;
-      boost::json::value body = boost::json::parse(req.body, ec);
+      boost::json::value body = ParseJson(req.body, ec);
       if (!ec && body.is_object()) {
         if (const boost::json::value* p = body.get_object().if_contains("project");
             p && !p->is_null()) {
@@ -149,7 +150,7 @@ Target TargetOf(const Route& route, const ApiRequest& req) {
       return {Target::Kind::kAllProjects, ""};
     case ProjectFrom::kProjectOrAll: {
       boost::system::error_code ec;
-      boost::json::value body = boost::json::parse(req.body, ec);
+      boost::json::value body = ParseJson(req.body, ec);
       if (!ec && body.is_object()) {
         if (const boost::json::value* p = body.get_object().if_contains("project")) {
           // Not a string: still checked, as no project a key can hold.

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "cache/result_cache.h"
+#include "core/json_parse.h"
 #include "server/api_types.h"
 #include "server/http_util.h"
 
@@ -119,7 +120,7 @@ Status ReadClearFilter(const ApiRequest& req, std::string& project, std::string&
   }
   if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return Status::Ok();
   boost::system::error_code ec;
-  json::value body = json::parse(req.body, ec);
+  json::value body = ParseJson(req.body, ec);
   if (ec || !body.is_object()) {
     return InvalidArgument(
         "the body of a cache clear must be a JSON object such as {\"project\": \"web\"} or "

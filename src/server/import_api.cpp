@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "core/json_out.h"
+#include "core/json_parse.h"
 #include "core/time_util.h"
 #include "orchestrator/runtime.h"
 #include "server/api_types.h"
@@ -107,7 +108,7 @@ Result<std::string> JsonString(const json::object& o, std::string_view key,
 Result<json::object> ParseObject(const std::string& body, bool empty_ok) {
   if (body.empty() && empty_ok) return json::object();
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
+  json::value v = ParseJson(body, ec);
   if (ec) return InvalidArgument("the body is not valid JSON: " + ec.message());
   if (!v.is_object()) return InvalidArgument("the body must be a JSON object");
   return std::move(v.get_object());

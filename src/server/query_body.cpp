@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "core/encoding.h"
+#include "core/json_parse.h"
 #include "core/time_util.h"
 
 namespace tributary {
@@ -234,14 +235,13 @@ Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config) {
     return InvalidArgument(
         "the request body is empty; send a JSON object such as {\"sql\":\"SELECT 1\"}");
   }
-  json::parser parser;
   boost::system::error_code ec;
-  size_t consumed = parser.write(body.data(), body.size(), ec);
+  size_t consumed = 0;
+  json::value root = ParseJson(body, ec, {}, &consumed);
   if (ec) {
     return InvalidArgument("malformed JSON body at " + DescribePosition(body, consumed) + ": " +
                            ec.message());
   }
-  json::value root = parser.release();
   if (!root.is_object()) {
     return InvalidArgument("the request body must be a JSON object, got " + KindName(root));
   }
@@ -309,7 +309,7 @@ Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config) {
 
 std::optional<QueryTarget> PeekQueryTarget(std::string_view body, const Config& config) {
   boost::system::error_code ec;
-  json::value root = json::parse(body, ec);
+  json::value root = ParseJson(body, ec);
   if (ec || !root.is_object()) return std::nullopt;
   const json::object& obj = root.get_object();
   QueryTarget target;

@@ -356,7 +356,8 @@ TEST_F(HttpAuth, TightestQueryLimitWinsAndTruncates) {
 
 std::string MinimalConfig(const TempDir& dir, const std::string& extra) {
   std::string path = dir.File("min.yaml");
-  WriteFile(path, "sources:\n  db: {type: duckdb}\n" + extra);
+  // A port of its own (the default 8080 may be taken); a --listen on the command line wins.
+  WriteFile(path, "server: {listen: '127.0.0.1:0'}\nsources:\n  db: {type: duckdb}\n" + extra);
   return path;
 }
 

@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <regex>
 #include <thread>
 
+#include "core/json_parse.h"
 #include "support/server_harness.h"
 
 namespace tributary::testing {
@@ -444,6 +446,19 @@ TEST_F(HttpQuery, BindsTypedParameters) {
       Query(R"js({"sql":"SELECT $1","params":[{"type":"date","value":"yesterday"}]})js");
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(ErrorMessage(bad).find("params[0]"), std::string::npos) << bad.body;
+}
+
+TEST_F(HttpQuery, ADoubleParameterKeepsItsLastBit) {
+  // Boost.JSON 1.81's own parser reads this as 474.5938056855635.
+  HttpResponse r = Query(
+      R"js({"sql":"SELECT $1 = 474.59380568556355::DOUBLE AS same, $1 AS p","params":[474.59380568556355]})js");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::value row = ParseJson(r.body).at("rows").at(0);
+  EXPECT_TRUE(row.at(0).as_bool()) << r.body;
+  // Written back with 17 digits that name the same double.
+  EXPECT_EQ(std::bit_cast<std::uint64_t>(row.at(1).as_double()),
+            std::bit_cast<std::uint64_t>(474.59380568556355))
+      << r.body;
 }
 
 TEST_F(HttpQuery, FlagsTruncationAtTheLimit) {

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "core/encoding.h"
+#include "core/json_parse.h"
 
 namespace tributary::bigquery {
 
@@ -37,7 +38,7 @@ Status AuthFailure(const std::string& source_id, const std::string& where, long 
                    const std::string& body) {
   std::string detail = "HTTP " + std::to_string(status);
   boost::system::error_code ec;
-  json::value parsed = json::parse(body, ec);
+  json::value parsed = ParseJson(body, ec);
   if (!ec && parsed.is_object()) {
     const auto& o = parsed.as_object();
     std::string error = StringField(o, "error");
@@ -54,7 +55,7 @@ Status AuthFailure(const std::string& source_id, const std::string& where, long 
 Result<AccessToken> ParseTokenAnswer(const std::string& source_id, const std::string& where,
                                      const std::string& body) {
   boost::system::error_code ec;
-  json::value parsed = json::parse(body, ec);
+  json::value parsed = ParseJson(body, ec);
   if (ec || !parsed.is_object()) {
     return Unavailable("source '" + source_id + "': authentication failed: " + where +
                        " did not answer with a JSON token");
@@ -79,7 +80,7 @@ Result<AccessToken> ParseTokenAnswer(const std::string& source_id, const std::st
 
 Result<ServiceAccountKey> ParseServiceAccountKey(std::string_view text, std::string_view where) {
   boost::system::error_code ec;
-  json::value parsed = json::parse(text, ec);
+  json::value parsed = ParseJson(text, ec);
   if (ec || !parsed.is_object()) {
     return ConfigError(std::string(where) +
                        " is not a service-account key: expected the JSON document Google "

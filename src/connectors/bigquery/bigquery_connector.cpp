@@ -18,6 +18,7 @@
 #include "connectors/bigquery/bigquery_types.h"
 #include "connectors/common/http_client.h"
 #include "connectors/common/sql_guard.h"
+#include "core/json_parse.h"
 
 namespace tributary {
 
@@ -243,7 +244,7 @@ class BigQueryConnector final : public Connector {
       return answer.status();
     }
     boost::system::error_code ec;
-    json::value v = json::parse(*answer, ec);
+    json::value v = ParseJson(*answer, ec);
     if (ec || !v.is_object()) return QueryError("BigQuery sent a malformed tables.get answer");
     const auto& o = v.as_object();
     TableSchema schema;
@@ -422,8 +423,8 @@ class BigQueryConnector final : public Connector {
       body["parameterMode"] = named ? "NAMED" : "POSITIONAL";
       json::array params;
       for (size_t i = 0; i < request.params.size(); ++i) {
-        params.push_back(json::parse(
-            QueryParameterJson(request.params[i], named ? request.param_names[i] : "")));
+        params.push_back(
+            ParseJson(QueryParameterJson(request.params[i], named ? request.param_names[i] : "")));
       }
       body["queryParameters"] = std::move(params);
     }
@@ -525,7 +526,7 @@ class BigQueryConnector final : public Connector {
       if (!token.empty()) url += "&pageToken=" + UrlEncode(token);
       TRIB_ASSIGN_OR_RETURN(std::string answer, Call(url, "", false, what, cancel, deadline));
       boost::system::error_code ec;
-      json::value v = json::parse(answer, ec);
+      json::value v = ParseJson(answer, ec);
       if (ec || !v.is_object()) return QueryError("BigQuery sent a malformed " + what + " answer");
       const auto& o = v.as_object();
       if (auto* list = o.if_contains(items); list && list->is_array()) {

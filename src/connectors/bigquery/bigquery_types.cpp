@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/encoding.h"
+#include "core/json_parse.h"
 #include "core/json_text.h"
 #include "core/time_util.h"
 
@@ -424,7 +425,7 @@ Status AppendRows(std::string_view rows_json, const std::vector<FieldSchema>& sc
 
 Result<std::vector<FieldSchema>> ParseSchemaFieldsJson(std::string_view fields_json) {
   boost::system::error_code ec;
-  json::value v = json::parse(fields_json, ec);
+  json::value v = ParseJson(fields_json, ec);
   if (ec || !v.is_array()) return QueryError("BigQuery sent a malformed table schema");
   std::vector<FieldSchema> out;
   for (const auto& f : v.as_array()) out.push_back(FieldFromJson(f));
@@ -500,7 +501,7 @@ std::string QueryParameterJson(const Value& value, const std::string& name) {
 
 std::string ErrorReason(std::string_view body) {
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
+  json::value v = ParseJson(body, ec);
   if (ec || !v.is_object()) return {};
   const json::value* error = v.as_object().if_contains("error");
   if (!error || !error->is_object()) return {};
@@ -516,7 +517,7 @@ Status MapBigQueryError(long http_status, std::string_view body, const std::stri
   std::string message;
   std::string status_name;
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
+  json::value v = ParseJson(body, ec);
   if (!ec && v.is_object()) {
     if (const json::value* error = v.as_object().if_contains("error");
         error && error->is_object()) {

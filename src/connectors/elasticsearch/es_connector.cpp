@@ -18,6 +18,7 @@
 #include "connectors/common/http_client.h"
 #include "connectors/common/sql_guard.h"
 #include "connectors/elasticsearch/es_protocol.h"
+#include "core/json_parse.h"
 #include "core/time_util.h"
 
 namespace tributary {
@@ -214,7 +215,7 @@ Result<json::value> SqlParameter(const Value& v, size_t index) {
     case ColumnType::kDecimal: {
       if (v.is_null()) break;
       boost::system::error_code ec;
-      json::value number = json::parse(v.as_string(), ec);
+      json::value number = ParseJson(v.as_string(), ec);
       if (ec || !number.is_number()) {
         return InvalidArgument("parameter " + std::to_string(index + 1) + " is not a decimal");
       }
@@ -418,7 +419,7 @@ class ElasticsearchConnector final : public Connector {
       return Unavailable(error.message());
     }
     boost::system::error_code ec;
-    json::value root = json::parse(response.body, ec);
+    json::value root = ParseJson(response.body, ec);
     if (ec || !root.is_object()) {
       return Unavailable("source '" + context_.id + "': GET / did not answer with JSON; is " +
                          settings_.nodes.front() + " an Elasticsearch or OpenSearch node?");
@@ -481,7 +482,7 @@ class ElasticsearchConnector final : public Connector {
                                              deadline, CancelToken(), ""));
     if (streams.status == 200) {
       boost::system::error_code ec;
-      json::value root = json::parse(streams.body, ec);
+      json::value root = ParseJson(streams.body, ec);
       const json::value* list =
           !ec && root.is_object() ? root.as_object().if_contains("data_streams") : nullptr;
       if (list && list->is_array()) {
@@ -604,7 +605,7 @@ class ElasticsearchConnector final : public Connector {
       return MapError(response, method + " " + path.substr(0, path.find('?')));
     }
     boost::system::error_code ec;
-    json::value root = json::parse(response.body, ec);
+    json::value root = ParseJson(response.body, ec);
     if (ec) {
       return Unavailable("source '" + context_.id + "': " + method + " " + path +
                          " did not answer with JSON");
@@ -692,7 +693,7 @@ class ElasticsearchConnector final : public Connector {
     auto listed = http.Perform(list, nullptr);
     if (!listed.ok() || listed->status != 200) return;
     boost::system::error_code ec;
-    json::value root = json::parse(listed->body, ec);
+    json::value root = ParseJson(listed->body, ec);
     if (ec || !root.is_object()) return;
     const json::value* nodes = root.as_object().if_contains("nodes");
     if (!nodes || !nodes->is_object()) return;
@@ -870,7 +871,7 @@ class ElasticsearchConnector final : public Connector {
                              "': a query DSL body takes no parameters; put the values in the JSON");
     }
     boost::system::error_code ec;
-    json::value parsed = json::parse(text, ec);
+    json::value parsed = ParseJson(text, ec);
     if (ec || !parsed.is_object()) {
       return QueryError("source '" + context_.id +
                         "': a query starting with '{' is read as a query DSL body, but it is not "
@@ -964,7 +965,7 @@ class ElasticsearchConnector final : public Connector {
           auto opened,
           QueryCall(q, "POST", "/" + UrlEncode(index) + "/_pit?keep_alive=" + kKeepAlive, ""));
       boost::system::error_code pit_ec;
-      json::value pit_json = json::parse(opened.body, pit_ec);
+      json::value pit_json = ParseJson(opened.body, pit_ec);
       if (pit_ec || !pit_json.is_object() || !pit_json.as_object().contains("id") ||
           !pit_json.at("id").is_string()) {
         return Internal("source '" + context_.id + "': the point in time answer has no id");
@@ -1010,7 +1011,7 @@ class ElasticsearchConnector final : public Connector {
       if (!next_pit.empty()) pit = next_pit;
       taken += hits;
       if (hits < size || sink.full() || last_sort.empty()) break;
-      search_after = json::parse(last_sort, ec);
+      search_after = ParseJson(last_sort, ec);
       if (ec) {
         status = Internal("source '" + context_.id + "': a hit's sort values are not JSON");
         break;
@@ -1090,7 +1091,7 @@ class ElasticsearchConnector final : public Connector {
     TRIB_ASSIGN_OR_RETURN(auto response, QueryCall(q, "POST", "/" + UrlEncode(index) + "/_search",
                                                    json::serialize(body)));
     boost::system::error_code ec;
-    json::value root = json::parse(response.body, ec);
+    json::value root = ParseJson(response.body, ec);
     if (ec || !root.is_object()) {
       return Internal("source '" + context_.id + "': the aggregation answer is not JSON");
     }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 
+#include "core/json_parse.h"
 #include "core/time_util.h"
 
 namespace tributary::es {
@@ -102,7 +103,7 @@ void FlattenProperties(const json::object& properties, const std::string& prefix
 Result<std::vector<MappedField>> FlattenMapping(std::string_view mapping_json,
                                                 size_t* index_count) {
   boost::system::error_code ec;
-  json::value root = json::parse(mapping_json, ec);
+  json::value root = ParseJson(mapping_json, ec);
   if (ec || !root.is_object()) {
     return QueryError("the _mapping answer is not a JSON object");
   }
@@ -166,7 +167,7 @@ Status ValidateIndexExpression(std::string_view index) {
 ErrorInfo ParseErrorBody(std::string_view body) {
   ErrorInfo info;
   boost::system::error_code ec;
-  json::value root = json::parse(body, ec);
+  json::value root = ParseJson(body, ec);
   auto text = [](const json::object& o, const char* key) -> std::string {
     const json::value* v = o.if_contains(key);
     if (!v) return {};
