@@ -23,7 +23,7 @@
 #include <thread>
 
 #include "connectors/common/http_client.h"
-#include "core/json_parse.h"
+#include "core/json_value.h"
 
 namespace tributary::cli {
 

@@ -20,6 +20,10 @@
 #include "investigate/investigate.h"
 #include "orchestrator/runtime.h"
 
+namespace tributary {
+class JsonOut;
+}  // namespace tributary
+
 namespace tributary::investigate {
 
 //! The parts appended into one string (GCC 12 -O3 warns falsely on `"literal" + temporary`).
@@ -99,5 +103,16 @@ void BuildTimeline(const InvestigateConfig& config, Investigation& investigation
 
 //! "inv_" and 16 random hex digits.
 std::string NewInvestigationId();
+
+//! `value`, or null when it is not finite (JSON has no NaN or infinity).
+void WriteNumber(JsonOut& out, double value);
+
+//! `"key": value` when there is a value, nothing otherwise.
+void WriteOptionalNumber(JsonOut& out, std::string_view key, const std::optional<double>& value);
+
+void WriteStrings(JsonOut& out, const std::vector<std::string>& values);
+
+//! One timeline entry as docs/investigate.md shows it: the answer's and the synthesis prompt's.
+void WriteTimelineEntry(JsonOut& out, const TimelineEntry& entry);
 
 }  // namespace tributary::investigate

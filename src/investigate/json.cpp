@@ -11,20 +11,6 @@ namespace tributary::investigate {
 
 namespace {
 
-void Number(JsonOut& out, double v) {
-  if (std::isfinite(v)) {
-    out.Double(v);
-  } else {
-    out.Null();
-  }
-}
-
-void OptionalNumber(JsonOut& out, const char* key, const std::optional<double>& v) {
-  if (!v) return;
-  out.Key(key);
-  Number(out, *v);
-}
-
 void WriteParam(JsonOut& out, const Value& v) {
   switch (v.type) {
     case ColumnType::kNull:
@@ -37,7 +23,7 @@ void WriteParam(JsonOut& out, const Value& v) {
       out.Int(v.as_int());
       return;
     case ColumnType::kDouble:
-      Number(out, v.as_double());
+      WriteNumber(out, v.as_double());
       return;
     case ColumnType::kDate:
       out.String(FormatDate(v.as_int()));
@@ -49,12 +35,6 @@ void WriteParam(JsonOut& out, const Value& v) {
       out.String(v.as_string());
       return;
   }
-}
-
-void Strings(JsonOut& out, const std::vector<std::string>& names) {
-  out.StartArray();
-  for (const auto& n : names) out.String(n);
-  out.EndArray();
 }
 
 void WriteError(JsonOut& out, const Status& status) {
@@ -76,7 +56,7 @@ void WriteEvidence(JsonOut& out, const SourceEvidence& e) {
   }
   out.Key("elapsed_ms").Double(std::round(e.elapsed_ms * 10) / 10);
   out.Key("services");
-  Strings(out, e.services);
+  WriteStrings(out, e.services);
   out.Key("queries").StartArray();
   for (const auto& q : e.queries) {
     out.StartObject();
@@ -99,11 +79,11 @@ void WriteEvidence(JsonOut& out, const SourceEvidence& e) {
       out.Key("service").String(s.service);
       out.Key("baseline");
       if (s.baseline) {
-        Number(out, s.baseline->median);
+        WriteNumber(out, s.baseline->median);
         out.Key("threshold");
-        Number(out, s.baseline->threshold);
+        WriteNumber(out, s.baseline->threshold);
         out.Key("mad");
-        Number(out, s.baseline->mad);
+        WriteNumber(out, s.baseline->mad);
       } else {
         out.Null();
       }
@@ -111,7 +91,7 @@ void WriteEvidence(JsonOut& out, const SourceEvidence& e) {
       for (const auto& p : s.points) {
         out.StartArray();
         out.String(FormatTimestamp(p.time_us));
-        Number(out, p.value);
+        WriteNumber(out, p.value);
         out.EndArray();
       }
       out.EndArray();
@@ -162,6 +142,39 @@ void WriteEvidence(JsonOut& out, const SourceEvidence& e) {
 
 }  // namespace
 
+void WriteNumber(JsonOut& out, double value) {
+  if (std::isfinite(value)) {
+    out.Double(value);
+  } else {
+    out.Null();
+  }
+}
+
+void WriteOptionalNumber(JsonOut& out, std::string_view key, const std::optional<double>& value) {
+  if (value) WriteNumber(out.Key(key), *value);
+}
+
+void WriteStrings(JsonOut& out, const std::vector<std::string>& values) {
+  out.StartArray();
+  for (const std::string& value : values) out.String(value);
+  out.EndArray();
+}
+
+void WriteTimelineEntry(JsonOut& out, const TimelineEntry& entry) {
+  out.StartObject();
+  out.Key("time").String(FormatTimestamp(entry.time_us));
+  out.Key("kind").String(entry.kind);
+  out.Key("service").String(entry.service);
+  out.Key("source").String(entry.source);
+  out.Key("signal").String(entry.signal);
+  WriteOptionalNumber(out, "value", entry.value);
+  WriteOptionalNumber(out, "baseline", entry.baseline);
+  WriteOptionalNumber(out, "threshold", entry.threshold);
+  WriteOptionalNumber(out, "ratio", entry.ratio);
+  out.Key("description").String(entry.description);
+  out.EndObject();
+}
+
 std::string InvestigationJson(const Investigation& inv) {
   JsonOut out;
   out.StartObject();
@@ -176,7 +189,7 @@ std::string InvestigationJson(const Investigation& inv) {
     out.String(inv.request.environment);
   }
   out.Key("services");
-  Strings(out, inv.request.services);
+  WriteStrings(out, inv.request.services);
   out.Key("time_range").StartObject();
   out.Key("start").String(FormatTimestamp(inv.request.start_us));
   out.Key("end").String(FormatTimestamp(inv.request.end_us));
@@ -190,20 +203,7 @@ std::string InvestigationJson(const Investigation& inv) {
   out.EndObject();
 
   out.Key("timeline").StartArray();
-  for (const auto& t : inv.timeline) {
-    out.StartObject();
-    out.Key("time").String(FormatTimestamp(t.time_us));
-    out.Key("kind").String(t.kind);
-    out.Key("service").String(t.service);
-    out.Key("source").String(t.source);
-    out.Key("signal").String(t.signal);
-    OptionalNumber(out, "value", t.value);
-    OptionalNumber(out, "baseline", t.baseline);
-    OptionalNumber(out, "threshold", t.threshold);
-    OptionalNumber(out, "ratio", t.ratio);
-    out.Key("description").String(t.description);
-    out.EndObject();
-  }
+  for (const auto& t : inv.timeline) WriteTimelineEntry(out, t);
   out.EndArray();
 
   out.Key("evidence").StartArray();
@@ -215,9 +215,9 @@ std::string InvestigationJson(const Investigation& inv) {
     out.StartObject();
     out.Key("service").String(c.service);
     out.Key("signals");
-    Strings(out, c.signals);
+    WriteStrings(out, c.signals);
     out.Key("sources");
-    Strings(out, c.sources);
+    WriteStrings(out, c.sources);
     out.Key("first_shift").String(FormatTimestamp(c.first_shift_us));
     out.EndObject();
   }
@@ -250,9 +250,9 @@ std::string InvestigationJson(const Investigation& inv) {
     if (s.error.ok()) {
       out.Key("root_cause").String(s.root_cause);
       out.Key("affected_components");
-      Strings(out, s.affected_components);
+      WriteStrings(out, s.affected_components);
       out.Key("recommended_actions");
-      Strings(out, s.recommended_actions);
+      WriteStrings(out, s.recommended_actions);
     }
     out.Key("synthesis").StartObject();
     out.Key("model").String(s.model);
@@ -305,9 +305,9 @@ std::string InvestigationServicesJson(const Config& config, const std::string& p
         break;
     }
     sources.Key("services");
-    Strings(sources, source.tags.services);
+    WriteStrings(sources, source.tags.services);
     sources.Key("environments");
-    Strings(sources, source.tags.environments);
+    WriteStrings(sources, source.tags.environments);
     sources.EndObject();
   }
   sources.EndArray();
@@ -317,9 +317,9 @@ std::string InvestigationServicesJson(const Config& config, const std::string& p
   out.StartObject();
   out.Key("project").String(project_id);
   out.Key("services");
-  Strings(out, services);
+  WriteStrings(out, services);
   out.Key("environments");
-  Strings(out, environments);
+  WriteStrings(out, environments);
   out.Key("sources").Raw(sources.Take());
   out.Key("synthesis").Bool(config.investigate.synthesis.has_value());
   out.Key("deadline_ms").Int(config.investigate.deadline_ms);

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <string>
 
-#include "core/json_parse.h"
+#include "core/json_value.h"
 #include "core/time_util.h"
 #include "investigate/internal.h"
 #include "investigate/investigate.h"

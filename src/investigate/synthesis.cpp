@@ -11,8 +11,9 @@
 
 #include "connectors/common/http_client.h"
 #include "core/json_out.h"
-#include "core/json_parse.h"
+#include "core/json_value.h"
 #include "core/time_util.h"
+#include "investigate/internal.h"
 
 namespace tributary::investigate {
 namespace {
@@ -45,24 +46,6 @@ constexpr std::array<std::string_view, kPartCount> kPartNames = {
 
 //! How many items of each part the prompt keeps (the question counts as one item).
 using Keep = std::array<size_t, kPartCount>;
-
-void Number(JsonOut& out, double value) {
-  if (std::isfinite(value)) {
-    out.Double(value);
-  } else {
-    out.Null();
-  }
-}
-
-void OptionalNumber(JsonOut& out, std::string_view key, const std::optional<double>& value) {
-  if (value) Number(out.Key(key), *value);
-}
-
-void Strings(JsonOut& out, const std::vector<std::string>& values) {
-  out.StartArray();
-  for (const std::string& value : values) out.String(value);
-  out.EndArray();
-}
 
 size_t ItemCount(const SourceEvidence& source, Part part) {
   switch (part) {
@@ -141,7 +124,7 @@ void WriteSource(JsonOut& out, const std::vector<SourceEvidence>& evidence, size
     out.Key("message").String(source.error.message());
     out.EndObject();
   }
-  if (!source.services.empty()) Strings(out.Key("services"), source.services);
+  if (!source.services.empty()) WriteStrings(out.Key("services"), source.services);
   auto kept = [&](Part part, size_t item) {
     return RoundRobinRank(evidence, part, item, index) < keep[part];
   };
@@ -193,8 +176,8 @@ void WriteSource(JsonOut& out, const std::vector<SourceEvidence>& evidence, size
       out.Key("signal").String(series.signal);
       out.Key("service").String(series.service);
       if (series.baseline) {
-        Number(out.Key("baseline"), series.baseline->median);
-        Number(out.Key("threshold"), series.baseline->threshold);
+        WriteNumber(out.Key("baseline"), series.baseline->median);
+        WriteNumber(out.Key("threshold"), series.baseline->threshold);
       } else {
         out.Key("baseline").Null();
       }
@@ -212,7 +195,7 @@ std::string RenderPrompt(const Investigation& investigation, const Keep& keep, c
   if (keep[kQuestion] > 0) out.Key("question").String(request.question);
   out.Key("context").StartObject();
   if (!request.environment.empty()) out.Key("environment").String(request.environment);
-  if (!request.services.empty()) Strings(out.Key("services"), request.services);
+  if (!request.services.empty()) WriteStrings(out.Key("services"), request.services);
   out.EndObject();
   out.Key("window").StartObject();
   out.Key("baseline_start").String(FormatTimestamp(investigation.baseline_start_us));
@@ -226,19 +209,7 @@ std::string RenderPrompt(const Investigation& investigation, const Keep& keep, c
     out.Key("timeline").StartArray();
     for (size_t i = 0; i < investigation.timeline.size(); ++i) {
       if (ranks[i] >= keep[kTimeline]) continue;
-      const TimelineEntry& entry = investigation.timeline[i];
-      out.StartObject();
-      out.Key("time").String(FormatTimestamp(entry.time_us));
-      out.Key("kind").String(entry.kind);
-      if (!entry.service.empty()) out.Key("service").String(entry.service);
-      out.Key("source").String(entry.source);
-      out.Key("signal").String(entry.signal);
-      OptionalNumber(out, "value", entry.value);
-      OptionalNumber(out, "baseline", entry.baseline);
-      OptionalNumber(out, "threshold", entry.threshold);
-      OptionalNumber(out, "ratio", entry.ratio);
-      out.Key("description").String(entry.description);
-      out.EndObject();
+      WriteTimelineEntry(out, investigation.timeline[i]);
     }
     out.EndArray();
   }
@@ -249,8 +220,8 @@ std::string RenderPrompt(const Investigation& investigation, const Keep& keep, c
       const Component& component = investigation.components[i];
       out.StartObject();
       out.Key("service").String(component.service);
-      Strings(out.Key("signals"), component.signals);
-      Strings(out.Key("sources"), component.sources);
+      WriteStrings(out.Key("signals"), component.signals);
+      WriteStrings(out.Key("sources"), component.sources);
       out.Key("first_shift").String(FormatTimestamp(component.first_shift_us));
       out.EndObject();
     }

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/json_out.h"
-#include "core/json_parse.h"
+#include "core/json_value.h"
 
 namespace tributary {
 

@@ -10,7 +10,7 @@
 
 #include "core/encoding.h"
 #include "core/json_out.h"
-#include "core/json_parse.h"
+#include "core/json_value.h"
 #include "server/api_types.h"
 #include "server/auth.h"
 #include "server/router.h"
@@ -25,67 +25,6 @@ constexpr std::string_view kSchemaUriPrefix = "tributary://sources/";
 constexpr std::string_view kSchemaUriSuffix = "/schema";
 //! describe_source describes at most this many tables (unless one is asked for).
 constexpr size_t kMaxDescribedTables = 50;
-
-void WriteValue(JsonOut& out, const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null:
-      out.Null();
-      break;
-    case json::kind::bool_:
-      out.Bool(v.get_bool());
-      break;
-    case json::kind::int64:
-      out.Int(v.get_int64());
-      break;
-    case json::kind::uint64:
-      out.Raw(std::to_string(v.get_uint64()));
-      break;
-    case json::kind::double_:
-      if (std::isfinite(v.get_double())) {
-        out.Double(v.get_double());
-      } else {
-        out.Null();
-      }
-      break;
-    case json::kind::string:
-      out.String(std::string_view(v.get_string()));
-      break;
-    case json::kind::array:
-      out.StartArray();
-      for (const auto& e : v.get_array()) WriteValue(out, e);
-      out.EndArray();
-      break;
-    case json::kind::object:
-      out.StartObject();
-      for (const auto& [k, e] : v.get_object()) {
-        out.Key(std::string_view(k));
-        WriteValue(out, e);
-      }
-      out.EndObject();
-      break;
-  }
-}
-
-std::string KindName(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null:
-      return "null";
-    case json::kind::bool_:
-      return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-      return "an integer";
-    case json::kind::double_:
-      return "a number";
-    case json::kind::string:
-      return "a string";
-    case json::kind::array:
-      return "an array";
-    case json::kind::object:
-      return "an object";
-  }
-  return "a value";
-}
 
 bool HasType(const json::value& v, std::string_view type) {
   if (type == "null") return v.is_null();
@@ -307,7 +246,7 @@ std::optional<McpToolResult> CheckProject(const Config& config, const Caller& ca
 
 std::string McpJson(const json::value& value) {
   JsonOut out;
-  WriteValue(out, value);
+  WriteJsonValue(out, value);
   return out.Take();
 }
 
@@ -316,7 +255,7 @@ std::string McpJson(const json::object& object) {
   out.StartObject();
   for (const auto& [k, e] : object) {
     out.Key(std::string_view(k));
-    WriteValue(out, e);
+    WriteJsonValue(out, e);
   }
   out.EndObject();
   return out.Take();
@@ -344,7 +283,7 @@ std::optional<std::string> ValidateAgainstSchema(const json::value& schema,
         if (i) expected += i + 1 == types.size() ? " or " : ", ";
         expected += Article(types[i]);
       }
-      return Name(path) + " must be " + expected + ", got " + KindName(value);
+      return Name(path) + " must be " + expected + ", got " + JsonKindName(value);
     }
   }
   if (const json::value* allowed = s.if_contains("enum"); allowed && allowed->is_array()) {

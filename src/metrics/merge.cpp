@@ -8,7 +8,7 @@
 #include <unordered_map>
 
 #include "core/json_out.h"
-#include "core/json_parse.h"
+#include "core/json_value.h"
 #include "core/time_util.h"
 
 namespace tributary {
@@ -356,42 +356,6 @@ class Merger {
   std::vector<std::string> approximate_;
 };
 
-void WriteAny(JsonOut& out, const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null:
-      out.Null();
-      break;
-    case json::kind::bool_:
-      out.Bool(v.get_bool());
-      break;
-    case json::kind::int64:
-      out.Int(v.get_int64());
-      break;
-    case json::kind::uint64:
-      out.Int(static_cast<int64_t>(v.get_uint64()));
-      break;
-    case json::kind::double_:
-      out.Double(v.get_double());
-      break;
-    case json::kind::string:
-      out.String(v.get_string());
-      break;
-    case json::kind::array:
-      out.StartArray();
-      for (const auto& item : v.get_array()) WriteAny(out, item);
-      out.EndArray();
-      break;
-    case json::kind::object:
-      out.StartObject();
-      for (const auto& [k, item] : v.get_object()) {
-        out.Key(k);
-        WriteAny(out, item);
-      }
-      out.EndObject();
-      break;
-  }
-}
-
 void WriteFields(JsonOut& out, const std::vector<PackField>& fields, const json::object& object);
 
 //! `v` written as `field` declares it: ints as integers, doubles as decimals, in field order.
@@ -426,7 +390,7 @@ void WriteTyped(JsonOut& out, const PackField& field, const json::value* v) {
           if (row.is_object()) {
             WriteFields(out, field.fields, row.get_object());
           } else {
-            WriteAny(out, row);
+            WriteJsonValue(out, row);
           }
         }
         out.EndArray();
@@ -436,7 +400,7 @@ void WriteTyped(JsonOut& out, const PackField& field, const json::value* v) {
     default:
       break;
   }
-  WriteAny(out, *v);
+  WriteJsonValue(out, *v);
 }
 
 void WriteFields(JsonOut& out, const std::vector<PackField>& fields, const json::object& object) {

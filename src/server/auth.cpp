@@ -10,7 +10,7 @@
 
 #include "core/encoding.h"
 #include "core/json_out.h"
-#include "core/json_parse.h"
+#include "core/json_value.h"
 #include "core/text.h"
 #include "server/http_util.h"
 #include "server/query_body.h"

@@ -3,7 +3,7 @@
 #include <boost/json.hpp>
 
 #include "cache/result_cache.h"
-#include "core/json_parse.h"
+#include "core/json_value.h"
 #include "server/api_types.h"
 #include "server/http_util.h"
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "core/json_out.h"
-#include "core/json_parse.h"
+#include "core/json_value.h"
 #include "core/time_util.h"
 #include "orchestrator/runtime.h"
 #include "server/api_types.h"

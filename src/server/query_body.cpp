@@ -6,7 +6,7 @@
 #include <regex>
 
 #include "core/encoding.h"
-#include "core/json_parse.h"
+#include "core/json_value.h"
 #include "core/time_util.h"
 
 namespace tributary {
@@ -44,27 +44,6 @@ std::optional<int64_t> AsInt64(const json::value& v) {
   return std::nullopt;
 }
 
-std::string KindName(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null:
-      return "null";
-    case json::kind::bool_:
-      return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-      return "an integer";
-    case json::kind::double_:
-      return "a number with a fraction";
-    case json::kind::string:
-      return "a string";
-    case json::kind::array:
-      return "an array";
-    case json::kind::object:
-      return "an object";
-  }
-  return "a value";
-}
-
 bool IsDecimalText(std::string_view text) {
   static const std::regex kDecimal(R"([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?)");
   return std::regex_match(text.begin(), text.end(), kDecimal);
@@ -94,7 +73,7 @@ Result<Value> ParseTypedParam(const json::object& obj, const std::string& where)
 
   auto wrong = [&](std::string_view expected) {
     return InvalidArgument(where + ": a " + std::string(type_name) + " parameter's value must be " +
-                           std::string(expected) + ", got " + KindName(*value));
+                           std::string(expected) + ", got " + JsonKindName(*value));
   };
   switch (*type) {
     case ColumnType::kBool:
@@ -192,7 +171,7 @@ Result<std::map<std::string, std::string>> ParseOptions(const json::value& v) {
     return InvalidArgument(
         "'options' must be an object of connector options such as "
         "{\"start\":\"now-1h\",\"step\":\"60s\"}, got " +
-        KindName(v));
+        JsonKindName(v));
   }
   std::map<std::string, std::string> options;
   for (const auto& [key, value] : v.get_object()) {
@@ -212,7 +191,7 @@ Result<std::map<std::string, std::string>> ParseOptions(const json::value& v) {
         break;
       default:
         return InvalidArgument(where + " must be a string, a number or a boolean, got " +
-                               KindName(value));
+                               JsonKindName(value));
     }
   }
   return options;
@@ -223,7 +202,8 @@ Result<std::optional<int64_t>> OptionalInt(const json::object& obj, std::string_
   if (!v || v->is_null()) return std::optional<int64_t>();
   std::optional<int64_t> n = AsInt64(*v);
   if (!n) {
-    return InvalidArgument("'" + std::string(field) + "' must be an integer, got " + KindName(*v));
+    return InvalidArgument("'" + std::string(field) + "' must be an integer, got " +
+                           JsonKindName(*v));
   }
   return std::optional<int64_t>(*n);
 }
@@ -243,7 +223,7 @@ Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config) {
                            ec.message());
   }
   if (!root.is_object()) {
-    return InvalidArgument("the request body must be a JSON object, got " + KindName(root));
+    return InvalidArgument("the request body must be a JSON object, got " + JsonKindName(root));
   }
   const json::object& obj = root.get_object();
   for (const auto& [key, unused] : obj) {
@@ -257,7 +237,7 @@ Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config) {
   UserQuery query;
   if (const json::value* project = obj.if_contains("project"); project && !project->is_null()) {
     if (!project->is_string()) {
-      return InvalidArgument("'project' must be a string, got " + KindName(*project));
+      return InvalidArgument("'project' must be a string, got " + JsonKindName(*project));
     }
     query.project = std::string(project->get_string());
   }
@@ -265,7 +245,7 @@ Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config) {
       query.project.empty() ? nullptr : config.FindProject(query.project);
   if (const json::value* source = obj.if_contains("source"); source && !source->is_null()) {
     if (!source->is_string()) {
-      return InvalidArgument("'source' must be a string, got " + KindName(*source));
+      return InvalidArgument("'source' must be a string, got " + JsonKindName(*source));
     }
     query.source = std::string(source->get_string());
   } else if (named_project && named_project->sources.size() == 1) {
@@ -283,12 +263,13 @@ Result<UserQuery> ParseQueryBody(std::string_view body, const Config& config) {
   if (!sql || sql->is_null()) {
     return InvalidArgument("'sql' is required: send one SELECT statement");
   }
-  if (!sql->is_string()) return InvalidArgument("'sql' must be a string, got " + KindName(*sql));
+  if (!sql->is_string())
+    return InvalidArgument("'sql' must be a string, got " + JsonKindName(*sql));
   query.sql = std::string(sql->get_string());
 
   if (const json::value* params = obj.if_contains("params"); params && !params->is_null()) {
     if (!params->is_array()) {
-      return InvalidArgument("'params' must be an array, got " + KindName(*params));
+      return InvalidArgument("'params' must be an array, got " + JsonKindName(*params));
     }
     const json::array& arr = params->get_array();
     query.params.reserve(arr.size());

@@ -13,7 +13,7 @@
 #include <regex>
 #include <thread>
 
-#include "core/json_parse.h"
+#include "core/json_value.h"
 #include "support/server_harness.h"
 
 namespace tributary::testing {

@@ -260,13 +260,19 @@ TEST_F(WebDashboardHttp, ApiRoutesWinAndKeepTheirJsonErrors) {
   EXPECT_EQ(sources.Header("content-type"), "application/json");
   EXPECT_EQ(json::parse(sources.body).at("sources").at(0).at("id").as_string(), "local");
   for (const char* target :
-       {"/api/x", "/api", "/api/", "/api/v1/nope", "/api/v1/overview", "/mcp", "/mcp/sse"}) {
+       {"/api/x", "/api", "/api/", "/api/v1/nope", "/api/v1/overview", "/mcp/sse"}) {
     SCOPED_TRACE(target);
     HttpResponse r = client.Get(target);
     EXPECT_EQ(r.status, 404);
     EXPECT_EQ(r.Header("content-type"), "application/json");
     EXPECT_EQ(ErrorCodeOf(r), "NOT_FOUND") << r.body;
   }
+  // /mcp takes POST only (streamable HTTP without a server-sent stream): GET is the MCP
+  // transport's 405, not the dashboard page.
+  HttpResponse mcp = client.Get("/mcp");
+  EXPECT_EQ(mcp.status, 405) << mcp.body;
+  EXPECT_EQ(mcp.Header("content-type"), "application/json");
+  EXPECT_EQ(mcp.Header("allow"), "POST");
   EXPECT_EQ(client.Get("/healthz").body, R"({"status":"ok"})");
   EXPECT_EQ(json::parse(client.Get("/readyz").body).at("status").as_string(), "ready");
   EXPECT_NE(client.Get("/metrics").body.find("tributary_http_requests_total"), std::string::npos);

@@ -9,7 +9,7 @@
 #include <ctime>
 
 #include "core/encoding.h"
-#include "core/json_parse.h"
+#include "core/json_value.h"
 
 namespace tributary::bigquery {
 

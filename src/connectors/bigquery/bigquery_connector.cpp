@@ -18,7 +18,7 @@
 #include "connectors/bigquery/bigquery_types.h"
 #include "connectors/common/http_client.h"
 #include "connectors/common/sql_guard.h"
-#include "core/json_parse.h"
+#include "core/json_value.h"
 
 namespace tributary {
 

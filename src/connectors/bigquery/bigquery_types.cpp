@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "core/encoding.h"
-#include "core/json_parse.h"
+#include "core/json_value.h"
 #include "core/json_text.h"
 #include "core/time_util.h"
 

@@ -18,7 +18,7 @@
 #include "connectors/common/http_client.h"
 #include "connectors/common/sql_guard.h"
 #include "connectors/elasticsearch/es_protocol.h"
-#include "core/json_parse.h"
+#include "core/json_value.h"
 #include "core/time_util.h"
 
 namespace tributary {

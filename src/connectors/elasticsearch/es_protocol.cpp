@@ -6,7 +6,7 @@
 #include <cmath>
 #include <map>
 
-#include "core/json_parse.h"
+#include "core/json_value.h"
 #include "core/time_util.h"
 
 namespace tributary::es {

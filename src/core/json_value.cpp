@@ -1,11 +1,14 @@
-#include "core/json_parse.h"
+#include "core/json_value.h"
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
 #include <boost/json/value_stack.hpp>
 #include <boost/system/system_error.hpp>
 #include <charconv>
+#include <cmath>
 #include <string>
+
+#include "core/json_out.h"
 
 namespace tributary {
 namespace {
@@ -120,6 +123,67 @@ json::value ParseJson(std::string_view text, const json::parse_options& options)
   json::value value = ParseJson(text, ec, options);
   if (ec) throw boost::system::system_error(ec);
   return value;
+}
+
+std::string JsonKindName(const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "a boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+      return "an integer";
+    case json::kind::double_:
+      return "a number with a fraction";
+    case json::kind::string:
+      return "a string";
+    case json::kind::array:
+      return "an array";
+    case json::kind::object:
+      return "an object";
+  }
+  return "a value";
+}
+
+void WriteJsonValue(JsonOut& out, const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::null:
+      out.Null();
+      break;
+    case json::kind::bool_:
+      out.Bool(value.get_bool());
+      break;
+    case json::kind::int64:
+      out.Int(value.get_int64());
+      break;
+    case json::kind::uint64:
+      out.Raw(std::to_string(value.get_uint64()));
+      break;
+    case json::kind::double_:
+      if (std::isfinite(value.get_double())) {
+        out.Double(value.get_double());
+      } else {
+        out.Null();
+      }
+      break;
+    case json::kind::string:
+      out.String(std::string_view(value.get_string()));
+      break;
+    case json::kind::array:
+      out.StartArray();
+      for (const json::value& item : value.get_array()) WriteJsonValue(out, item);
+      out.EndArray();
+      break;
+    case json::kind::object:
+      out.StartObject();
+      for (const auto& [key, item] : value.get_object()) {
+        out.Key(std::string_view(key));
+        WriteJsonValue(out, item);
+      }
+      out.EndObject();
+      break;
+  }
 }
 
 }  // namespace tributary

@@ -1,4 +1,4 @@
-#include "core/json_parse.h"
+#include "core/json_value.h"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,12 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <string>
+#include <vector>
+
+#include "core/json_out.h"
 
 namespace tributary {
 namespace {
@@ -22,14 +26,14 @@ std::string ArrayOf17Digits(double d) {
   return buffer;
 }
 
-TEST(JsonParse, ReadsTheDoubleBoostMisreadsExactly) {
+TEST(JsonValue, ReadsTheDoubleBoostMisreadsExactly) {
   // Boost.JSON 1.81's json::parse answers 474.5938056855635 for this text.
   json::value v = ParseJson(R"({"p": 474.59380568556355})");
   EXPECT_EQ(std::bit_cast<std::uint64_t>(v.at("p").as_double()),
             std::bit_cast<std::uint64_t>(474.59380568556355));
 }
 
-TEST(JsonParse, EveryDoubleRoundTripsThroughSeventeenDigits) {
+TEST(JsonValue, EveryDoubleRoundTripsThroughSeventeenDigits) {
   std::mt19937_64 random(20261204);
   int mismatches = 0;
   std::string first_mismatch;
@@ -47,7 +51,7 @@ TEST(JsonParse, EveryDoubleRoundTripsThroughSeventeenDigits) {
   EXPECT_EQ(mismatches, 0) << "first: " << first_mismatch;
 }
 
-TEST(JsonParse, KeepsBoostsNumberKinds) {
+TEST(JsonValue, KeepsBoostsNumberKinds) {
   json::value v = ParseJson(R"([1, -2, 18446744073709551615, 1.5, 1e2, -0.0, 1e999])");
   const json::array& a = v.as_array();
   EXPECT_TRUE(a[0].is_int64());
@@ -60,13 +64,13 @@ TEST(JsonParse, KeepsBoostsNumberKinds) {
   EXPECT_TRUE(std::isinf(a[6].as_double()));
 }
 
-TEST(JsonParse, BuildsTheSameTreeAsBoost) {
+TEST(JsonValue, BuildsTheSameTreeAsBoost) {
   const std::string text =
       R"({"a": [1, "two", null, true, false, {"b": {"c": []}}], "d": "é\n\"", "e": {}})";
   EXPECT_EQ(ParseJson(text), json::parse(text));
 }
 
-TEST(JsonParse, ReportsErrorsAndWhereParsingStopped) {
+TEST(JsonValue, ReportsErrorsAndWhereParsingStopped) {
   boost::system::error_code ec;
   std::size_t stop = 0;
   json::value v = ParseJson(R"({"a": 1,, "b": 2})", ec, {}, &stop);
@@ -85,7 +89,7 @@ TEST(JsonParse, ReportsErrorsAndWhereParsingStopped) {
   EXPECT_THROW(ParseJson("[1,"), boost::system::system_error);
 }
 
-TEST(JsonParse, HonoursParseOptions) {
+TEST(JsonValue, HonoursParseOptions) {
   boost::system::error_code ec;
   json::parse_options shallow;
   shallow.max_depth = 2;
@@ -98,6 +102,29 @@ TEST(JsonParse, HonoursParseOptions) {
   ASSERT_FALSE(ec);
   EXPECT_EQ(v.as_array().size(), 3u);
   EXPECT_EQ(v.as_array()[2].as_double(), 3.25);
+}
+
+TEST(JsonValue, NamesKindsForErrorMessages) {
+  json::value v = ParseJson(R"([null, true, 1, 18446744073709551615, 1.5, "s", [], {}])");
+  std::vector<std::string> names;
+  for (const json::value& item : v.as_array()) names.push_back(JsonKindName(item));
+  EXPECT_EQ(names, (std::vector<std::string>{"null", "a boolean", "an integer", "an integer",
+                                             "a number with a fraction", "a string", "an array",
+                                             "an object"}));
+}
+
+TEST(JsonValue, WritesAValueBackAsItWasRead) {
+  const std::string text =
+      R"({"a":[1,-2,18446744073709551615,474.59380568556355,"x\n",null,true],"b":{"c":{}}})";
+  JsonOut out;
+  WriteJsonValue(out, ParseJson(text));
+  const std::string written = out.Take();
+  EXPECT_EQ(ParseJson(written), ParseJson(text)) << written;
+  EXPECT_NE(written.find("18446744073709551615"), std::string::npos) << written;
+
+  JsonOut infinite;
+  WriteJsonValue(infinite, json::value(std::numeric_limits<double>::infinity()));
+  EXPECT_EQ(infinite.Take(), "null");
 }
 
 }  // namespace
