@@ -302,7 +302,10 @@ class StdioChild {
  public:
   StdioChild(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
     int in[2], out[2], err[2];
-    if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) throw std::runtime_error("pipe");
+    // Close-on-exec: another child spawned meanwhile (a server) must not hold our stdin open.
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+      throw std::runtime_error("pipe");
+    }
     pid_ = fork();
     if (pid_ == 0) {
       dup2(in[0], 0);
