@@ -160,9 +160,16 @@ int RunMcpCommand(const McpArgs& args) {
         c.thread.join();
         return true;
       });
+      McpCallContext ctx = base;
+      ctx.request_id = "mcp-stdio-" + std::to_string(++counter);
+      // Registered now, run on a thread: a cancellation on the next line finds it.
+      std::function<McpReply()> call = server.Start(line, ctx);
       auto done = std::make_shared<std::atomic<bool>>(false);
-      calls.push_back({std::thread([&handle, line, done] {
-                         handle(line);
+      calls.push_back({std::thread([&out, call = std::move(call), done] {
+                         McpReply reply = call();
+                         if (reply.response && !reply.cancelled_by_client) {
+                           out.Write(*reply.response);
+                         }
                          done->store(true);
                        }),
                        done});
