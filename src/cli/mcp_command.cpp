@@ -138,8 +138,12 @@ int RunMcpCommand(const McpArgs& args) {
   McpServer& server = api.mcp();
   LineWriter out;
   std::atomic<uint64_t> counter{0};
-  std::mutex threads_mu;
-  std::list<std::thread> threads;
+  //! One thread per long call; finished ones are joined as new ones start.
+  struct Call {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::list<Call> calls;
   auto handle = [&](const std::string& line) {
     McpCallContext ctx = base;
     ctx.request_id = "mcp-stdio-" + std::to_string(++counter);
@@ -151,15 +155,31 @@ int RunMcpCommand(const McpArgs& args) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (TrimBlanks(line).empty()) continue;
     if (McpServer::IsLongRunning(line)) {
-      std::lock_guard lock(threads_mu);
-      threads.emplace_back(handle, line);
+      calls.remove_if([](Call& c) {
+        if (!c.done->load()) return false;
+        c.thread.join();
+        return true;
+      });
+      McpCallContext ctx = base;
+      ctx.request_id = "mcp-stdio-" + std::to_string(++counter);
+      // Registered now, run on a thread: a cancellation on the next line finds it.
+      std::function<McpReply()> call = server.Start(line, ctx);
+      auto done = std::make_shared<std::atomic<bool>>(false);
+      calls.push_back({std::thread([&out, call = std::move(call), done] {
+                         McpReply reply = call();
+                         if (reply.response && !reply.cancelled_by_client) {
+                           out.Write(*reply.response);
+                         }
+                         done->store(true);
+                       }),
+                       done});
     } else {
       handle(line);
     }
   }
   // The client closed stdin: what still runs finishes (bounded by the query timeouts) and is
   // answered; a client in a hurry cancels first or ends the process with a signal.
-  for (auto& t : threads) t.join();
+  for (auto& c : calls) c.thread.join();
   spdlog::info("stdin closed; MCP server done");
   return 0;
 }

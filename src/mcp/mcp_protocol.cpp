@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+#include <functional>
 #include <vector>
 
 #include "core/json_out.h"
@@ -117,7 +118,52 @@ bool McpServer::IsLongRunning(std::string_view message) {
          method->get_string() == "resources/list";
 }
 
+std::optional<McpServer::Reservation> McpServer::Reserve(std::string_view message,
+                                                         const McpCallContext& ctx) {
+  boost::system::error_code ec;
+  json::value root = json::parse(message, ec);
+  if (ec || !root.is_object()) return std::nullopt;
+  const json::object& msg = root.get_object();
+  const json::value* id = msg.if_contains("id");
+  const json::value* method = msg.if_contains("method");
+  if (!id || !(id->is_string() || id->is_int64() || id->is_uint64()) || !method ||
+      !method->is_string() || method->get_string() != "tools/call") {
+    return std::nullopt;
+  }
+  Reservation r;
+  r.key = ctx.identity + "|" + McpJson(*id);
+  std::lock_guard lock(mu_);
+  r.call_id = ++next_call_;
+  in_flight_.emplace(r.key, std::make_pair(r.call_id, r.cancel));
+  return r;
+}
+
+void McpServer::Release(const Reservation& r) {
+  std::lock_guard lock(mu_);
+  auto [begin, end] = in_flight_.equal_range(r.key);
+  for (auto it = begin; it != end; ++it) {
+    if (it->second.first == r.call_id) {
+      in_flight_.erase(it);
+      return;
+    }
+  }
+}
+
+std::function<McpReply()> McpServer::Start(std::string_view message, const McpCallContext& ctx) {
+  std::optional<Reservation> reserved = Reserve(message, ctx);
+  return [this, text = std::string(message), ctx, reserved] {
+    McpReply reply = Run(text, ctx, reserved ? &*reserved : nullptr);
+    if (reserved) Release(*reserved);
+    return reply;
+  };
+}
+
 McpReply McpServer::Handle(std::string_view message, const McpCallContext& ctx) {
+  return Start(message, ctx)();
+}
+
+McpReply McpServer::Run(std::string_view message, const McpCallContext& ctx,
+                        const Reservation* reserved) {
   boost::system::error_code ec;
   json::value root = ParseJson(message, ec);
   if (ec) return Malformed(kJsonRpcParseError, "Parse error: the message is not JSON");
@@ -217,18 +263,13 @@ McpReply McpServer::Handle(std::string_view message, const McpCallContext& ctx) 
       return reply;
     }
     const json::object& arguments = args && args->is_object() ? args->get_object() : kNoArguments;
-    // The call's own token: a cancellation names it; the transport's cancels it too.
-    CancelToken cancel;
+    // The call's own token, registered under the caller and request id (by Start, before the
+    // call was handed to a thread) so that a cancellation names it; the transport's token
+    // cancels it too.
+    const CancelToken cancel = reserved ? reserved->cancel : CancelToken();
     CancelRegistration link(ctx.cancel, [cancel, outer = ctx.cancel] {
       cancel.Cancel(outer.reason().empty() ? "the client went away" : outer.reason());
     });
-    const std::string key = ctx.identity + "|" + id_json;
-    uint64_t call_id = 0;
-    {
-      std::lock_guard lock(mu_);
-      call_id = ++next_call_;
-      in_flight_.emplace(key, std::make_pair(call_id, cancel));
-    }
     McpToolResult result;
     try {
       result = tools_.Call(tool->get_string(), arguments, ctx, cancel);
@@ -238,16 +279,6 @@ McpReply McpServer::Handle(std::string_view message, const McpCallContext& ctx) 
       result.is_error = true;
       result.error_code = "INTERNAL";
       result.error_message = "internal error; the server log has the details";
-    }
-    {
-      std::lock_guard lock(mu_);
-      auto [begin, end] = in_flight_.equal_range(key);
-      for (auto it = begin; it != end; ++it) {
-        if (it->second.first == call_id) {
-          in_flight_.erase(it);
-          break;
-        }
-      }
     }
     if (cancel.cancelled() && result.is_error) {
       result.error_code = "CANCELLED";

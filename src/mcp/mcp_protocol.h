@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -51,6 +52,10 @@ class McpServer {
 
   //! Handles one JSON-RPC message.
   McpReply Handle(std::string_view message, const McpCallContext& ctx);
+  //! Handle in two steps: a tools/call is registered at once (so that a notifications/cancelled
+  //! handled after this returns reaches it), and the returned function does the work (stdio
+  //! runs it on a thread of its own while it reads on).
+  std::function<McpReply()> Start(std::string_view message, const McpCallContext& ctx);
 
   //! Whether `message` is a request that may run long (tools/call, resources/read): stdio runs
   //! those on a thread of their own so that it keeps reading (e.g. a cancellation).
@@ -59,6 +64,16 @@ class McpServer {
   const McpTools& tools() const { return tools_; }
 
  private:
+  //! A tools/call registered in in_flight_ before it runs.
+  struct Reservation {
+    std::string key;
+    uint64_t call_id = 0;
+    CancelToken cancel;
+  };
+  std::optional<Reservation> Reserve(std::string_view message, const McpCallContext& ctx);
+  void Release(const Reservation& reservation);
+  McpReply Run(std::string_view message, const McpCallContext& ctx, const Reservation* reserved);
+
   McpTools tools_;
   std::mutex mu_;
   //! Calls in flight by "<identity>|<request id JSON>", each with its own sequence number (two

@@ -249,13 +249,19 @@ TEST_F(McpHttp, NotificationsCancelledInterruptsARunningQuery) {
   });
   // The query is running once it is not answered within 500 ms (it would take hours).
   ASSERT_EQ(call.wait_for(std::chrono::milliseconds(500)), std::future_status::timeout);
+  // Over HTTP the call and its cancellation travel on different connections: the cancellation
+  // is sent again until the call ends, in case it overtook the call. Without it the query
+  // would run for hours (until server.default_timeout_ms, then DEADLINE_EXCEEDED).
   const auto start = std::chrono::steady_clock::now();
-  HttpResponse cancel = Post(
-      R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":4242,"reason":"test"}})",
-      kKeyA);
-  EXPECT_EQ(cancel.status, 202);
-  ASSERT_EQ(call.wait_for(std::chrono::seconds(20)), std::future_status::ready);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  while (call.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(20)) {
+    HttpResponse cancel = Post(
+        R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":4242,"reason":"test"}})",
+        kKeyA);
+    EXPECT_EQ(cancel.status, 202);
+    call.wait_for(std::chrono::milliseconds(500));
+  }
+  ASSERT_EQ(call.wait_for(std::chrono::seconds(0)), std::future_status::ready);
   HttpResponse answer = call.get();
   ASSERT_EQ(answer.status, 200) << answer.body;
   EXPECT_EQ(ToolErrorCode(Parse(answer.body)), "CANCELLED") << answer.body;
@@ -302,8 +308,7 @@ class StdioChild {
  public:
   StdioChild(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
     int in[2], out[2], err[2];
-    // Close-on-exec: a server this test starts later must not inherit the write end of the
-    // child's stdin, or closing ours would never reach the child as EOF.
+    // Close-on-exec: another child spawned meanwhile (a server) must not hold our stdin open.
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
       throw std::runtime_error("pipe");
     }
@@ -471,6 +476,11 @@ TEST_F(McpStdio, CancelledCallsStopAndGetNoResponse) {
   child.Send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}})");
   child.Send(Rpc(3, "ping", "{}"));
   ASSERT_TRUE(child.Response(3).is_object());
+  // A cancellation right behind its call (the call is registered before its thread starts).
+  child.Send(ToolCall(4, "run_query", json::serialize(json::object{{"sql", kLongQuery}})));
+  child.Send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":4}})");
+  child.Send(Rpc(5, "ping", "{}"));
+  ASSERT_TRUE(child.Response(5).is_object());
   child.CloseStdin();
   // Exits promptly (the query was interrupted), and never answered the cancelled call.
   EXPECT_EQ(child.WaitExit(std::chrono::seconds(20)), 0) << child.Stderr();

@@ -11,8 +11,10 @@
 #include <tuple>
 
 #include "config/config.h"
+#include "demo/demo_data.h"
 #include "orchestrator/runtime.h"
 #include "server/api.h"
+#include "support/server_harness.h"
 
 namespace tributary {
 namespace {
@@ -264,6 +266,63 @@ TEST_F(McpProtocol, Resources) {
   EXPECT_EQ(ErrorCode(Request("resources/read", R"({"uri":"tributary://sources/nope/schema"})")),
             -32002);
   EXPECT_EQ(ErrorCode(Request("resources/read", R"({"uri":"file:///etc/passwd"})")), -32002);
+}
+
+//! get_metric on the built-in demo config (a small demo database): the metric route's answer,
+//! with the params object as its query string, and `data` cut to mcp.max_result_bytes.
+TEST(McpGetMetric, AnswersTheMetricRouteAndCutsItsRows) {
+  testing::TempDir dir;
+  DemoDataOptions demo;
+  demo.path = dir.File("demo.duckdb");
+  demo.rows = 3000;
+  demo.days = 10;
+  ASSERT_TRUE(GenerateDemoData(demo).ok());
+  Config config = BuiltinConfig(dir.path());
+  config.mcp.max_result_bytes = 4096;
+  std::shared_ptr<Runtime> runtime = Runtime::Open(std::move(config));
+  Api api;
+  McpCallContext ctx;
+  ctx.runtime = runtime;
+  ctx.client_address = "127.0.0.1";
+  ctx.identity = "address:127.0.0.1";
+  ctx.request_id = "mcp-metric";
+  auto call = [&](const std::string& arguments) {
+    McpReply reply = api.mcp().Handle(
+        R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_metric","arguments":)" +
+            arguments + "}}",
+        ctx);
+    return json::parse(*reply.response).at("result").as_object();
+  };
+  // The same answer as GET /api/v1/projects/demo/metrics/llm/daily_traffic?days=3.
+  json::object traffic = call(R"({"pack":"llm","metric":"daily_traffic","params":{"days":3}})");
+  ASSERT_FALSE(traffic.at("isError").as_bool()) << json::serialize(traffic);
+  ApiRequest req;
+  req.method = "GET";
+  req.path = "/api/v1/projects/demo/metrics/llm/daily_traffic";
+  req.query = "days=3";
+  req.runtime = runtime;
+  RouteMatch match = api.router().Match(req.method, req.path);
+  ASSERT_EQ(match.kind, RouteMatch::Kind::kFound);
+  req.path_params = match.params;
+  ApiResponse rest = match.route->handler(req);
+  ASSERT_EQ(rest.status, 200) << rest.body;
+  EXPECT_EQ(traffic.at("structuredContent").at("data"), json::parse(rest.body).at("data"));
+  EXPECT_FALSE(traffic.at("structuredContent").at("truncated").as_bool());
+  // 200 log rows do not fit in 4 KiB: rows dropped from the end, truncated.
+  json::object logs =
+      call(R"({"pack":"llm","metric":"sample_logs","params":{"limit":200,"status":"success"}})");
+  ASSERT_FALSE(logs.at("isError").as_bool()) << json::serialize(logs);
+  const json::object& s = logs.at("structuredContent").as_object();
+  EXPECT_TRUE(s.at("truncated").as_bool());
+  EXPECT_GT(s.at("data").as_array().size(), 0u);
+  EXPECT_LT(s.at("data").as_array().size(), 200u);
+  EXPECT_LE(logs.at("content").at(0).at("text").as_string().size(), 4096u);
+  // A parameter the metric does not take: the route's INVALID_ARGUMENT, as a tool error.
+  json::object bad = call(R"({"pack":"llm","metric":"daily_traffic","params":{"dayz":3}})");
+  EXPECT_TRUE(bad.at("isError").as_bool());
+  EXPECT_NE(std::string(bad.at("content").at(0).at("text").as_string()).find("INVALID_ARGUMENT"),
+            std::string::npos)
+      << json::serialize(bad);
 }
 
 TEST(McpConfig, ParsesRendersAndRejectsUnknownKeys) {
