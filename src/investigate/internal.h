@@ -112,6 +112,9 @@ void WriteOptionalNumber(JsonOut& out, std::string_view key, const std::optional
 
 void WriteStrings(JsonOut& out, const std::vector<std::string>& values);
 
+//! One of a log source's top error messages as docs/investigate.md shows it.
+void WriteTopMessage(JsonOut& out, const TopMessage& message);
+
 //! One timeline entry as docs/investigate.md shows it: the answer's and the synthesis prompt's.
 void WriteTimelineEntry(JsonOut& out, const TimelineEntry& entry);
 

@@ -114,15 +114,7 @@ void WriteEvidence(JsonOut& out, const SourceEvidence& e) {
       out.Null();
     }
     out.Key("top_messages").StartArray();
-    for (const auto& m : e.top_messages) {
-      out.StartObject();
-      out.Key("service").String(m.service);
-      out.Key("message").String(m.message);
-      out.Key("count").Int(m.count);
-      out.Key("first_seen").String(FormatTimestamp(m.first_seen_us));
-      out.Key("last_seen").String(FormatTimestamp(m.last_seen_us));
-      out.EndObject();
-    }
+    for (const auto& m : e.top_messages) WriteTopMessage(out, m);
     out.EndArray();
     out.EndObject();
   }
@@ -158,6 +150,16 @@ void WriteStrings(JsonOut& out, const std::vector<std::string>& values) {
   out.StartArray();
   for (const std::string& value : values) out.String(value);
   out.EndArray();
+}
+
+void WriteTopMessage(JsonOut& out, const TopMessage& message) {
+  out.StartObject();
+  out.Key("service").String(message.service);
+  out.Key("message").String(message.message);
+  out.Key("count").Int(message.count);
+  out.Key("first_seen").String(FormatTimestamp(message.first_seen_us));
+  out.Key("last_seen").String(FormatTimestamp(message.last_seen_us));
+  out.EndObject();
 }
 
 void WriteTimelineEntry(JsonOut& out, const TimelineEntry& entry) {

@@ -19,6 +19,7 @@
 #include "connectors/duckdb_test_support.h"
 #include "core/time_util.h"
 #include "support/server_harness.h"
+#include "support/test_postgres.h"
 
 namespace tributary {
 namespace {
@@ -29,38 +30,12 @@ using testing::HttpClient;
 using testing::HttpResponse;
 using testing::ServerProcess;
 using testing::TempDir;
+using testing::TestPgSession;
 
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
 }
-
-class PgSession {
- public:
-  PgSession() {
-    const std::string host = Env("TRIB_TEST_PG_HOST"), port = Env("TRIB_TEST_PG_PORT"),
-                      db = Env("TRIB_TEST_PG_DB"), user = Env("TRIB_TEST_PG_USER"),
-                      pw = Env("TRIB_TEST_PG_PASSWORD");
-    const char* keys[] = {"host", "port", "dbname", "user", "password", "sslmode", nullptr};
-    const char* values[] = {host.c_str(), port.c_str(), db.c_str(), user.c_str(),
-                            pw.c_str(),   "disable",    nullptr};
-    conn_ = PQconnectdbParams(keys, values, 0);
-  }
-  ~PgSession() { PQfinish(conn_); }
-  bool ok() const { return PQstatus(conn_) == CONNECTION_OK; }
-  std::string error() const { return PQerrorMessage(conn_); }
-  bool Exec(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    const auto st = PQresultStatus(r);
-    const bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-    EXPECT_TRUE(ok) << sql << ": " << PQerrorMessage(conn_);
-    PQclear(r);
-    return ok;
-  }
-
- private:
-  PGconn* conn_ = nullptr;
-};
 
 std::string Suffix() {
   std::random_device random;
@@ -70,7 +45,7 @@ std::string Suffix() {
 // The PostgreSQL log table: `checkout` (20 lines a minute; before 10:30 1 or 2 ERROR lines a
 // minute, "connection reset"; from 10:30 30 error lines a minute, 25 "payment timeout" and 5
 // "db locked"; latency 50 then 400) and `search` (1 error a minute throughout).
-void CreatePgFixture(PgSession& pg, const std::string& logs, const std::string& deploys) {
+void CreatePgFixture(TestPgSession& pg, const std::string& logs, const std::string& deploys) {
   const std::string day = "TIMESTAMPTZ '2026-11-02 ";
   pg.Exec("CREATE TABLE " + logs +
           " (ts timestamptz, service text, level text, message text, latency_ms double "
@@ -178,7 +153,7 @@ class InvestigateLogs : public ::testing::Test {
   void SetUp() override {
     ASSERT_FALSE(Env("TRIB_TEST_PG_HOST").empty())
         << "TRIB_TEST_PG_* variables are not set: source the test servers' env file";
-    pg_ = std::make_unique<PgSession>();
+    pg_ = std::make_unique<TestPgSession>();
     ASSERT_TRUE(pg_->ok()) << pg_->error();
     const std::string suffix = Suffix();
     logs_ = "inv_logs_" + suffix;
@@ -261,7 +236,7 @@ class InvestigateLogs : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<PgSession> pg_;
+  std::unique_ptr<TestPgSession> pg_;
   std::string logs_;
   std::string deploys_;
 };

@@ -37,11 +37,13 @@
 #include "support/contract_json.h"
 #include "support/fixture_once.h"
 #include "support/server_harness.h"
+#include "support/test_postgres.h"
 
 namespace tributary {
 namespace {
 
 namespace json = boost::json;
+using testing::TestPgSession;
 
 constexpr const char* kAsOf = "2026-11-21T13:00:00.25Z";  // a Saturday
 // A time with no row within 30 days before it: every window is empty.
@@ -167,81 +169,8 @@ void RunDuckDb(const std::string& path, const std::vector<std::string>& statemen
   duckdb_close(&db);
 }
 
-//! A libpq session as the test user, outside the connector (fixtures and the time zone test).
-class PgSession {
- public:
-  PgSession() {
-    const std::string host = Env("TRIB_TEST_PG_HOST"), port = Env("TRIB_TEST_PG_PORT"),
-                      db = Env("TRIB_TEST_PG_DB"), user = Env("TRIB_TEST_PG_USER"),
-                      pw = Env("TRIB_TEST_PG_PASSWORD");
-    const char* keys[] = {"host", "port", "dbname", "user", "password", "sslmode", nullptr};
-    const char* values[] = {host.c_str(), port.c_str(), db.c_str(), user.c_str(),
-                            pw.c_str(),   "disable",    nullptr};
-    conn_ = PQconnectdbParams(keys, values, 0);
-  }
-  ~PgSession() { PQfinish(conn_); }
-  PgSession(const PgSession&) = delete;
-  PgSession& operator=(const PgSession&) = delete;
-
-  bool ok() const { return PQstatus(conn_) == CONNECTION_OK; }
-  std::string error() const { return PQerrorMessage(conn_); }
-  //! Runs a statement; false (with a test failure naming it) when it fails.
-  bool Exec(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    const auto st = PQresultStatus(r);
-    const bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-    EXPECT_TRUE(ok) << sql << ": " << PQerrorMessage(conn_);
-    PQclear(r);
-    return ok;
-  }
-  //! Every cell of the result as text ("NULL" for null), rows joined by newlines.
-  std::string Query(const std::string& sql, const std::vector<Value>& params) {
-    std::vector<std::string> texts;
-    std::vector<Oid> types;
-    for (const Value& v : params) {
-      switch (v.type) {
-        case ColumnType::kTimestamp:
-          texts.push_back(FormatTimestamp(v.as_int()));
-          types.push_back(1184);  // timestamptz, as the connector binds it
-          break;
-        case ColumnType::kInt64:
-          texts.push_back(std::to_string(v.as_int()));
-          types.push_back(20);  // int8
-          break;
-        default:
-          texts.push_back(v.type == ColumnType::kNull ? "" : v.as_string());
-          types.push_back(0);
-          break;
-      }
-    }
-    std::vector<const char*> values;
-    for (size_t i = 0; i < params.size(); ++i) {
-      values.push_back(params[i].type == ColumnType::kNull ? nullptr : texts[i].c_str());
-    }
-    PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), types.data(),
-                               values.data(), nullptr, nullptr, 0);
-    std::string out;
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-      out = std::string("ERROR: ") + PQerrorMessage(conn_);
-    } else {
-      for (int row = 0; row < PQntuples(r); ++row) {
-        for (int col = 0; col < PQnfields(r); ++col) {
-          if (col) out += '|';
-          out += PQgetisnull(r, row, col) ? "NULL" : PQgetvalue(r, row, col);
-        }
-        out += '\n';
-      }
-    }
-    PQclear(r);
-    return out;
-  }
-
- private:
-  PGconn* conn_ = nullptr;
-};
-
 void CreatePgFixture() {
-  PgSession pg;
+  TestPgSession pg;
   ASSERT_TRUE(pg.ok()) << pg.error();
   const std::string s = std::string(kPgSchema) + ".";
   // ICU English sorts 'a' before 'B' (byte order puts 'B' first).
@@ -764,7 +693,7 @@ INSTANTIATE_TEST_SUITE_P(DuckPg, WebSettings,
 // TimeZone is Asia/Kathmandu (+05:45, so both hours and dates would move).
 TEST(DuckPgPostgresTimeZone, TimestamptzBucketsAreUtcWhateverTheSessionTimeZone) {
   ASSERT_TRUE(Shared().runtime) << Shared().error;
-  PgSession pg;
+  TestPgSession pg;
   ASSERT_TRUE(pg.ok()) << pg.error();
   struct Case {
     const char* pack;

@@ -7,8 +7,8 @@
 #include <cmath>
 
 #include "core/encoding.h"
-#include "core/json_value.h"
 #include "core/json_text.h"
+#include "core/json_value.h"
 #include "core/time_util.h"
 
 namespace tributary::bigquery {
