@@ -126,8 +126,12 @@ test('auto refresh refetches every view each minute and is kept in the URL', asy
   await page.clock.runFor(61_000);
   await assert.rejects(page.waitForRequest(summary, { timeout: 2_000 }), /Timeout/);
 
-  await page.getByLabel('Auto refresh').check();
+  // Not locator.check(): the toggle is controlled by the URL, and React Router applies the
+  // navigation in a transition, so the box turns checked a moment after the click; check()
+  // asserts the state at once and fails when that moment is slow.
+  await page.getByLabel('Auto refresh').click();
   await page.waitForURL(/refresh=1/);
+  await page.locator('[data-testid="auto-refresh"]:checked').waitFor();
   const refetched = page.waitForResponse(summary, { timeout: 10_000 });
   await page.clock.runFor(61_000);
   assert.equal((await refetched).status(), 200, 'auto refresh fetched the summary again');
