@@ -7,7 +7,17 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { api, binary, dataDir, launchBrowser, openPage, screenshot, startServer, waitForSettled } from './harness.mjs';
+import {
+  api,
+  binary,
+  dataDir,
+  launchBrowser,
+  openPage,
+  screenshot,
+  startServer,
+  waitForSettled,
+  waitForValue,
+} from './harness.mjs';
 
 let server;
 let browser;
@@ -84,7 +94,7 @@ test('the page asks for a key, rejects a wrong one, and loads with the right one
   await dialog.waitFor({ state: 'detached' });
   const picker = page.getByTestId('project-picker');
   await picker.waitFor();
-  assert.equal(await picker.inputValue(), 'demo');
+  assert.equal(await waitForValue(picker, 'demo'), 'demo');
   await waitForSettled(page);
   assert.equal(await page.locator('[data-state="error"]').count(), 0);
   // The overview's numbers come through with the key: the card equals the API's answer to it.

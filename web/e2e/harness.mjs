@@ -186,6 +186,21 @@ export async function waitForSettled(page, timeout = 30_000) {
 }
 
 /**
+ * The value of a form control once it equals `expected`, or the last value seen after `timeout`
+ * (so a failing assert names it). Controls set from the URL or from data still loading take their
+ * value a moment after they appear: React Router applies navigations in a transition.
+ */
+export async function waitForValue(locator, expected, timeout = 10_000) {
+  const deadline = Date.now() + timeout;
+  let value = await locator.inputValue();
+  while (value !== expected && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await locator.inputValue();
+  }
+  return value;
+}
+
+/**
  * Imports one of the dashboard's own TypeScript modules (e.g. 'src/format.ts'), compiled with
  * Vite's esbuild, so a test formats and computes exactly as the page does. Only modules
  * without relative imports can be loaded this way.

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PHONE, api, openPage, screenshot, startDemoAndBrowser, waitForSettled } from './harness.mjs';
+import { PHONE, api, openPage, screenshot, startDemoAndBrowser, waitForSettled, waitForValue } from './harness.mjs';
 
 let server;
 let browser;
@@ -243,8 +243,8 @@ async function queryThroughLink(page, id, table, index = 0) {
   await page.getByTestId('import-query-link').nth(index).click();
   await page.waitForURL((url) => new URL(url).pathname === '/query');
   const sql = `SELECT * FROM ${table} LIMIT 100`;
-  assert.equal(await page.getByTestId('query-source').inputValue(), id);
-  assert.equal(await page.locator('#query-sql').inputValue(), sql);
+  assert.equal(await waitForValue(page.getByTestId('query-source'), id), id);
+  assert.equal(await waitForValue(page.locator('#query-sql'), sql), sql);
   await page.getByTestId('query-run').click();
   await page.getByTestId('query-results').waitFor({ timeout: 30_000 });
   const expected = await api(server, '/api/v1/query', { method: 'POST', body: { source: id, project: PROJECT, sql } });
@@ -428,7 +428,7 @@ test('the list searches by name (kept in the URL) and deletes a source after con
   await page.goto(`${server.url}/import?project=${PROJECT}&search=${encodeURIComponent('kunden')}`);
   await page.getByTestId(`imported-name-${CSV_SOURCE}`).waitFor();
   assert.equal(await page.getByTestId(`imported-name-${XLSX_SOURCE}`).count(), 0);
-  assert.equal(await page.getByTestId('imported-search').inputValue(), 'kunden');
+  assert.equal(await waitForValue(page.getByTestId('imported-search'), 'kunden'), 'kunden');
 
   for (const id of [CSV_SOURCE, XLSX_SOURCE]) {
     await page.getByTestId('imported-search').fill(id);
